@@ -1,0 +1,1 @@
+"""parcours-engine: insertion pathways run as BPMN models."""
