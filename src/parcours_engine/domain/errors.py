@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class ParcoursError(Exception):
@@ -67,10 +68,15 @@ class ScriptError(ParcoursError):
 
 
 class TransitionFailed(ParcoursError):
-    """A transition failed mid-way; nothing was changed and an incident was recorded."""
+    """A transition failed mid-way: the unit of work rolls back, then records `incident`.
+
+    `incident` describes what failed (pathway_id, at, element_id, operation, operation_data, message,
+    and retry_of when a retry failed again) so that a person can see it and retry it.
+    """
 
     http_status = 422
 
-    def __init__(self, message: str, incident_id: int | None = None) -> None:
+    def __init__(self, message: str, incident: dict[str, Any] | None = None) -> None:
         super().__init__(message)
-        self.incident_id = incident_id
+        self.incident = incident
+        self.incident_id: int | None = None

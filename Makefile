@@ -1,0 +1,56 @@
+# parcours-engine: `make run` to try it, `make test` before every commit. See README.md.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run serve test lint typecheck contracts migrations pytest bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: install, migrate the embedded database, publish processes/, load demo data, serve on :5000
+run: install
+	$(BIN)/parcours-engine db upgrade
+	$(BIN)/parcours-engine processes publish processes/
+	$(BIN)/parcours-engine demo load
+	$(BIN)/parcours-engine serve --host 127.0.0.1 --port 5000
+
+serve: install
+	$(BIN)/parcours-engine serve
+
+## test: lint, types, layer contracts, migrations in sync, then pytest on SQLite and PostgreSQL
+test: install lint typecheck contracts migrations pytest
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck:
+	$(BIN)/mypy src
+
+contracts:
+	$(BIN)/lint-imports
+
+migrations:
+	@rm -f /tmp/parcours-alembic-check.sqlite3
+	DATABASE_URL=sqlite:////tmp/parcours-alembic-check.sqlite3 $(BIN)/alembic upgrade head
+	DATABASE_URL=sqlite:////tmp/parcours-alembic-check.sqlite3 $(BIN)/alembic check
+	@rm -f /tmp/parcours-alembic-check.sqlite3
+
+pytest:
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+## bench: print throughput figures and ratios to a baseline measured in the same run
+bench: install
+	$(BIN)/python -m bench.engine_throughput
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

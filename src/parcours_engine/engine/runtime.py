@@ -1,0 +1,164 @@
+"""Run a programme: start, complete user tasks, fire timers, and describe where a pathway stands.
+
+Pure runtime over SpiffWorkflow: no database, no web. Every operation runs under the injected clock
+(timers and script helpers read it) and turns SpiffWorkflow's exceptions into `EngineFailure` naming
+the element, so the host can roll back and record an incident. A workflow object that raised is
+half-advanced in memory: callers must discard it (the host reloads from the database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from parcours_engine.domain.clock import Clock
+from parcours_engine.engine import serializer, timers
+from parcours_engine.engine.loader import ProcessModel
+from parcours_engine.engine.scripting import RestrictedScriptEngine
+
+T = TypeVar("T")
+
+# Task states in which a pathway "waits" at an element (what screens show as its position).
+_WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+class EngineFailure(Exception):
+    """A script, condition or timer failed while advancing; names the element to fix."""
+
+    def __init__(self, message: str, element_id: str | None) -> None:
+        super().__init__(message)
+        self.element_id = element_id
+
+
+class TaskNotReady(Exception):
+    """The task is not (or no longer) waiting for a person."""
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    task_id: str
+    element_id: str
+    name: str
+    process_id: str
+    lane: str | None
+
+
+@dataclass(frozen=True)
+class Position:
+    element_id: str
+    process_id: str
+    kind: str  # userTask, timer, message, callActivity...
+    state: str
+
+
+class Runtime:
+    """One per process: holds the restricted script engine shared by every workflow."""
+
+    def __init__(self) -> None:
+        timers.install_clock()
+        self.script_engine = RestrictedScriptEngine()
+
+    def start(self, model: ProcessModel, data: Mapping[str, Any], clock: Clock) -> BpmnWorkflow:
+        """A new workflow for `model` with `data` as its initial data, advanced to its first waits."""
+        workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=self.script_engine)
+        workflow.data.update(data)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        self._guarded(clock, workflow.do_engine_steps)
+        return workflow
+
+    def load(self, model: ProcessModel, state: str, serializer_version: str) -> BpmnWorkflow:
+        workflow = serializer.loads(state, model.spec, model.subprocess_specs, serializer_version)
+        workflow.script_engine = self.script_engine  # not serialized by SpiffWorkflow
+        return workflow
+
+    @staticmethod
+    def dump(workflow: BpmnWorkflow) -> tuple[str, str]:
+        """(state JSON, serializer version) to store."""
+        return serializer.dumps(workflow), serializer.SERIALIZER_VERSION
+
+    def complete(self, workflow: BpmnWorkflow, task_id: str, data: Mapping[str, Any], clock: Clock) -> None:
+        """Complete a READY user task with the form's data, then run until the next waits."""
+        try:
+            task = workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, WorkflowException) as exc:
+            raise TaskNotReady(f"no task {task_id}") from exc
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(f"task {task_id} is not waiting for a person")
+        task.data.update(data)
+
+        def run() -> None:
+            task.run()
+            workflow.do_engine_steps()
+
+        self._guarded(clock, run)
+
+    def fire_timers(self, workflow: BpmnWorkflow, clock: Clock) -> int:
+        """Fire every due timer (one catch-up firing for missed cycles); how many fired."""
+        return self._guarded(clock, lambda: timers.fire_due_timers(workflow, clock.now()))
+
+    def _guarded(self, clock: Clock, operation: Callable[[], T]) -> T:
+        with timers.using_clock(clock), _as_engine_failure():
+            return operation()
+
+    @staticmethod
+    def next_due(workflow: BpmnWorkflow) -> datetime | None:
+        return timers.next_due(workflow)
+
+    @staticmethod
+    def ready_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
+        return [
+            ReadyTask(
+                task_id=str(task.id),
+                element_id=task.task_spec.bpmn_id,
+                name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                process_id=task.workflow.spec.name,
+                lane=task.task_spec.lane,
+            )
+            for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+        ]
+
+    @staticmethod
+    def positions(workflow: BpmnWorkflow) -> list[Position]:
+        """Every element a token waits at: user tasks, catch events, running call activities."""
+        found = []
+        for task in workflow.get_tasks(state=_WAITING):
+            spec = task.task_spec
+            if spec.bpmn_id is None or (task.state == TaskState.READY and not spec.manual):
+                continue  # internal specs (start/end bookkeeping) and tasks about to run
+            found.append(
+                Position(
+                    element_id=spec.bpmn_id,
+                    process_id=task.workflow.spec.name,
+                    kind=type(spec).__name__,
+                    state=TaskState.get_name(task.state),
+                )
+            )
+        return found
+
+
+@contextmanager
+def _as_engine_failure() -> Iterator[None]:
+    try:
+        yield
+    except WorkflowException as exc:
+        task = getattr(exc, "task", None)
+        element = task.task_spec.bpmn_id if task is not None else None
+        raise EngineFailure(_message(exc), element) from exc
+    except (ValueError, TypeError, KeyError, ArithmeticError, AttributeError, NameError) as exc:
+        # Errors raised by SpiffWorkflow outside a task context (e.g. a bad timer value).
+        raise EngineFailure(f"{type(exc).__name__}: {exc}", None) from exc
+
+
+def _message(exc: WorkflowException) -> str:
+    text = str(exc)
+    error_line = getattr(exc, "error_line", None)
+    return f"{text} ({error_line})" if error_line else text

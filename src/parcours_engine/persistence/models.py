@@ -1,0 +1,214 @@
+"""Tables of parcours-engine.
+
+The engine state of a pathway is one JSON document (`pathway_state`) that nothing queries. Everything a
+screen filters or sorts on lives in the narrow projection rows below (`pathway`, `work_item`,
+`waiting_element`), written in the same transaction as the state.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from parcours_engine.persistence.types import UTCDateTime
+
+# Named constraints so that Alembic migrations are the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Account(Base):
+    """Someone who signs in: counsellor, coordinator, supervisor, admin, partner."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    team: Mapped[str | None] = mapped_column(String(40))  # lane role code this account works in
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessVersion(Base):
+    """A published programme model: immutable, keyed by the hash of its BPMN files and forms."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("programme", "version", name="uq_process_version_programme_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(200))
+    files_json: Mapped[str] = mapped_column(Text)  # {relative path: BPMN text}
+    forms_json: Mapped[str] = mapped_column(Text)  # {form file name: JSON text}
+    idle_threshold_days: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class Beneficiary(Base):
+    """A person followed. Closed lists and dates only: no narrative about their life."""
+
+    __tablename__ = "beneficiary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(32), unique=True)
+    last_name: Mapped[str] = mapped_column(String(120), index=True)
+    first_name: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))  # "F" | "M"
+    qualification_level: Mapped[str | None] = mapped_column(String(8))  # VI, Vbis, V, IV, III, II, I
+    priority_district: Mapped[bool] = mapped_column(Boolean, default=False)
+    departement: Mapped[str | None] = mapped_column(String(3))
+    territory: Mapped[str | None] = mapped_column(String(40))
+    ase: Mapped[bool] = mapped_column(Boolean, default=False)
+    mna: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Pathway(Base):
+    """The projection of one pathway that every screen reads; its engine state is in PathwayState."""
+
+    __tablename__ = "pathway"
+    __table_args__ = (
+        Index("ix_pathway_next_timer_due", "next_timer_due"),
+        Index("ix_pathway_programme_status", "programme", "status"),
+        Index("ix_pathway_referent_status", "referent_id", "status"),
+        Index("ix_pathway_status_idle_since", "status", "idle_since"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme: Mapped[str] = mapped_column(String(64))
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    referent_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    status: Mapped[str] = mapped_column(String(16))  # active | completed | cancelled
+    current_elements: Mapped[str] = mapped_column(Text, default="")  # comma-separated element ids
+    idle_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_timer_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Optimistic concurrency: of two writers that read the same version, the second one fails.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads a plain dict here
+
+    process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    beneficiary: Mapped[Beneficiary] = relationship(lazy="raise")
+    state: Mapped[PathwayState] = relationship(lazy="select", uselist=False, cascade="all, delete-orphan")
+
+
+class PathwayState(Base):
+    """The serialized SpiffWorkflow state, without the spec (joined back from the version on load)."""
+
+    __tablename__ = "pathway_state"
+
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathway.id"), primary_key=True)
+    serializer_version: Mapped[str] = mapped_column(String(32))
+    state_json: Mapped[str] = mapped_column(Text)
+
+
+class WorkItem(Base):
+    """A user task as the inbox sees it."""
+
+    __tablename__ = "work_item"
+    __table_args__ = (
+        UniqueConstraint("pathway_id", "task_uuid", name="uq_work_item_pathway_task"),
+        Index("ix_work_item_assignee_status_due", "assignee_id", "status", "due_at"),
+        Index("ix_work_item_lane_status_due", "lane", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathway.id"), index=True)
+    task_uuid: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(120))
+    process_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str | None] = mapped_column(String(40))  # role code
+    form: Mapped[str | None] = mapped_column(String(120))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    status: Mapped[str] = mapped_column(String(16))  # open | completed | cancelled
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+
+    pathway: Mapped[Pathway] = relationship()
+
+
+class WaitingElement(Base):
+    """Where a pathway waits now (user task, timer, message, measure), and since when."""
+
+    __tablename__ = "waiting_element"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathway.id"), index=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    element_id: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40))
+    measure: Mapped[bool] = mapped_column(Boolean, default=False)
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    pathway: Mapped[Pathway] = relationship()
+
+    __table_args__ = (Index("ix_waiting_element_version_element", "process_version_id", "element_id"),)
+
+
+class PathwayEvent(Base):
+    """Who did what to a pathway, and when. Closed data only (ids, codes), never free text."""
+
+    __tablename__ = "pathway_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathway.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(32))
+    element_id: Mapped[str | None] = mapped_column(String(120))
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Incident(Base):
+    """A transition that failed and was rolled back: visible to a person, who can retry it."""
+
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_open", "resolved_at", "pathway_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathway.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    element_id: Mapped[str | None] = mapped_column(String(120))
+    operation: Mapped[str] = mapped_column(String(32))  # complete_task | fire_timers | start
+    operation_json: Mapped[str] = mapped_column(Text, default="{}")  # what a retry replays
+    message: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(80))

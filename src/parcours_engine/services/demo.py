@@ -1,0 +1,123 @@
+"""Demo data: accounts for each role and a few hundred people in varied pathway states.
+
+Runs through the same services as real use (start, complete with valid form data, fire timers), with
+a clock moved back in time, so the states are real ones: some tasks overdue, some pathways idle.
+Idempotent: does nothing when the demo accounts exist.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parcours_engine.domain.clock import Clock, FrozenClock
+from parcours_engine.domain.errors import ParcoursError
+from parcours_engine.persistence.models import Account, ProcessVersion, WorkItem
+from parcours_engine.services import beneficiaries, forms, models_cache, pathways
+from parcours_engine.services.sample_data import sample_form_data
+
+# (username, display name, account role, team); the password of each is printed and in README.
+DEMO_ACCOUNTS = (
+    ("admin", "Administratrice", "admin", None),
+    ("coordination", "Claire Coordinatrice", "coordinator", "coordination"),
+    ("conseiller1", "Karim Conseiller", "counsellor", "referent"),
+    ("conseiller2", "Sophie Conseillère", "counsellor", "referent"),
+    ("conseiller3", "Yanis CSP", "counsellor", "referent"),
+    ("accueil", "Nadia Accueil", "counsellor", "accueil"),
+    ("superviseur", "Marc Superviseur", "supervisor", None),
+    ("partenaire", "Lucie Partenaire", "partner", "partenaire"),
+)
+DEMO_PASSWORD = "demo-parcours-2026"  # noqa: S105 - documented demo credential, demo accounts only
+
+LAST_NAMES = ("Martin", "Bernard", "Benali", "Petit", "Haddad", "Moreau", "Diallo", "Laurent", "Mansouri",
+              "Garcia", "Roux", "Traoré", "Fournier", "Bouzid", "Girard", "Mercier", "Cissé", "Lefebvre")
+FIRST_NAMES = ("Inès", "Lucas", "Yasmine", "Nathan", "Amina", "Hugo", "Sarah", "Rayan", "Léa", "Mehdi",
+               "Chloé", "Adam", "Manon", "Sofiane", "Camille", "Moussa", "Lina", "Théo")
+
+
+def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 2026) -> str:
+    if session.scalar(select(Account).where(Account.username == "conseiller1")) is not None:
+        return "demo data already loaded"
+    programmes = sorted(set(session.scalars(select(ProcessVersion.programme))))
+    if not programmes:
+        return "no programme is published: run `parcours-engine processes publish processes/` first"
+    rng = random.Random(seed)
+    accounts = _create_accounts(session, clock)
+    referents = [a for a in accounts if a.team == "referent"]
+    started = steps = 0
+    for _ in range(people):
+        then = FrozenClock(clock.now() - timedelta(days=rng.randint(5, 300)))
+        person = _create_person(session, then, rng)
+        try:
+            pathway = pathways.start_pathway(
+                session, then, rng.choice(programmes), person.id, "demo", rng.choice(referents).id
+            )
+        except ParcoursError:
+            continue
+        started += 1
+        steps += _advance(session, then, clock, pathway.id, rng)
+    return (
+        f"demo data loaded: {len(accounts)} accounts (password {DEMO_PASSWORD!r}), "
+        f"{started} pathways, {steps} steps"
+    )
+
+
+def _create_accounts(session: Session, clock: Clock) -> list[Account]:
+    hasher = PasswordHasher()
+    accounts = [
+        Account(username=u, display_name=n, role=r, team=t, password_hash=hasher.hash(DEMO_PASSWORD),
+                active=True, created_at=clock.now())
+        for u, n, r, t in DEMO_ACCOUNTS
+    ]
+    session.add_all(accounts)
+    session.flush()
+    return accounts
+
+
+def _create_person(session: Session, clock: Clock, rng: random.Random):  # type: ignore[no-untyped-def]
+    today = clock.now().date()
+    age_days = rng.randint(16 * 365 + 10, 29 * 365)
+    return beneficiaries.create_beneficiary(
+        session,
+        clock,
+        last_name=rng.choice(LAST_NAMES),
+        first_name=rng.choice(FIRST_NAMES),
+        birth_date=today - timedelta(days=age_days),
+        sex=rng.choice("FM"),
+        qualification_level=rng.choice(beneficiaries.QUALIFICATION_LEVELS),
+        priority_district=rng.random() < 0.3,
+        departement=rng.choice(("03", "13", "2B")),
+        territory=rng.choice(("moulins", "vichy", "montlucon")),
+        ase=rng.random() < 0.3,
+        mna=rng.random() < 0.15,
+    )
+
+
+def _advance(session: Session, then: FrozenClock, real: Clock, pathway_id: int, rng: random.Random) -> int:
+    """Walk a pathway forward a random number of steps, never past the real now."""
+    steps = 0
+    for _ in range(rng.randint(0, 8)):
+        then.advance(days=rng.randint(1, 20))
+        if then.now() >= real.now():
+            break
+        pathways.fire_timers(session, then, pathway_id)
+        item = session.scalar(
+            select(WorkItem).where(WorkItem.pathway_id == pathway_id, WorkItem.status == "open").limit(1)
+        )
+        if item is None:
+            break
+        pathway = pathways.get_pathway(session, pathway_id)
+        model = models_cache.model_for(pathway.process_version)
+        data = sample_form_data(forms.schema(model, item.form), rng, then.now().date()) if item.form else {}
+        try:
+            with session.begin_nested():
+                pathways.complete_work_item(session, then, item.id, data, "demo")
+        except ParcoursError:
+            break
+        steps += 1
+    return steps
+

@@ -1,0 +1,238 @@
+"""Pathways: start one, complete its tasks, fire its timers, change its referent.
+
+Every transition loads the workflow from the pathway's saved state, advances it, and saves state and
+projections together. If the engine fails half-way, nothing is written: `TransitionFailed` carries an
+incident that the unit of work records after rolling back (persistence.db.unit_of_work).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.errors import ConflictError, NotFound, TransitionFailed
+from parcours_engine.engine.runtime import EngineFailure, TaskNotReady
+from parcours_engine.persistence.models import Account, Beneficiary, Pathway, PathwayEvent, WorkItem
+from parcours_engine.services import forms, models_cache, projection
+from parcours_engine.services.publishing import latest_version
+
+
+def beneficiary_data(person: Beneficiary, programme: str) -> dict[str, Any]:
+    """What a model may read at start (processes/README.md lists it): closed fields only."""
+    return {
+        "date_naissance": person.birth_date.isoformat(),
+        "sexe": person.sex,
+        "niveau_qualification": person.qualification_level,
+        "quartier_prioritaire": person.priority_district,
+        "departement": person.departement,
+        "territoire": person.territory,
+        "ase": person.ase,
+        "mna": person.mna,
+        "programme_code": programme,
+    }
+
+
+def start_pathway(
+    session: Session,
+    clock: Clock,
+    programme: str,
+    beneficiary_id: int,
+    actor: str,
+    referent_id: int | None = None,
+) -> Pathway:
+    """Start `programme` for a beneficiary on the newest published version."""
+    person = session.get(Beneficiary, beneficiary_id)
+    if person is None:
+        raise NotFound(f"no beneficiary {beneficiary_id}")
+    if referent_id is not None and session.get(Account, referent_id) is None:
+        raise NotFound(f"no account {referent_id}")
+    version = latest_version(session, programme)
+    model = models_cache.model_for(version)
+    now = clock.now()
+    pathway = Pathway(
+        programme=programme,
+        process_version=version,
+        beneficiary_id=person.id,
+        referent_id=referent_id,
+        status="active",
+        started_at=now,
+        updated_at=now,
+    )
+    try:
+        workflow = models_cache.runtime().start(model, beneficiary_data(person, programme), clock)
+    except EngineFailure as failure:
+        # No pathway row exists yet to hang an incident on: refuse the start with the reason.
+        raise TransitionFailed(f"{programme}: {failure.element_id or 'start'}: {failure}") from failure
+    session.add(pathway)
+    projection.save(session, pathway, workflow, model, now, actor)
+    session.flush()
+    _log(session, pathway, clock, actor, "started", None, {"version": version.version})
+    _log_if_finished(session, pathway, clock, actor)
+    return pathway
+
+
+def get_pathway(session: Session, pathway_id: int, for_update: bool = False) -> Pathway:
+    query = select(Pathway).where(Pathway.id == pathway_id)
+    if for_update:
+        query = query.with_for_update(of=Pathway)
+    pathway = session.scalar(query)
+    if pathway is None:
+        raise NotFound(f"no pathway {pathway_id}")
+    return pathway
+
+
+def complete_work_item(
+    session: Session,
+    clock: Clock,
+    work_item_id: int,
+    data: Mapping[str, Any],
+    actor: str,
+    expected_version: int | None = None,
+    retry_of: int | None = None,
+) -> Pathway:
+    """Complete a task with its form's data (validated against the form's JSON Schema)."""
+    item = session.get(WorkItem, work_item_id)
+    if item is None:
+        raise NotFound(f"no work item {work_item_id}")
+    if item.status != "open":
+        who = item.completed_by or "the engine"
+        raise ConflictError(f"task already {item.status} by {who}")
+    pathway = get_pathway(session, item.pathway_id)
+    if expected_version is not None and pathway.version != expected_version:
+        raise ConflictError("the pathway changed since you opened it; reload and try again")
+    model = models_cache.model_for(pathway.process_version)
+    clean = forms.validate(model, item.form, data)
+    operation = {"work_item_id": item.id, "data": clean}
+
+    def run(workflow: BpmnWorkflow) -> None:
+        try:
+            models_cache.runtime().complete(workflow, item.task_uuid, clean, clock)
+        except TaskNotReady as exc:
+            raise ConflictError(str(exc)) from exc
+
+    _transition(session, clock, pathway, actor, "complete_task", operation, run, item.task_uuid, retry_of)
+    _log(session, pathway, clock, actor, "task_completed", item.element_id, {"work_item": item.id})
+    _log_if_finished(session, pathway, clock, actor)
+    return pathway
+
+
+def fire_timers(session: Session, clock: Clock, pathway_id: int, retry_of: int | None = None) -> int:
+    """Fire the due timers of one pathway; how many fired."""
+    pathway = get_pathway(session, pathway_id)
+    if pathway.status != "active":
+        return 0
+    fired = 0
+
+    def run(workflow: BpmnWorkflow) -> None:
+        nonlocal fired
+        fired = models_cache.runtime().fire_timers(workflow, clock)
+
+    _transition(session, clock, pathway, "scheduler", "fire_timers", {}, run, None, retry_of)
+    if fired:
+        _log(session, pathway, clock, "scheduler", "timer_fired", None, {"count": fired})
+        _log_if_finished(session, pathway, clock, "scheduler")
+    return fired
+
+
+def set_referent(session: Session, clock: Clock, pathway_id: int, referent_id: int, actor: str) -> Pathway:
+    """Make `referent_id` the pathway's one active referent; their open referent tasks follow."""
+    pathway = get_pathway(session, pathway_id)
+    if session.get(Account, referent_id) is None:
+        raise NotFound(f"no account {referent_id}")
+    previous = pathway.referent_id
+    pathway.referent_id = referent_id
+    pathway.updated_at = clock.now()
+    for item in session.scalars(
+        select(WorkItem).where(
+            WorkItem.pathway_id == pathway.id, WorkItem.status == "open", WorkItem.lane == "referent"
+        )
+    ):
+        item.assignee_id = referent_id
+    _flush(session)
+    _log(session, pathway, clock, actor, "referent_changed", None, {"from": previous, "to": referent_id})
+    return pathway
+
+
+def _transition(
+    session: Session,
+    clock: Clock,
+    pathway: Pathway,
+    actor: str,
+    operation: str,
+    operation_data: dict[str, Any],
+    run: Callable[[BpmnWorkflow], None],
+    completed_task_id: str | None,
+    retry_of: int | None,
+) -> None:
+    model = models_cache.model_for(pathway.process_version)
+    rt = models_cache.runtime()
+    workflow = rt.load(model, pathway.state.state_json, pathway.state.serializer_version)
+    try:
+        run(workflow)
+    except EngineFailure as failure:
+        incident = {
+            "pathway_id": pathway.id,
+            "at": clock.now(),
+            "element_id": failure.element_id,
+            "operation": operation,
+            "operation_data": operation_data,
+            "message": str(failure),
+            "retry_of": retry_of,
+        }
+        raise TransitionFailed(str(failure), incident=incident) from failure
+    projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id)
+    _flush(session)
+
+
+def _flush(session: Session) -> None:
+    """Flush, turning a lost optimistic-concurrency race into ConflictError."""
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise ConflictError("someone else changed this pathway at the same time; reload and retry") from exc
+    except OperationalError as exc:
+        # SQLite in WAL mode refuses a write whose snapshot is stale ("database is locked" at once).
+        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+            raise ConflictError("someone else changed this pathway at the same time; reload and retry") from exc
+        raise
+
+
+def _log(
+    session: Session,
+    pathway: Pathway,
+    clock: Clock,
+    actor: str,
+    kind: str,
+    element_id: str | None,
+    detail: dict[str, Any],
+) -> None:
+    session.add(
+        PathwayEvent(
+            pathway_id=pathway.id,
+            at=clock.now(),
+            actor=actor,
+            kind=kind,
+            element_id=element_id,
+            detail_json=json.dumps(detail, default=_json_default),
+        )
+    )
+
+
+def _log_if_finished(session: Session, pathway: Pathway, clock: Clock, actor: str) -> None:
+    if pathway.status == "completed" and pathway.ended_at == clock.now():
+        _log(session, pathway, clock, actor, "completed", None, {"outcome": pathway.outcome})
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
