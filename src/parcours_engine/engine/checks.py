@@ -1,0 +1,335 @@
+"""The individual checks of a model library, each returning located `ModelProblem`s.
+
+What SpiffWorkflow does not check is checked here: the host's metadata (properties), lanes against the
+closed list of roles, the diagram interchange bpmn-js needs, scripts, conditions and timers (through the
+restricted script environment's own checks) and the form files user tasks name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from lxml import etree
+
+from parcours_engine.domain.errors import ModelProblem
+from parcours_engine.domain.roles import lane_names, role_for_lane
+from parcours_engine.engine.xml import DOCUMENT, NSMAP, Document
+
+ACTIVITIES = frozenset(
+    {
+        "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+        "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
+    }
+)  # fmt: skip
+GATEWAYS = frozenset(
+    {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"}
+)
+EVENTS = frozenset(
+    {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
+)
+FLOW_NODES = ACTIVITIES | GATEWAYS | EVENTS
+# Elements whose own flow nodes run in their own SpiffWorkflow spec (`task.workflow.spec.name`).
+SCOPES = frozenset({"process", "subProcess", "transaction", "adHocSubProcess"})
+
+_FLOW_NODE_XPATH = " | ".join(f".//bpmn:{tag}" for tag in sorted(FLOW_NODES))
+_SCRIPT_LINE = re.compile(r"^line (\d+):\s*(.*)$", re.DOTALL)
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
+_TIMER_KINDS: dict[str, Literal["timeDate", "timeDuration", "timeCycle"]] = {
+    "timeDate": "timeDate",
+    "timeDuration": "timeDuration",
+    "timeCycle": "timeCycle",
+}
+_CODE_LABELS = {"script": "script", "preScript": "pre-script", "postScript": "post-script"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the checks of one document need to know about the rest of the library."""
+
+    programmes: frozenset[str]  # process ids that are programmes
+    processes: frozenset[str]  # every process id defined in the library
+    forms: frozenset[str]  # form file names
+    full: bool  # False when re-loading a stored version: skip DI and expression checks
+
+
+def local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def flow_nodes(doc: Document, node: etree._Element | None = None) -> list[etree._Element]:
+    return doc.xpath(_FLOW_NODE_XPATH, node)
+
+
+def properties(element: etree._Element) -> dict[str, etree._Element]:
+    """The element's own spiffworkflow properties, by name (the property elements, for their lines)."""
+    found = element.xpath(
+        "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NSMAP
+    )
+    return {prop.get("name", ""): prop for prop in found} if isinstance(found, list) else {}
+
+
+def whole_number(prop: etree._Element | None) -> int | None:
+    """The property's value as a non-negative whole number, None when absent or not one."""
+    value = None if prop is None else prop.get("value")
+    if value is None or not _WHOLE_NUMBER.fullmatch(value.strip()):
+        return None
+    return int(value.strip())
+
+
+def lanes_by_node(doc: Document) -> dict[str, str]:
+    """Flow node id → the name of the lane holding it."""
+    lanes: dict[str, str] = {}
+    for ref in doc.xpath(".//bpmn:lane/bpmn:flowNodeRef"):
+        lane = ref.getparent()
+        if ref.text and lane is not None:
+            lanes[ref.text.strip()] = lane.get("name") or ""
+    return lanes
+
+
+def check_document(doc: Document, ctx: Context) -> list[ModelProblem]:
+    """Every check on one (well-formed, valid) BPMN document."""
+    problems = [
+        *check_processes(doc, ctx),
+        *check_properties(doc, ctx),
+        *check_lanes(doc),
+        *check_calls(doc, ctx),
+        *check_dead_ends(doc),
+    ]
+    if ctx.full:
+        problems += [*check_diagram(doc), *check_expressions(doc)]
+    return problems
+
+
+def check_processes(doc: Document, ctx: Context) -> Iterator[ModelProblem]:
+    for process in doc.xpath("./bpmn:process"):
+        if process.get("id") not in ctx.programmes:
+            continue
+        prop = properties(process).get("idleThresholdDays")
+        days = whole_number(prop)
+        if prop is None:
+            yield doc.problem(
+                process,
+                "property idleThresholdDays is missing: add after how many days without activity "
+                "a pathway counts as idle",
+            )
+        elif not days:
+            yield doc.problem(
+                process,
+                "property idleThresholdDays must be a whole number of days, 1 or more, "
+                f"got {prop.get('value')!r}",
+                line=prop.sourceline,
+            )
+
+
+def check_properties(doc: Document, ctx: Context) -> Iterator[ModelProblem]:
+    for node in flow_nodes(doc):
+        kind = local(node)
+        if kind not in ACTIVITIES:
+            continue
+        props = properties(node)
+        yield from _number_problems(doc, node, props, "maxWaitDays", minimum=1)
+        measure = props.get("measure")
+        if measure is not None and measure.get("value", "").strip() not in ("true", "false"):
+            yield doc.problem(node, "property measure must be true or false", line=measure.sourceline)
+        if kind == "userTask":
+            yield from _number_problems(doc, node, props, "dueInDays", minimum=0)
+            yield from _form_problems(doc, node, props, ctx)
+
+
+def _number_problems(
+    doc: Document, node: etree._Element, props: Mapping[str, etree._Element], name: str, minimum: int
+) -> Iterator[ModelProblem]:
+    prop = props.get(name)
+    if prop is None:
+        return
+    value = whole_number(prop)
+    if value is None or value < minimum:
+        bound = "0 or more" if minimum == 0 else f"{minimum} or more"
+        yield doc.problem(
+            node,
+            f"property {name} must be a whole number of days, {bound}, got {prop.get('value')!r}",
+            line=prop.sourceline,
+        )
+
+
+def _form_problems(
+    doc: Document, node: etree._Element, props: Mapping[str, etree._Element], ctx: Context
+) -> Iterator[ModelProblem]:
+    form = props.get("formJsonSchemaFilename")
+    if form is None or not (form.get("value") or "").strip():
+        yield doc.problem(
+            node, "user task has no form: set the property formJsonSchemaFilename to a form file name"
+        )
+    for name in ("formJsonSchemaFilename", "formUiSchemaFilename"):
+        prop = props.get(name)
+        filename = (prop.get("value") or "").strip() if prop is not None else ""
+        if prop is not None and filename and filename not in ctx.forms:
+            yield doc.problem(
+                node, f"form file {filename!r} not found: add it to the forms", line=prop.sourceline
+            )
+
+
+def check_lanes(doc: Document) -> Iterator[ModelProblem]:
+    for lane in doc.xpath(".//bpmn:lane"):
+        if role_for_lane(lane.get("name")) is None:
+            yield doc.problem(
+                lane,
+                f"lane {lane.get('name') or ''!r} is not a known role: name it one of "
+                + ", ".join(lane_names()),
+            )
+    in_lane = lanes_by_node(doc)
+    for task in doc.xpath(".//bpmn:userTask"):
+        if lane_of(task, in_lane) is None:
+            yield doc.problem(
+                task, "user task is in no lane: put it in the lane of the role doing it", "warning"
+            )
+
+
+def lane_of(node: etree._Element, in_lane: Mapping[str, str]) -> str | None:
+    """The node's own lane, else the lane of the nearest enclosing sub-process holding it."""
+    current: etree._Element | None = node
+    while current is not None and local(current) != "process":
+        lane = in_lane.get(current.get("id") or "")
+        if lane is not None:
+            return lane
+        current = current.getparent()
+    return None
+
+
+def check_calls(doc: Document, ctx: Context) -> Iterator[ModelProblem]:
+    for call in doc.xpath(".//bpmn:callActivity"):
+        called = (call.get("calledElement") or "").strip()
+        if not called:
+            yield doc.problem(call, "call activity names no process: set its called element")
+        elif called not in ctx.processes:
+            yield doc.problem(
+                call, f"called process {called!r} is not in the library: check the id or add its file"
+            )
+
+
+def check_dead_ends(doc: Document) -> Iterator[ModelProblem]:
+    # SpiffWorkflow accepts a gateway leading nowhere; the pathway would silently stop there.
+    outgoing = {flow.get("sourceRef") for flow in doc.xpath(".//bpmn:sequenceFlow")}
+    for node in flow_nodes(doc):
+        if local(node) in GATEWAYS and node.get("id") not in outgoing:
+            yield doc.problem(node, "gateway has no outgoing flow: connect it to the next step")
+
+
+def check_diagram(doc: Document) -> Iterator[ModelProblem]:
+    drawn = {el.get("bpmnElement") for el in doc.xpath(".//bpmndi:BPMNShape | .//bpmndi:BPMNEdge")}
+    if not doc.xpath(".//bpmndi:BPMNDiagram"):
+        yield doc.problem(DOCUMENT, "the file has no diagram: open and save it in the modeller", line=1)
+        return
+    shaped = [*flow_nodes(doc), *doc.xpath(".//bpmn:lane | .//bpmn:participant")]
+    for node in shaped:
+        if node.get("id") not in drawn:
+            yield doc.problem(node, "no shape in the diagram: draw it in the modeller")
+    for flow in doc.xpath(".//bpmn:sequenceFlow | .//bpmn:messageFlow"):
+        if flow.get("id") not in drawn:
+            yield doc.problem(flow, "no edge in the diagram: draw it in the modeller")
+
+
+def check_expressions(doc: Document) -> Iterator[ModelProblem]:
+    from parcours_engine.engine.scripting import check_source, check_timer_expression
+
+    for owner, text_element, mode in _expressions(doc):
+        message = check_source(text_element.text or "", mode)
+        if message is not None:
+            yield _script_problem(doc, owner, text_element, message)
+    for timer in doc.xpath(".//bpmn:timerEventDefinition"):
+        owner = timer.getparent()
+        owner = timer if owner is None else owner
+        values = doc.xpath("./bpmn:timeDate | ./bpmn:timeDuration | ./bpmn:timeCycle", timer)
+        if not values:
+            yield doc.problem(owner, "timer has no date, duration or cycle", line=timer.sourceline)
+        for value in values:
+            message = check_timer_expression((value.text or "").strip(), _TIMER_KINDS[local(value)])
+            if message is not None:
+                yield doc.problem(owner, f"{local(value)}: {message}", line=value.sourceline)
+
+
+def _expressions(
+    doc: Document,
+) -> Iterator[tuple[etree._Element, etree._Element, Literal["exec", "eval"]]]:
+    """(owner, element holding the code, mode) for every script and condition of the document."""
+    for script in doc.xpath(".//bpmn:scriptTask/bpmn:script"):
+        yield _owner(script), script, "exec"
+    for script in doc.xpath(".//spiffworkflow:preScript | .//spiffworkflow:postScript"):
+        yield _owner(script), script, "exec"
+    conditions = (
+        ".//bpmn:sequenceFlow/bpmn:conditionExpression | .//bpmn:conditionalEventDefinition/bpmn:condition"
+        " | .//bpmn:completionCondition | .//bpmn:loopCardinality"
+    )
+    for condition in doc.xpath(conditions):
+        yield _owner(condition), condition, "eval"
+
+
+def _owner(element: etree._Element) -> etree._Element:
+    """The nearest ancestor with an id: the task, flow or event a script belongs to."""
+    current = element.getparent()
+    while current is not None and not current.get("id"):
+        current = current.getparent()
+    return element if current is None else current
+
+
+def _script_problem(
+    doc: Document, owner: etree._Element, text_element: etree._Element, message: str
+) -> ModelProblem:
+    # The code starts right after the opening tag, so its line N is the file's line tag + N - 1.
+    line = text_element.sourceline
+    located = _SCRIPT_LINE.match(message)
+    if located and line is not None:
+        line, message = line + int(located.group(1)) - 1, located.group(2)
+    label = _CODE_LABELS.get(local(text_element), "condition")
+    return doc.problem(owner, f"{label}: {message}", line=line)
+
+
+def check_form_file(name: str, data: bytes) -> list[ModelProblem]:
+    """A JSON Schema (draft 2020-12) form, or its UI schema when the name says so."""
+    try:
+        content = json.loads(data)
+    except json.JSONDecodeError as exc:
+        return [ModelProblem(name, exc.lineno, DOCUMENT, f"invalid JSON: {exc.msg} (column {exc.colno})")]
+    except (UnicodeDecodeError, RecursionError, ValueError) as exc:
+        return [ModelProblem(name, None, DOCUMENT, f"invalid JSON: {exc}")]
+    if not isinstance(content, dict):
+        return [ModelProblem(name, 1, DOCUMENT, "a form file must hold a JSON object")]
+    if name.endswith(".uischema.json"):
+        return []
+    return _schema_problems(name, content)
+
+
+def _schema_problems(name: str, schema: dict[str, Any]) -> list[ModelProblem]:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        where = "#/" + "/".join(str(part) for part in exc.path)
+        return [ModelProblem(name, None, where, f"invalid JSON Schema: {exc.message}")]
+    problems = []
+    if schema.get("type") != "object":
+        problems.append(ModelProblem(name, None, "#/type", 'a form schema must have "type": "object"'))
+    for path in _typename_fields(schema, "#"):
+        problems.append(
+            ModelProblem(name, None, path, "the field name typename is reserved by the engine: rename it")
+        )
+    return problems
+
+
+def _typename_fields(schema: Any, path: str) -> Iterator[str]:
+    # Task data keyed `typename` breaks SpiffWorkflow's deserialization, at any depth.
+    if isinstance(schema, dict):
+        props = schema.get("properties")
+        if isinstance(props, dict) and "typename" in props:
+            yield f"{path}/properties/typename"
+        for key, value in schema.items():
+            yield from _typename_fields(value, f"{path}/{key}")
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            yield from _typename_fields(value, f"{path}/{index}")

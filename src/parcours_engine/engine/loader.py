@@ -1,0 +1,378 @@
+"""Load and check a model library: BPMN files + forms in, parsed programmes or located problems out.
+
+A library is a set of BPMN files by relative path and form files by name. Every executable process of
+a top-level file is a programme; files under `blocs/` hold building blocks that programmes call. Each
+file is parsed once (hardened, see `xml.py`), checked against the XSD and the host's conventions
+(`checks.py`), then handed as a tree to SpiffWorkflow, whose structural errors are located here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
+
+from parcours_engine.domain.errors import ModelError, ModelProblem
+from parcours_engine.engine import checks
+from parcours_engine.engine.xml import DOCUMENT, Document, parse_document, xsd_problems
+
+if TYPE_CHECKING:
+    from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+    from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+
+
+@dataclass(frozen=True)
+class ElementMeta:
+    """What the host reads from one flow node of a model."""
+
+    element_id: str
+    name: str | None
+    kind: str  # BPMN local tag name, e.g. "userTask"
+    process_id: str  # the (sub)process whose spec holds it: `task.workflow.spec.name`
+    lane: str | None
+    form: str | None
+    ui_form: str | None
+    measure: bool
+    max_wait_days: int | None
+    due_in_days: int | None
+
+
+@dataclass(frozen=True)
+class ProcessModel:
+    """One programme, parsed, with everything it needs to run and to be stored as a version."""
+
+    process_id: str
+    name: str
+    filename: str
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+    files: dict[str, bytes]  # the BPMN files it needs: its own + every block it calls, transitively
+    forms: dict[str, bytes]  # the form files its user tasks name (blocks included), by name
+    idle_threshold_days: int
+    elements: dict[str, ElementMeta]  # by element id, over the programme and its blocks
+
+
+@dataclass
+class Library:
+    programmes: dict[str, ProcessModel]
+    warnings: list[ModelProblem]
+
+
+def read_library_dir(processes_dir: Path, forms_dir: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The BPMN files (by path relative to `processes_dir`) and form files (by name) of a directory."""
+    bpmn = {
+        path.relative_to(processes_dir).as_posix(): path.read_bytes()
+        for path in sorted(processes_dir.rglob("*.bpmn"))
+        if path.is_file()
+    }
+    forms = {path.name: path.read_bytes() for path in sorted(forms_dir.glob("*.json")) if path.is_file()}
+    return bpmn, forms
+
+
+def check_library(bpmn_files: Mapping[str, bytes], form_files: Mapping[str, bytes]) -> list[ModelProblem]:
+    """Every error and warning of a library, sorted by file and line; never raises."""
+    return _Analysis(bpmn_files, form_files, full=True).check()
+
+
+def load_library(bpmn_files: Mapping[str, bytes], form_files: Mapping[str, bytes]) -> Library:
+    """Every programme of a library, parsed; raises ModelError listing every error if there is one."""
+    analysis = _Analysis(bpmn_files, form_files, full=True)
+    problems = analysis.check()
+    _raise_errors(problems)
+    programmes = analysis.models(analysis.programmes)
+    return Library(programmes, [p for p in problems if p.severity != "error"])
+
+
+def load_programme(
+    bpmn_files: Mapping[str, bytes], form_files: Mapping[str, bytes], process_id: str
+) -> ProcessModel:
+    """Re-parse one programme of a stored (already checked) version: no XSD, diagram or script checks."""
+    analysis = _Analysis(bpmn_files, form_files, full=False)
+    problems = analysis.check(only=process_id)
+    if process_id not in analysis.programmes and not _errors(problems):
+        problems.append(ModelProblem(DOCUMENT, None, process_id, "no programme has this process id"))
+    _raise_errors(problems)
+    return analysis.models([process_id])[process_id]
+
+
+def _errors(problems: Iterable[ModelProblem]) -> list[ModelProblem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+def _raise_errors(problems: list[ModelProblem]) -> None:
+    errors = _errors(problems)
+    if errors:
+        raise ModelError(errors)
+
+
+def _friendly(message: str) -> str:
+    """SpiffWorkflow's structural messages, said the way a modeller can act on them."""
+    known = {
+        "No start event found": "no start event: add one",
+        "Non-default exclusive outgoing sequence flow without condition": (
+            "flow out of a gateway has no condition and is not the default: add a condition or make it "
+            "the gateway's default flow"
+        ),
+        "Multiple outgoing flows are not supported for tasks of type": (
+            "several flows leave this task: add a gateway to choose between them"
+        ),
+        "There is no support implemented for this task type.": "this element type is not supported",
+    }
+    if message.startswith("Process ") and message.endswith("is not executable."):
+        return "process is not executable: mark it executable in the modeller"
+    return known.get(message, message)
+
+
+class _Analysis:
+    """One pass over a library: parse, check, build specs; problems accumulate in `problems`."""
+
+    def __init__(self, bpmn_files: Mapping[str, bytes], form_files: Mapping[str, bytes], full: bool) -> None:
+        self.bpmn_files = dict(bpmn_files)
+        self.form_files = dict(form_files)
+        self.full = full
+        self.problems: list[ModelProblem] = []
+        self.docs: dict[str, Document] = {}
+        self.excluded: set[str] = set()  # files SpiffWorkflow must not see: invalid, or clashing ids
+        self.processes: dict[str, tuple[Document, etree._Element]] = {}  # executable ones, by id
+        self.programmes: list[str] = []
+        self.failed: set[str] = set()  # processes SpiffWorkflow could not parse
+        self.parser: SpiffBpmnParser | None = None
+
+    def check(self, only: str | None = None) -> list[ModelProblem]:
+        """Run every step (only what `only`, a programme id, needs when given); sorted problems."""
+        for filename in sorted(self.bpmn_files):
+            self._safely(filename, partial(self._parse, filename))
+        self._safely(DOCUMENT, self._index_processes)
+        wanted = self.programmes if only is None else [only]
+        docs = set(self.docs) - self.excluded if only is None else self._closure_docs(wanted)
+        ctx = checks.Context(
+            frozenset(self.programmes), frozenset(self.processes), frozenset(self.form_files), self.full
+        )
+        for filename in sorted(docs):
+            self._safely(filename, partial(checks.check_document, self.docs[filename], ctx))
+        for name in sorted(self._named_forms() & set(self.form_files)) if self.full else []:
+            self._safely(name, partial(checks.check_form_file, name, self.form_files[name]))
+        to_build = sorted(self.processes) if only is None else [p for p in wanted if p in self.processes]
+        self._safely(DOCUMENT, partial(self._build_specs, to_build))
+        for programme in self.programmes if only is None else []:
+            self._safely(self.processes[programme][0].filename, partial(self._duplicate_ids, programme))
+        unique = dict.fromkeys(self.problems)
+        return sorted(unique, key=lambda p: (p.file, p.line or 0, p.element, p.message))
+
+    def _safely(self, filename: str, run: Callable[[], Iterable[ModelProblem] | None]) -> None:
+        """Run one step; an unexpected failure becomes a problem of the file, never a traceback."""
+        try:
+            self.problems.extend(run() or ())
+        except ImportError:
+            raise  # a broken installation, not a modeller's mistake
+        except Exception as exc:
+            self.problems.append(ModelProblem(filename, None, DOCUMENT, f"could not be read: {exc!r}"))
+
+    def _parse(self, filename: str) -> list[ModelProblem]:
+        parsed = parse_document(filename, self.bpmn_files[filename])
+        if isinstance(parsed, ModelProblem):
+            return [parsed]
+        self.docs[filename] = parsed
+        problems = xsd_problems(parsed) if self.full else []
+        if problems:
+            self.excluded.add(filename)
+        return problems
+
+    def _index_processes(self) -> list[ModelProblem]:
+        problems: list[ModelProblem] = []
+        seen: dict[str, Document] = {}
+        for filename, doc in sorted(self.docs.items()):
+            executable = []
+            for node in doc.xpath("./bpmn:process"):
+                pid = node.get("id") or ""
+                if pid in seen:
+                    other = seen[pid]
+                    message = f"process id {pid!r} is also used in {other.filename}: rename one of them"
+                    problems.append(doc.problem(node, message))
+                    self.excluded.add(filename)
+                    continue
+                seen[pid] = doc
+                if node.get("isExecutable", "true") == "true":
+                    self.processes[pid] = (doc, node)
+                    executable.append(pid)
+            if "/" not in filename and filename not in self.excluded:
+                self.programmes.extend(executable)
+                if not executable:
+                    message = "no executable process: a top-level file holds programmes (blocks go in blocs/)"
+                    problems.append(doc.problem(DOCUMENT, message, "warning", line=1))
+        return problems
+
+    def _named_forms(self) -> set[str]:
+        named: set[str] = set()
+        for filename in set(self.docs) - self.excluded:
+            for task in self.docs[filename].xpath(".//bpmn:userTask"):
+                props = checks.properties(task)
+                named.update(
+                    filter(
+                        None, (_value(props, "formJsonSchemaFilename"), _value(props, "formUiSchemaFilename"))
+                    )
+                )
+        return named
+
+    def _build_specs(self, process_ids: list[str]) -> list[ModelProblem]:
+        from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+
+        # No validator: the XSD ran in _parse on the same tree (stored versions passed it when published).
+        self.parser = parser = SpiffBpmnParser()
+        problems: list[ModelProblem] = []
+        for filename, doc in sorted(self.docs.items()):
+            if filename not in self.excluded:
+                try:
+                    parser.add_bpmn_xml(doc.tree, filename=filename)
+                except Exception as exc:
+                    problems.append(self._spiff_problem(exc, doc, DOCUMENT))
+                    self.excluded.add(filename)
+        for pid in process_ids:
+            problems += self._build_one(parser, pid)
+        if self.full:
+            problems += self._unreachable(parser)
+        return problems
+
+    def _build_one(self, parser: SpiffBpmnParser, pid: str) -> list[ModelProblem]:
+        doc, _node = self.processes[pid]
+        if doc.filename in self.excluded:
+            self.failed.add(pid)
+            return []
+        try:
+            parser.get_spec(pid)
+        except Exception as exc:
+            self.failed.add(pid)
+            return [self._spiff_problem(exc, doc, pid)]
+        return []
+
+    def _spiff_problem(self, exc: Exception, doc: Document, element: str) -> ModelProblem:
+        """Locate a SpiffWorkflow error ourselves: its structural errors carry no line."""
+        from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+        if not isinstance(exc, ValidationException):
+            return doc.problem(element, f"SpiffWorkflow could not read it: {exc!r}")
+        located = self.docs.get(exc.file_name, doc)
+        element = exc.id or element
+        message = _friendly(str(exc.args[0]) if exc.args else str(exc))
+        return located.problem(element, message)
+
+    def _unreachable(self, parser: SpiffBpmnParser) -> list[ModelProblem]:
+        parsed: set[str] = set()
+        for process_parser in parser.process_parsers.values():
+            if process_parser.spec is not None:
+                parsed.update(process_parser.spec.task_specs)
+        problems = []
+        for pid, (doc, node) in self.processes.items():
+            if pid in self.failed or doc.filename in self.excluded:
+                continue
+            for flow_node in checks.flow_nodes(doc, node):
+                if flow_node.get("id") not in parsed and flow_node.get("isForCompensation") != "true":
+                    message = "not reachable from a start event: connect it or delete it"
+                    problems.append(doc.problem(flow_node, message))
+        return problems
+
+    def _closure(self, programme: str) -> list[str]:
+        """The programme and every process it calls, transitively (unknown ids are reported elsewhere)."""
+        order, pending = [programme], [programme]
+        while pending:
+            doc, node = self.processes[pending.pop()]
+            for called in doc.xpath(".//bpmn:callActivity/@calledElement", node):
+                called_id = str(called).strip()
+                if called_id in self.processes and called_id not in order:
+                    order.append(called_id)
+                    pending.append(called_id)
+        return order
+
+    def _closure_docs(self, programmes: list[str]) -> set[str]:
+        known = [p for p in programmes if p in self.processes]
+        return {self.processes[pid][0].filename for p in known for pid in self._closure(p)}
+
+    def _duplicate_ids(self, programme: str) -> list[ModelProblem]:
+        return self._elements(programme)[1]
+
+    def _elements(self, programme: str) -> tuple[dict[str, ElementMeta], list[ModelProblem]]:
+        """The metadata of every flow node the programme runs, and the ids its files share."""
+        elements: dict[str, ElementMeta] = {}
+        where: dict[str, str] = {}
+        problems = []
+        for pid in self._closure(programme):
+            doc, node = self.processes[pid]
+            in_lane = checks.lanes_by_node(doc)
+            for flow_node in checks.flow_nodes(doc, node):
+                meta = _element_meta(flow_node, in_lane)
+                if meta.element_id in elements and where[meta.element_id] != doc.filename:
+                    message = (
+                        f"id also used in {where[meta.element_id]}, which {programme} also runs: "
+                        "ids must be unique across a programme and its blocks"
+                    )
+                    problems.append(doc.problem(flow_node, message))
+                elements.setdefault(meta.element_id, meta)
+                where.setdefault(meta.element_id, doc.filename)
+        return elements, problems
+
+    def models(self, programme_ids: Iterable[str]) -> dict[str, ProcessModel]:
+        try:
+            return {pid: self._model(pid) for pid in programme_ids}
+        except ImportError:
+            raise
+        except Exception as exc:  # a safety net: checks passed, yet SpiffWorkflow still failed
+            raise ModelError(
+                [ModelProblem(DOCUMENT, None, DOCUMENT, f"could not be loaded: {exc!r}")]
+            ) from exc
+
+    def _model(self, pid: str) -> ProcessModel:
+        if self.parser is None:
+            raise RuntimeError("specs were not built")
+        doc, node = self.processes[pid]
+        closure = self._closure(pid)
+        filenames = sorted({self.processes[p][0].filename for p in closure})
+        elements, _duplicates = self._elements(pid)
+        form_names = {name for meta in elements.values() for name in (meta.form, meta.ui_form) if name}
+        days = checks.whole_number(checks.properties(node).get("idleThresholdDays"))
+        return ProcessModel(
+            process_id=pid,
+            name=node.get("name") or pid,
+            filename=doc.filename,
+            spec=self.parser.get_spec(pid),
+            subprocess_specs=self.parser.get_subprocess_specs(pid),
+            files={name: _as_bytes(self.bpmn_files[name]) for name in filenames},
+            forms={name: _as_bytes(self.form_files[name]) for name in sorted(form_names)},
+            idle_threshold_days=days or 0,
+            elements=elements,
+        )
+
+
+def _as_bytes(data: Any) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def _value(props: Mapping[str, etree._Element], name: str) -> str | None:
+    prop = props.get(name)
+    value = None if prop is None else (prop.get("value") or "").strip()
+    return value or None
+
+
+def _element_meta(node: etree._Element, in_lane: Mapping[str, str]) -> ElementMeta:
+    kind = checks.local(node)
+    props = checks.properties(node)
+    is_user_task = kind == "userTask"
+    is_activity = kind in checks.ACTIVITIES
+    scope = node.getparent()
+    while scope is not None and checks.local(scope) not in checks.SCOPES:
+        scope = scope.getparent()
+    return ElementMeta(
+        element_id=node.get("id") or "",
+        name=node.get("name"),
+        kind=kind,
+        process_id=(scope.get("id") or "") if scope is not None else "",
+        lane=checks.lane_of(node, in_lane),
+        form=_value(props, "formJsonSchemaFilename") if is_user_task else None,
+        ui_form=_value(props, "formUiSchemaFilename") if is_user_task else None,
+        measure=is_activity and _value(props, "measure") == "true",
+        max_wait_days=checks.whole_number(props.get("maxWaitDays")) if is_activity else None,
+        due_in_days=checks.whole_number(props.get("dueInDays")) if is_user_task else None,
+    )
