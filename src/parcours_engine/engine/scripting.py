@@ -1,0 +1,344 @@
+"""The restricted script engine: BPMN scripts, gateway conditions and timer expressions.
+
+SpiffWorkflow's default engine runs model code with `exec`/`eval` and full builtins: a model could
+`import os`. Models here are written by modellers, not developers, so every script, condition and
+timer expression is compiled with RestrictedPython under a stricter policy (no import, no `while`,
+no def/lambda/class, no try, no names or attributes starting with `_`) and run with a small
+allow-list of builtins and date helpers (`script_helpers.HELPERS`). Loops and comprehensions share
+one iteration budget per run, `range` is bounded, and sequence/integer growth is capped, so a model
+cannot hang or exhaust a worker by accident. Memory is not otherwise limited: workers should still
+run with an address-space limit.
+
+`check_source` and `check_timer_expression` are the publish-time checks the model loader calls.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+import textwrap
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from types import CodeType
+from typing import Any, Literal
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
+
+from parcours_engine.domain.errors import ScriptError
+from parcours_engine.engine import script_helpers
+from parcours_engine.engine.script_helpers import iso, iso_duration
+from parcours_engine.engine.timers import install_clock
+
+Mode = Literal["exec", "eval"]
+TimerKind = Literal["timeDate", "timeDuration", "timeCycle"]
+VisitResult = ast.AST | Iterable[ast.AST] | None  # what RestrictedPython's visitors return
+
+_KIND_LABELS: dict[str, str] = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
+
+
+# --- compiling -------------------------------------------------------------------------------------
+
+
+class _ModelPolicy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, narrowed for models, with messages a modeller can act on.
+
+    Functions (def, lambda) and classes are refused: model scripts are a few lines of data shaping
+    that never need them, and without them there is no recursion and every loop goes through the
+    counted `_getiter_`. `while` is refused because only `for` loops can be counted. `try` is refused
+    so that a model cannot swallow the iteration limit or hide its own failures: a failing script
+    must put its task in error where someone sees it.
+    """
+
+    def _refuse(self, node: ast.AST, message: str) -> VisitResult:
+        self.error(node, message)
+        return node
+
+    def visit_Import(self, node: ast.Import) -> VisitResult:
+        return self._refuse(node, "import is not allowed")
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> VisitResult:
+        return self._refuse(node, "import is not allowed")
+
+    def visit_While(self, node: ast.While) -> VisitResult:
+        return self._refuse(node, "while loops are not allowed (use 'for ... in range(n)')")
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> VisitResult:
+        return self._refuse(node, "function definitions (def) are not allowed")
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> VisitResult:
+        return self._refuse(node, "function definitions (def) are not allowed")
+
+    def visit_Lambda(self, node: ast.Lambda) -> VisitResult:
+        return self._refuse(node, "lambda is not allowed")
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> VisitResult:
+        return self._refuse(node, "class definitions are not allowed")
+
+    def visit_Try(self, node: ast.Try) -> VisitResult:
+        return self._refuse(node, "try/except is not allowed")
+
+    def visit_TryStar(self, node: ast.AST) -> VisitResult:
+        return self._refuse(node, "try/except is not allowed")
+
+    def visit_With(self, node: ast.With) -> VisitResult:
+        return self._refuse(node, "with is not allowed")
+
+    def visit_Global(self, node: ast.Global) -> VisitResult:
+        return self._refuse(node, "global is not allowed")
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> VisitResult:
+        return self._refuse(node, "nonlocal is not allowed")
+
+    def visit_Call(self, node: ast.Call) -> VisitResult:
+        if isinstance(node.func, ast.Name) and node.func.id in ("eval", "exec"):
+            return self._refuse(node, f"{node.func.id} is not allowed")
+        return super().visit_Call(node)
+
+    def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
+        if name is not None and name.startswith("_"):
+            self.error(node, f"name {name!r} is not allowed (names starting with '_' are reserved)")
+            return
+        super().check_name(node, name, allow_magic_methods)
+
+    def visit_Attribute(self, node: ast.Attribute) -> VisitResult:
+        if node.attr.startswith("_"):
+            return self._refuse(node, f"attribute {node.attr!r} is not allowed (it starts with '_')")
+        return super().visit_Attribute(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> VisitResult:
+        # `+`, `*`, `**` and `<<` can build huge strings, lists or integers in one step:
+        # route them through `_binop_`, which checks the size before computing.
+        node = self.node_contents_visit(node)
+        symbol = script_helpers.GUARDED_BINOPS.get(type(node.op))
+        if symbol is None:
+            return node
+        call = ast.Call(
+            func=ast.Name("_binop_", ast.Load()),
+            args=[ast.Constant(symbol), node.left, node.right],
+            keywords=[],
+        )
+        copy_locations(call, node)
+        return call
+
+
+def _first_errors(errors: Sequence[str]) -> str:
+    # RestrictedPython says "Line 2: ..."; keep one line, in the modeller's words.
+    unique = dict.fromkeys(re.sub(r"^Line (\d+|None): ", r"line \1: ", e) for e in errors)
+    return "; ".join(unique)
+
+
+@functools.lru_cache(maxsize=2048)
+def _compile(source: str, mode: Mode) -> tuple[CodeType | None, str | None]:
+    """Compile model code once (cached by text); return (code, None) or (None, message)."""
+    # BPMN editors indent scripts inside the XML: dedent them instead of failing on the indent.
+    text = textwrap.dedent(source) if mode == "exec" else source.strip()
+    try:
+        tree = ast.parse(text, "<string>", mode)
+    except SyntaxError as err:
+        return None, f"line {err.lineno}: {err.msg}"
+    compiler = compile_restricted_exec if mode == "exec" else compile_restricted_eval
+    result = compiler(tree, "<string>", policy=_ModelPolicy)  # type: ignore[arg-type]
+    if result.errors or result.code is None:
+        return None, _first_errors(result.errors) or "cannot be compiled"
+    return result.code, None
+
+
+def _compiled(source: str, mode: Mode) -> CodeType:
+    code, error = _compile(source, mode)
+    if code is None:
+        raise ScriptError(error)
+    return code
+
+
+def check_source(source: str, mode: Mode) -> str | None:
+    """None if `source` compiles under the model restrictions, else a one-line message.
+
+    `mode` is "exec" for script tasks (and pre/post scripts), "eval" for conditions and expressions.
+    """
+    return _compile(source, mode)[1]
+
+
+# --- ISO 8601 timer literals --------------------------------------------------------------------
+
+_NUM = r"\d+(?:[.,]\d+)?"
+_DATE = r"\d{4}-?(?:\d{2}-?\d{2}|W\d{2}-?\d)"
+_TIME = r"T\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?"
+_DATETIME = rf"{_DATE}(?:{_TIME})?"
+_DURATION = (
+    rf"P(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?"
+    rf"(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?"
+)
+_PART = rf"(?:{_DATETIME}|{_DURATION})"
+_LITERALS: dict[str, re.Pattern[str]] = {
+    "timeDate": re.compile(_DATETIME),
+    "timeDuration": re.compile(_DURATION),
+    "timeCycle": re.compile(rf"R\d*/{_PART}(?:/{_PART})?"),
+}
+# Text a modeller meant as ISO 8601 even though it is not valid (e.g. "P18X"), to say so at publish.
+_ISO_LOOKING = re.compile(r"(?:R\d*/|PT?\d|\d{4}-\d)")
+
+
+def is_iso8601_literal(expression: str, kind: TimerKind) -> bool:
+    """True if `expression` (unquoted) is ISO 8601 of `kind` that SpiffWorkflow can also parse."""
+    text = expression.strip()
+    if not _LITERALS[kind].fullmatch(text):
+        return False
+    parse = spiff_timer.TimerEventDefinition
+    try:
+        if kind == "timeDuration":
+            parse.parse_iso_duration(text)
+        elif kind == "timeCycle":
+            parse.parse_iso_recurring_interval(text)
+        else:
+            return not isinstance(parse.parse_time_or_duration(text), dict)
+    except Exception:  # SpiffWorkflow raises bare Exception/ValueError/AttributeError on bad input
+        return False
+    return True
+
+
+def _string_literal(text: str) -> str | None:
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return None
+    body = tree.body
+    return body.value if isinstance(body, ast.Constant) and isinstance(body.value, str) else None
+
+
+def check_timer_expression(expression: str, kind: TimerKind) -> str | None:
+    """None if a timer's text is usable, else a one-line message.
+
+    Accepted: unquoted ISO 8601 of the right kind (`P18M`, `R3/P1M`, `2026-01-01T00:00:00+01:00`),
+    the same quoted (checked too: `"P18X"` is refused), or a restricted expression, which cannot be
+    checked further before it runs.
+    """
+    text = (expression or "").strip()
+    label = _KIND_LABELS[kind]
+    if not text:
+        return f"the timer {label} is empty"
+    if is_iso8601_literal(text, kind):
+        return None
+    literal = _string_literal(text)
+    if literal is not None:
+        return None if is_iso8601_literal(literal, kind) else f"{literal!r} is not an ISO 8601 {label}"
+    if _ISO_LOOKING.match(text):
+        return f"{text!r} is not an ISO 8601 {label}"
+    return check_source(text, "eval")
+
+
+def _timer_kind(task: Task, expression: str) -> TimerKind | None:
+    definition = getattr(task.task_spec, "event_definition", None)
+    if not isinstance(definition, spiff_timer.TimerEventDefinition) or definition.expression != expression:
+        return None
+    if isinstance(definition, spiff_timer.CycleTimerEventDefinition):
+        return "timeCycle"
+    if isinstance(definition, spiff_timer.DurationTimerEventDefinition):
+        return "timeDuration"
+    return "timeDate"
+
+
+def _timer_value(value: Any, kind: TimerKind) -> str:
+    """Turn what a timer expression gave into ISO text SpiffWorkflow parses, or refuse it clearly."""
+    if isinstance(value, timedelta) and kind == "timeDuration":
+        value = iso_duration(value)
+    elif isinstance(value, date) and kind == "timeDate":
+        value = iso(value)
+    if not isinstance(value, str) or not is_iso8601_literal(value, kind):
+        raise ScriptError(
+            f"the timer expression gave {value!r}, which is not an ISO 8601 {_KIND_LABELS[kind]}"
+        )
+    text = value.strip()
+    # Store dates with an explicit offset: the due time must not depend on the reader's zone.
+    return iso(text) if kind == "timeDate" and "W" not in text else text
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """Runs compiled model code over task data; stateless, so one instance serves every thread."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+
+    @staticmethod
+    def _globals(context: dict[str, Any], external: dict[str, Any]) -> dict[str, Any]:
+        # Task data shadows helpers (they live in __builtins__), like any Python name would.
+        # Keys starting with "_" stay out: model code cannot name them, and they must never
+        # shadow a guard such as `_getattr_`.
+        names = {k: v for k, v in {**external, **context}.items() if not k.startswith("_")}
+        names["__builtins__"] = script_helpers.run_builtins()
+        return names
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        code = _compiled(expression, "eval")
+        return eval(code, self._globals(context, external_context or {}))  # noqa: S307 -- restricted code
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        code = _compiled(script, "exec")
+        external = external_context or {}
+        names = self._globals(context, external)
+        exec(code, names)  # noqa: S102 -- restricted code, guarded builtins
+        # Only now, after success, does task data change: a failing script leaves it untouched.
+        results = {
+            key: value
+            for key, value in names.items()
+            if not key.startswith("_") and key not in external and not callable(value)
+        }
+        for key in [k for k in context if not k.startswith("_") and k not in results]:
+            del context[key]
+        context.update(results)
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise NotImplementedError("service tasks are not supported")
+
+
+def _describe(err: BaseException) -> str:
+    return str(err) if isinstance(err, ScriptError) else f"{type(err).__name__}: {err}"
+
+
+class RestrictedScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow script engine running model code under `RestrictedEnvironment`.
+
+    Holds no per-workflow state: one instance can be shared by all workflows and threads. The host
+    sets `workflow.script_engine` after every load (SpiffWorkflow does not serialize it).
+    """
+
+    def __init__(self, environment: BasePythonScriptEngineEnvironment | None = None) -> None:
+        # Timer due times must come from the injected clock whichever host built this engine.
+        install_clock()
+        super().__init__(environment or RestrictedEnvironment())
+
+    def evaluate(self, task: Task, expression: str, external_context: Any = None) -> Any:
+        kind = _timer_kind(task, expression)
+        try:
+            if kind is not None and is_iso8601_literal(expression, kind):
+                return _timer_value(expression, kind)
+            result = self.environment.evaluate(expression, task.data, external_context)
+            return _timer_value(result, kind) if kind is not None else result
+        except SpiffWorkflowException as err:
+            err.add_note(f"Error evaluating expression {expression.strip()!r}")
+            raise
+        except Exception as err:
+            message = f"Error evaluating expression {expression.strip()!r}: {_describe(err)}"
+            raise WorkflowTaskException(message, task=task, exception=err) from err
+
+    def create_task_exec_exception(self, task: Task, script: str, err: Exception) -> Exception:
+        # The base class concatenates err.args[0], which fails for non-string arguments.
+        if isinstance(err, SpiffWorkflowException):
+            return super().create_task_exec_exception(task, script, err)
+        line_number, error_line = self.get_error_line_number_and_content(script, err)
+        return WorkflowTaskException(
+            _describe(err), task=task, exception=err, line_number=line_number, error_line=error_line
+        )
+
+    def call_service(self, task: Task, **kwargs: Any) -> Any:
+        raise WorkflowTaskException("service tasks are not supported by parcours-engine", task=task)
