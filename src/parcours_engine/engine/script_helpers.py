@@ -105,9 +105,16 @@ def days_between(a: DateLike, b: DateLike) -> int:
 
 
 def months_between(a: DateLike, b: DateLike) -> int:
-    """Whole calendar months from `a` to `b` (negative when `b` is before `a`)."""
-    delta = relativedelta(_as_date(b, "b"), _as_date(a, "a"))
-    return delta.years * 12 + delta.months
+    """Whole calendar months from `a` to `b` (negative when `b` is before `a`), counted the way
+    `add_months` steps: 31 January to 28 February is one month, so that
+    `months_between(d, add_months(d, n)) == n` always holds."""
+    start, end = _as_date(a, "a"), _as_date(b, "b")
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if months > 0 and start + relativedelta(months=months) > end:
+        months -= 1
+    elif months < 0 and start + relativedelta(months=months) < end:
+        months += 1
+    return months
 
 
 def iso(value: DateLike | timedelta) -> str:

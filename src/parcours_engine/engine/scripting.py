@@ -182,7 +182,7 @@ _LITERALS: dict[str, re.Pattern[str]] = {
     "timeCycle": re.compile(rf"R\d*/{_PART}(?:/{_PART})?"),
 }
 # Text a modeller meant as ISO 8601 even though it is not valid (e.g. "P18X"), to say so at publish.
-_ISO_LOOKING = re.compile(r"(?:R\d*/|PT?\d|\d{4}-\d)")
+_ISO_LOOKING = re.compile(r"(?:R\d*/|PT?\d|\d{4}-\d|PT?$)")
 
 
 def is_iso8601_literal(expression: str, kind: TimerKind) -> bool:
