@@ -43,7 +43,14 @@ _TIMER_KINDS: dict[str, Literal["timeDate", "timeDuration", "timeCycle"]] = {
     "timeDuration": "timeDuration",
     "timeCycle": "timeCycle",
 }
-_CODE_LABELS = {"script": "script", "preScript": "pre-script", "postScript": "post-script"}
+_CODE_LABELS = {
+    "script": "script",
+    "preScript": "pre-script",
+    "postScript": "post-script",
+    "timeDate": "timeDate",
+    "timeDuration": "timeDuration",
+    "timeCycle": "timeCycle",
+}
 
 
 @dataclass(frozen=True)
@@ -247,9 +254,9 @@ def check_expressions(doc: Document) -> Iterator[ModelProblem]:
         if not values:
             yield doc.problem(owner, "timer has no date, duration or cycle", line=timer.sourceline)
         for value in values:
-            message = check_timer_expression((value.text or "").strip(), _TIMER_KINDS[local(value)])
+            message = check_timer_expression(value.text or "", _TIMER_KINDS[local(value)])
             if message is not None:
-                yield doc.problem(owner, f"{local(value)}: {message}", line=value.sourceline)
+                yield _script_problem(doc, owner, value, message)
 
 
 def _expressions(

@@ -20,6 +20,9 @@ from parcours_engine.domain.errors import ModelError, ModelProblem
 from parcours_engine.engine import checks
 from parcours_engine.engine.xml import DOCUMENT, Document, parse_document, xsd_problems
 
+# The file of a problem about the library as a whole rather than one of its files.
+LIBRARY = ""
+
 if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
     from SpiffWorkflow.spiff.parser import SpiffBpmnParser
@@ -94,7 +97,7 @@ def load_programme(
     analysis = _Analysis(bpmn_files, form_files, full=False)
     problems = analysis.check(only=process_id)
     if process_id not in analysis.programmes and not _errors(problems):
-        problems.append(ModelProblem(DOCUMENT, None, process_id, "no programme has this process id"))
+        problems.append(ModelProblem(LIBRARY, None, process_id, "no programme has this process id"))
     _raise_errors(problems)
     return analysis.models([process_id])[process_id]
 
@@ -146,7 +149,7 @@ class _Analysis:
         """Run every step (only what `only`, a programme id, needs when given); sorted problems."""
         for filename in sorted(self.bpmn_files):
             self._safely(filename, partial(self._parse, filename))
-        self._safely(DOCUMENT, self._index_processes)
+        self._safely(LIBRARY, self._index_processes)
         wanted = self.programmes if only is None else [only]
         docs = set(self.docs) - self.excluded if only is None else self._closure_docs(wanted)
         ctx = checks.Context(
@@ -157,7 +160,7 @@ class _Analysis:
         for name in sorted(self._named_forms() & set(self.form_files)) if self.full else []:
             self._safely(name, partial(checks.check_form_file, name, self.form_files[name]))
         to_build = sorted(self.processes) if only is None else [p for p in wanted if p in self.processes]
-        self._safely(DOCUMENT, partial(self._build_specs, to_build))
+        self._safely(LIBRARY, partial(self._build_specs, to_build))
         for programme in self.programmes if only is None else []:
             self._safely(self.processes[programme][0].filename, partial(self._duplicate_ids, programme))
         unique = dict.fromkeys(self.problems)
@@ -320,9 +323,8 @@ class _Analysis:
         except ImportError:
             raise
         except Exception as exc:  # a safety net: checks passed, yet SpiffWorkflow still failed
-            raise ModelError(
-                [ModelProblem(DOCUMENT, None, DOCUMENT, f"could not be loaded: {exc!r}")]
-            ) from exc
+            problem = ModelProblem(LIBRARY, None, DOCUMENT, f"could not be loaded: {exc!r}")
+            raise ModelError([problem]) from exc
 
     def _model(self, pid: str) -> ProcessModel:
         if self.parser is None:
