@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ModelError, ParcoursError
@@ -17,18 +18,29 @@ from parcours_engine.persistence.db import make_engine, session_factory, unit_of
 
 
 @click.group()
-@click.option("--database-url", envvar="DATABASE_URL", default=None, help="Default: instance/parcours.sqlite3")
+@click.option(
+    "--database-url", envvar="DATABASE_URL", default=None, help="Default: instance/parcours.sqlite3"
+)
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
     """parcours-engine: insertion pathways run as BPMN models."""
     ctx.obj = {"url": database_url}
 
 
-def _sessions(ctx: click.Context):  # type: ignore[no-untyped-def]
+def _url(ctx: click.Context) -> str | None:
     obj = ctx.find_object(dict) or {}
+    url: str | None = obj.get("url")
+    return url
+
+
+def _sessions(ctx: click.Context) -> sessionmaker[Session]:
+    obj = ctx.find_object(dict)
+    if obj is None:
+        obj = ctx.ensure_object(dict)
     if "sessions" not in obj:
         obj["sessions"] = session_factory(make_engine(obj.get("url")))
-    return obj["sessions"]
+    factory: sessionmaker[Session] = obj["sessions"]
+    return factory
 
 
 # -- database -------------------------------------------------------------------------------------
@@ -45,7 +57,7 @@ def db_upgrade(ctx: click.Context) -> None:
     """Create the database or migrate it to the newest schema."""
     from parcours_engine.persistence.migrate import upgrade
 
-    upgrade(ctx.find_object(dict).get("url"))
+    upgrade(_url(ctx))
     click.echo("database is up to date")
 
 
@@ -94,7 +106,9 @@ def processes_check(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
 @click.option("--forms", "forms_dir", type=click.Path(path_type=Path), help="Default: forms/ next to PATH")
 @click.option("--actor", default="cli", show_default=True)
 @click.pass_context
-def processes_publish(ctx: click.Context, paths: tuple[Path, ...], forms_dir: Path | None, actor: str) -> None:
+def processes_publish(
+    ctx: click.Context, paths: tuple[Path, ...], forms_dir: Path | None, actor: str
+) -> None:
     """Publish every programme whose model or forms changed as a new version."""
     from parcours_engine.services.publishing import publish_library
 
@@ -208,16 +222,38 @@ def incidents_retry(ctx: click.Context, incident_id: int, actor: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--scheduler/--no-scheduler",
+    default=True,
+    show_default=True,
+    help="Run the timer scheduler in this process (turn off when `parcours-engine scheduler` runs apart)",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
-    """Serve the web application (waitress, a production WSGI server)."""
+def serve(ctx: click.Context, host: str, port: int, threads: int, scheduler: bool) -> None:
+    """Serve the web application (waitress, a production WSGI server; one process, no reloader)."""
     from waitress import serve as waitress_serve
 
+    from parcours_engine.scheduler.jobs import start_scheduler
     from parcours_engine.web import create_app
 
-    app = create_app({"DATABASE_URL": ctx.find_object(dict).get("url")})
-    click.echo(f"parcours-engine on http://{host}:{port}")
-    waitress_serve(app, host=host, port=port, threads=threads)
+    app = create_app({"DATABASE_URL": _url(ctx)})
+    running = start_scheduler(_sessions(ctx), SystemClock()) if scheduler else None
+    click.echo(f"parcours-engine on http://{host}:{port}" + (" with its scheduler" if running else ""))
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads)
+    finally:
+        if running is not None:
+            running.shutdown(wait=False)
+
+
+@main.command("scheduler")
+@click.pass_context
+def scheduler_command(ctx: click.Context) -> None:
+    """Run the scheduler as its own process (deployments with several web processes)."""
+    from parcours_engine.scheduler.jobs import run_forever
+
+    click.echo("parcours-engine scheduler running; Ctrl+C stops it")
+    run_forever(_sessions(ctx), SystemClock())
 
 
 if __name__ == "__main__":

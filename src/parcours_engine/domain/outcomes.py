@@ -18,17 +18,28 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("cdi", "CDI", "Permanent contract", positive=True, durable_employment=True),
     Outcome("cdd_6_mois_plus", "CDD de 6 mois ou plus", "Fixed-term contract, 6 months or more", True, True),
     Outcome("cdd_moins_6_mois", "CDD de moins de 6 mois", "Fixed-term contract under 6 months", True),
-    Outcome("alternance", "Alternance (apprentissage, contrat de professionnalisation)", "Work-study contract",
-            True, True),
+    Outcome(
+        "alternance",
+        "Alternance (apprentissage, contrat de professionnalisation)",
+        "Work-study contract",
+        True,
+        True,
+    ),
     Outcome("formation_qualifiante", "Formation qualifiante", "Qualifying training", True),
     Outcome("creation_entreprise", "Création d'entreprise", "Business creation", True),
     Outcome("demenagement", "Déménagement", "Moved away", False),
     Outcome("fin_suivi", "Fin de la période de suivi", "End of the follow-up period", False),
     Outcome("abandon", "Abandon", "Dropped out", False),
     Outcome("limite_age", "Limite d'âge atteinte", "Age limit reached", False),
-    Outcome("reorientation", "Réorientation vers un autre dispositif", "Reoriented to another programme", False),
-    Outcome("non_eligible", "Non éligible, orienté vers un partenaire", "Not eligible, referred to a partner",
-            False),
+    Outcome(
+        "reorientation", "Réorientation vers un autre dispositif", "Reoriented to another programme", False
+    ),
+    Outcome(
+        "non_eligible",
+        "Non éligible, orienté vers un partenaire",
+        "Not eligible, referred to a partner",
+        False,
+    ),
     Outcome("autre", "Autre", "Other", False),
 )
 

@@ -27,7 +27,14 @@ LANE_ROLES: tuple[Role, ...] = (
 )
 
 # Account roles (who signs in); lanes above are the work roles tasks are routed to.
-ACCOUNT_ROLES: tuple[str, ...] = ("admin", "coordinator", "counsellor", "supervisor", "partner", "beneficiary")
+ACCOUNT_ROLES: tuple[str, ...] = (
+    "admin",
+    "coordinator",
+    "counsellor",
+    "supervisor",
+    "partner",
+    "beneficiary",
+)
 
 
 def _fold(text: str) -> str:

@@ -37,7 +37,7 @@ class _SpecByReferenceConverter(BpmnWorkflowConverter):
 
     def _workflow_attributes(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         # WorkflowConverter.to_dict, without BpmnWorkflowConverter's spec conversion.
-        return super(BpmnWorkflowConverter, self).to_dict(workflow)  # type: ignore[no-any-return]
+        return super(BpmnWorkflowConverter, self).to_dict(workflow)
 
     def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
         spec = dct.pop("spec")

@@ -33,10 +33,46 @@ DEMO_ACCOUNTS = (
 )
 DEMO_PASSWORD = "demo-parcours-2026"  # noqa: S105 - documented demo credential, demo accounts only
 
-LAST_NAMES = ("Martin", "Bernard", "Benali", "Petit", "Haddad", "Moreau", "Diallo", "Laurent", "Mansouri",
-              "Garcia", "Roux", "Traoré", "Fournier", "Bouzid", "Girard", "Mercier", "Cissé", "Lefebvre")
-FIRST_NAMES = ("Inès", "Lucas", "Yasmine", "Nathan", "Amina", "Hugo", "Sarah", "Rayan", "Léa", "Mehdi",
-               "Chloé", "Adam", "Manon", "Sofiane", "Camille", "Moussa", "Lina", "Théo")
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Benali",
+    "Petit",
+    "Haddad",
+    "Moreau",
+    "Diallo",
+    "Laurent",
+    "Mansouri",
+    "Garcia",
+    "Roux",
+    "Traoré",
+    "Fournier",
+    "Bouzid",
+    "Girard",
+    "Mercier",
+    "Cissé",
+    "Lefebvre",
+)
+FIRST_NAMES = (
+    "Inès",
+    "Lucas",
+    "Yasmine",
+    "Nathan",
+    "Amina",
+    "Hugo",
+    "Sarah",
+    "Rayan",
+    "Léa",
+    "Mehdi",
+    "Chloé",
+    "Adam",
+    "Manon",
+    "Sofiane",
+    "Camille",
+    "Moussa",
+    "Lina",
+    "Théo",
+)
 
 
 def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 2026) -> str:
@@ -69,8 +105,15 @@ def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 202
 def _create_accounts(session: Session, clock: Clock) -> list[Account]:
     hasher = PasswordHasher()
     accounts = [
-        Account(username=u, display_name=n, role=r, team=t, password_hash=hasher.hash(DEMO_PASSWORD),
-                active=True, created_at=clock.now())
+        Account(
+            username=u,
+            display_name=n,
+            role=r,
+            team=t,
+            password_hash=hasher.hash(DEMO_PASSWORD),
+            active=True,
+            created_at=clock.now(),
+        )
         for u, n, r, t in DEMO_ACCOUNTS
     ]
     session.add_all(accounts)
@@ -120,4 +163,3 @@ def _advance(session: Session, then: FrozenClock, real: Clock, pathway_id: int, 
             break
         steps += 1
     return steps
-

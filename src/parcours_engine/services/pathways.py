@@ -8,7 +8,8 @@ incident that the unit of work records after rolling back (persistence.db.unit_o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -189,20 +190,29 @@ def _transition(
             "retry_of": retry_of,
         }
         raise TransitionFailed(str(failure), incident=incident) from failure
-    projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id)
-    _flush(session)
+    with _conflicts_reported():
+        projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id)
+        session.flush()
 
 
 def _flush(session: Session) -> None:
-    """Flush, turning a lost optimistic-concurrency race into ConflictError."""
-    try:
+    with _conflicts_reported():
         session.flush()
+
+
+@contextmanager
+def _conflicts_reported() -> Iterator[None]:
+    """Turn a lost optimistic-concurrency race (at flush or autoflush) into ConflictError."""
+    try:
+        yield
     except StaleDataError as exc:
         raise ConflictError("someone else changed this pathway at the same time; reload and retry") from exc
     except OperationalError as exc:
         # SQLite in WAL mode refuses a write whose snapshot is stale ("database is locked" at once).
         if "locked" in str(exc.orig) or "busy" in str(exc.orig):
-            raise ConflictError("someone else changed this pathway at the same time; reload and retry") from exc
+            raise ConflictError(
+                "someone else changed this pathway at the same time; reload and retry"
+            ) from exc
         raise
 
 

@@ -130,7 +130,7 @@ def _project_positions(
         if position.element_id not in existing:
             row = WaitingElement(
                 pathway=pathway,
-                process_version_id=pathway.process_version_id,
+                process_version_id=pathway.process_version.id,
                 element_id=position.element_id,
                 kind=position.kind,
                 measure=is_measure,

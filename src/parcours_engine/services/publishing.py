@@ -44,9 +44,7 @@ def publish_library(
 ) -> list[PublishResult]:
     """Check the whole library (ModelError if anything is wrong) and publish what changed."""
     library = load_library(bpmn_files, form_files)
-    return [
-        _publish_one(session, clock, model, actor) for _, model in sorted(library.programmes.items())
-    ]
+    return [_publish_one(session, clock, model, actor) for _, model in sorted(library.programmes.items())]
 
 
 def _publish_one(session: Session, clock: Clock, model: ProcessModel, actor: str | None) -> PublishResult:
@@ -89,4 +87,6 @@ def latest_version(session: Session, programme: str) -> ProcessVersion:
 
 
 def list_versions(session: Session) -> list[ProcessVersion]:
-    return list(session.scalars(select(ProcessVersion).order_by(ProcessVersion.programme, ProcessVersion.version)))
+    return list(
+        session.scalars(select(ProcessVersion).order_by(ProcessVersion.programme, ProcessVersion.version))
+    )

@@ -1,0 +1,67 @@
+"""The command line as a user runs it: exit codes and messages."""
+
+from __future__ import annotations
+
+import shutil
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from parcours_engine.cli import main
+from parcours_engine.persistence.db import make_engine, session_factory
+from parcours_engine.persistence.models import Account, Pathway, ProcessVersion
+from tests.support.library import FIXTURE_LIBRARY
+
+
+def _run(*args: str, url: str | None = None):
+    runner = CliRunner()
+    prefix = ["--database-url", url] if url else []
+    return runner.invoke(main, [*prefix, *args], catch_exceptions=False)
+
+
+def test_check_passes_on_a_good_library():
+    result = _run("processes", "check", str(FIXTURE_LIBRARY / "processes"))
+    assert result.exit_code == 0, result.output
+    assert "0 errors" in result.output
+
+
+def test_check_fails_with_file_line_element_message(tmp_path):
+    library = tmp_path / "lib"
+    shutil.copytree(FIXTURE_LIBRARY, library)
+    path = library / "processes" / "reference.bpmn"
+    path.write_text(path.read_text().replace("ratio = 10 / diviseur", "import os"))
+    result = _run("processes", "check", str(library / "processes"))
+    assert result.exit_code == 1
+    line = next(text for text in result.output.splitlines() if "Script_calcul" in text)
+    assert line.startswith("reference.bpmn:")
+    assert ": Script_calcul: " in line and "import" in line
+
+
+def test_publish_demo_and_upgrade_are_idempotent(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    assert _run("db", "upgrade", url=url).exit_code == 0
+    assert _run("db", "upgrade", url=url).exit_code == 0
+    first = _run("processes", "publish", str(FIXTURE_LIBRARY / "processes"), url=url)
+    assert "reference v1 published" in first.output
+    again = _run("processes", "publish", str(FIXTURE_LIBRARY / "processes"), url=url)
+    assert "reference v1 unchanged" in again.output
+    loaded = _run("demo", "load", "--people", "12", url=url)
+    assert "demo data loaded" in loaded.output, loaded.output
+    assert "already loaded" in _run("demo", "load", url=url).output
+    with session_factory(make_engine(url))() as session:
+        assert session.scalar(select(func.count(ProcessVersion.id))) == 1
+        assert session.scalar(select(func.count(Account.id))) == 8
+        assert session.scalar(select(func.count(Pathway.id))) >= 10
+
+
+def test_publish_refuses_a_broken_library_and_stores_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    _run("db", "upgrade", url=url)
+    library = tmp_path / "lib"
+    shutil.copytree(FIXTURE_LIBRARY, library)
+    (library / "forms" / "ref_suivi.schema.json").unlink()
+    result = _run("processes", "publish", str(library / "processes"), url=url)
+    assert result.exit_code == 1
+    assert "ref_suivi.schema.json" in result.output
+    with session_factory(make_engine(url))() as session:
+        assert session.scalar(select(func.count(ProcessVersion.id))) == 0
