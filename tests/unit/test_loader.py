@@ -422,7 +422,23 @@ def test_no_start_event(bpmn: Files, forms: Files) -> None:
     )
     broken = edit(broken, "pic.bpmn", "</bpmn:startEvent>", "</bpmn:intermediateThrowEvent>")
     line = line_of(broken["pic.bpmn"], "<bpmn:process")
-    assert errors(broken, forms)[0] == f"pic.bpmn:{line}: pic: no start event: add one"
+    assert the_error(broken, forms) == f"pic.bpmn:{line}: pic: no start event: add one"
+
+
+def test_unsupported_element_is_located_by_its_id(bpmn: Files, forms: Files) -> None:
+    broken = {**bpmn, "civis.bpmn": bpmn["civis.bpmn"].replace(b"exclusiveGateway", b"complexGateway")}
+    line = line_of(broken["civis.bpmn"], 'id="Gw_Orientation"')
+    assert (
+        the_error(broken, forms) == f"civis.bpmn:{line}: Gw_Orientation: this element type is not supported"
+    )
+
+
+def test_script_task_without_script(bpmn: Files, forms: Files) -> None:
+    broken = edit(bpmn, "civis.bpmn", "<bpmn:script>score = 2\nniveau = score + 1</bpmn:script>", "")
+    line = line_of(broken["civis.bpmn"], 'id="Script_Score"')
+    assert the_error(broken, forms) == (
+        f"civis.bpmn:{line}: Script_Score: script task has no script: write one or use a plain task"
+    )
 
 
 def test_flow_out_of_a_gateway_without_condition(bpmn: Files, forms: Files) -> None:

@@ -219,11 +219,15 @@ def check_calls(doc: Document, ctx: Context) -> Iterator[ModelProblem]:
 
 
 def check_dead_ends(doc: Document) -> Iterator[ModelProblem]:
-    # SpiffWorkflow accepts a gateway leading nowhere; the pathway would silently stop there.
+    # SpiffWorkflow accepts a gateway leading nowhere and a script task without a script; the
+    # pathway would stop silently at the first and fail at run time on the second.
     outgoing = {flow.get("sourceRef") for flow in doc.xpath(".//bpmn:sequenceFlow")}
     for node in flow_nodes(doc):
         if local(node) in GATEWAYS and node.get("id") not in outgoing:
             yield doc.problem(node, "gateway has no outgoing flow: connect it to the next step")
+    for task in doc.xpath(".//bpmn:scriptTask"):
+        if not any((script.text or "").strip() for script in doc.xpath("./bpmn:script", task)):
+            yield doc.problem(task, "script task has no script: write one or use a plain task")
 
 
 def check_diagram(doc: Document) -> Iterator[ModelProblem]:

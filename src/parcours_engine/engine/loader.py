@@ -214,11 +214,8 @@ class _Analysis:
         for filename in set(self.docs) - self.excluded:
             for task in self.docs[filename].xpath(".//bpmn:userTask"):
                 props = checks.properties(task)
-                named.update(
-                    filter(
-                        None, (_value(props, "formJsonSchemaFilename"), _value(props, "formUiSchemaFilename"))
-                    )
-                )
+                names = (_value(props, "formJsonSchemaFilename"), _value(props, "formUiSchemaFilename"))
+                named.update(name for name in names if name)
         return named
 
     def _build_specs(self, process_ids: list[str]) -> list[ModelProblem]:
