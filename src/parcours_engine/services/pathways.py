@@ -16,7 +16,7 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from parcours_engine.domain.clock import Clock
@@ -82,7 +82,8 @@ def start_pathway(
 
 
 def get_pathway(session: Session, pathway_id: int, for_update: bool = False) -> Pathway:
-    query = select(Pathway).where(Pathway.id == pathway_id)
+    # The state is needed by every transition: load it in the same round trip.
+    query = select(Pathway).where(Pathway.id == pathway_id).options(joinedload(Pathway.state))
     if for_update:
         query = query.with_for_update(of=Pathway)
     pathway = session.scalar(query)

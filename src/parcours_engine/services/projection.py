@@ -38,7 +38,20 @@ def save(
     actor: str,
     completed_task_id: str | None = None,
 ) -> None:
-    """Store the state and refresh every projection of `pathway`."""
+    """Store the state and refresh every projection of `pathway` (flushed once, by the caller)."""
+    with session.no_autoflush:
+        _save(session, pathway, workflow, model, now, actor, completed_task_id)
+
+
+def _save(
+    session: Session,
+    pathway: Pathway,
+    workflow: BpmnWorkflow,
+    model: ProcessModel,
+    now: datetime,
+    actor: str,
+    completed_task_id: str | None,
+) -> None:
     state, serializer_version = Runtime.dump(workflow)
     if pathway.state is None:
         pathway.state = PathwayState(state_json=state, serializer_version=serializer_version)
