@@ -28,6 +28,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
+from tests.support.library import FIXTURE_LIBRARY, open_item
 
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.engine import script_helpers, timers
@@ -37,7 +38,6 @@ from parcours_engine.persistence.db import make_engine, session_factory, unit_of
 from parcours_engine.persistence.migrate import upgrade
 from parcours_engine.services import beneficiaries, pathways
 from parcours_engine.services.publishing import publish_library
-from tests.support.library import FIXTURE_LIBRARY, open_item
 
 ANSWERS = {
     "Task_accueil": {"date_accueil": "2026-01-06", "orientation": "interne"},
