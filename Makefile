@@ -39,11 +39,14 @@ typecheck:
 contracts:
 	$(BIN)/lint-imports
 
+# The models and the migrations agree (on a scratch database of its own, so parallel runs don't clash).
 migrations:
-	@rm -f /tmp/parcours-alembic-check.sqlite3
-	DATABASE_URL=sqlite:////tmp/parcours-alembic-check.sqlite3 $(BIN)/alembic upgrade head
-	DATABASE_URL=sqlite:////tmp/parcours-alembic-check.sqlite3 $(BIN)/alembic check
-	@rm -f /tmp/parcours-alembic-check.sqlite3
+	@set -e; dir=$$(mktemp -d); \
+	  DATABASE_URL=sqlite:///$$dir/check.sqlite3 $(BIN)/alembic upgrade head; \
+	  DATABASE_URL=sqlite:///$$dir/check.sqlite3 $(BIN)/alembic check; \
+	  test "$$(DATABASE_URL=sqlite:///$$dir/check.sqlite3 $(BIN)/alembic heads | wc -l)" -eq 1 || \
+	    { echo "several Alembic heads: chain the newest migration onto the other"; exit 1; }; \
+	  rm -rf $$dir
 
 pytest:
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
