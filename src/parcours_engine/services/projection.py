@@ -6,27 +6,19 @@ and the elements it waits at. Nothing ever queries inside the saved engine state
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from parcours_engine.domain import supervision as rules
 from parcours_engine.domain.roles import role_for_lane
-from parcours_engine.engine.loader import ElementMeta, ProcessModel
+from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.runtime import Runtime
-from parcours_engine.persistence.models import Pathway, PathwayState, WaitingElement, WorkItem
-
-
-def element_meta(model: ProcessModel, process_id: str, element_id: str) -> ElementMeta | None:
-    """Metadata of an element; ids are unique per file, so disambiguate by process when needed."""
-    meta = model.elements.get(element_id)
-    if meta is None or meta.process_id == process_id:
-        return meta
-    return next(
-        (m for m in model.elements.values() if m.element_id == element_id and m.process_id == process_id),
-        meta,
-    )
+from parcours_engine.engine.timers import PARIS
+from parcours_engine.persistence.models import IdlePeriod, Pathway, PathwayState, WaitingElement, WorkItem
 
 
 def save(
@@ -58,11 +50,12 @@ def _save(
     else:
         pathway.state.state_json = state
         pathway.state.serializer_version = serializer_version
-    _project_work_items(session, pathway, workflow, model, now, actor, completed_task_id)
-    measure_running = _project_positions(session, pathway, workflow, model, now)
+    open_items = _project_work_items(session, pathway, workflow, model, now, actor, completed_task_id)
+    measure_running, waits = _project_positions(session, pathway, workflow, model, now)
     finished = workflow.is_completed()
     pathway.next_timer_due = None if finished else Runtime.next_due(workflow)
-    pathway.idle_since = None if finished or measure_running else (pathway.idle_since or now)
+    _project_idle(session, pathway, workflow, model, now, finished or measure_running, finished)
+    _clear_resolved_stall(pathway, open_items, waits, now, finished)
     if finished and pathway.status == "active":
         pathway.status = "completed"
         pathway.ended_at = now
@@ -79,7 +72,8 @@ def _project_work_items(
     now: datetime,
     actor: str,
     completed_task_id: str | None,
-) -> None:
+) -> list[WorkItem]:
+    """Open, complete or cancel work items; the ones still open afterwards."""
     open_items = (
         {}
         if pathway.id is None
@@ -92,8 +86,10 @@ def _project_work_items(
     )
     ready = Runtime.ready_tasks(workflow)
     ready_ids = {task.task_id for task in ready}
+    still_open = []
     for task_uuid, item in open_items.items():
         if task_uuid in ready_ids:
+            still_open.append(item)
             continue
         item.status = "completed" if task_uuid == completed_task_id else "cancelled"
         item.completed_at = now
@@ -101,32 +97,33 @@ def _project_work_items(
     for task in ready:
         if task.task_id in open_items:
             continue
-        meta = element_meta(model, task.process_id, task.element_id)
+        meta = model.elements.get(task.element_id)
         role = role_for_lane(task.lane)
         lane = role.code if role else None
         due = now + timedelta(days=meta.due_in_days) if meta and meta.due_in_days is not None else None
-        session.add(
-            WorkItem(
-                pathway=pathway,
-                task_uuid=task.task_id,
-                element_id=task.element_id,
-                process_id=task.process_id,
-                name=task.name,
-                lane=lane,
-                form=meta.form if meta else None,
-                # The referent's lane goes straight to the pathway's referent; other lanes are team queues.
-                assignee_id=pathway.referent_id if lane == "referent" else None,
-                status="open",
-                due_at=due,
-                created_at=now,
-            )
+        item = WorkItem(
+            pathway=pathway,
+            task_uuid=task.task_id,
+            element_id=task.element_id,
+            process_id=task.process_id,
+            name=task.name,
+            lane=lane,
+            form=meta.form if meta else None,
+            # The referent's lane goes straight to the pathway's referent; other lanes are team queues.
+            assignee_id=pathway.referent_id if lane == "referent" else None,
+            status="open",
+            due_at=due,
+            created_at=now,
         )
+        session.add(item)
+        still_open.append(item)
+    return still_open
 
 
 def _project_positions(
     session: Session, pathway: Pathway, workflow: BpmnWorkflow, model: ProcessModel, now: datetime
-) -> bool:
-    """Refresh where the pathway waits; True when a measure is running."""
+) -> tuple[bool, list[WaitingElement]]:
+    """Refresh where the pathway waits; (a measure is running, the rows it waits at now)."""
     existing = (
         {}
         if pathway.id is None
@@ -137,7 +134,7 @@ def _project_positions(
     )
     current: dict[str, bool] = {}
     for position in Runtime.positions(workflow):
-        meta = element_meta(model, position.process_id, position.element_id)
+        meta = model.elements.get(position.element_id)  # ids are unique per programme
         is_measure = bool(meta and meta.measure)
         current[position.element_id] = current.get(position.element_id, False) or is_measure
         if position.element_id not in existing:
@@ -148,6 +145,7 @@ def _project_positions(
                 kind=position.kind,
                 measure=is_measure,
                 since=now,
+                stall_at=now + timedelta(days=meta.max_wait_days) if meta and meta.max_wait_days else None,
             )
             session.add(row)
             existing[position.element_id] = row
@@ -155,4 +153,109 @@ def _project_positions(
         if element_id not in current:
             session.delete(row)
     pathway.current_elements = ",".join(sorted(current))[:4000]
-    return any(current.values())
+    return any(current.values()), [row for element_id, row in existing.items() if element_id in current]
+
+
+# --- idle and stalled (domain/supervision.py has the rules) ---------------------------------------
+
+
+def _project_idle(
+    session: Session,
+    pathway: Pathway,
+    workflow: BpmnWorkflow,
+    model: ProcessModel,
+    now: datetime,
+    busy: bool,
+    finished: bool,
+) -> None:
+    """Idle since, planned measure, idle deadline; close an idle period when a measure starts or is planned."""
+    idle_from_before = _idle_from(pathway.idle_since, pathway.measure_planned_until, now)
+    pathway.measure_planned_until = None if finished else planned_until(workflow, now)
+    pathway.idle_since = None if busy else (pathway.idle_since or now)
+    idle_from_now = _idle_from(pathway.idle_since, pathway.measure_planned_until, now)
+    if idle_from_before is not None and idle_from_now is None and not finished and idle_from_before < now:
+        seconds = int((now - idle_from_before).total_seconds())
+        session.add(
+            IdlePeriod(
+                pathway=pathway,
+                programme=pathway.programme,
+                started_at=idle_from_before,
+                ended_at=now,
+                seconds=seconds,
+            )
+        )
+    threshold = model.idle_threshold_days
+    if pathway.idle_since is None or threshold <= 0:
+        pathway.idle_stall_at = None
+    else:
+        start = max(pathway.idle_since, pathway.measure_planned_until or pathway.idle_since)
+        pathway.idle_stall_at = start + timedelta(days=threshold)
+
+
+def _idle_from(idle_since: datetime | None, planned_until: datetime | None, now: datetime) -> datetime | None:
+    """Since when the pathway is idle at `now` (no measure running, none planned), or None."""
+    if idle_since is None or (planned_until is not None and planned_until > now):
+        return None
+    return max(idle_since, planned_until) if planned_until is not None else idle_since
+
+
+def planned_until(workflow: BpmnWorkflow, now: datetime) -> datetime | None:
+    """The end (Paris midnight, in UTC) of the day a measure is planned for, when in the future.
+
+    Models say it with the data key `date_prochaine_mesure` (processes/README.md): in the workflow's
+    data or in the data of a task waiting now; the latest date wins.
+    """
+    values = [workflow.data.get(rules.PLANNED_MEASURE_KEY)]
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+        values.append(task.data.get(rules.PLANNED_MEASURE_KEY))
+    ends = [end for value in values if (end := _end_of_day(value)) is not None and end > now]
+    return max(ends, default=None)
+
+
+def _end_of_day(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    if not isinstance(value, date):
+        return None
+    return datetime.combine(value + timedelta(days=1), time(0), tzinfo=PARIS).astimezone(UTC)
+
+
+def _clear_resolved_stall(
+    pathway: Pathway, open_items: list[WorkItem], waits: list[WaitingElement], now: datetime, finished: bool
+) -> None:
+    """Stalls only start with time passing (the sweep flags them) but end at a save: clear them here.
+
+    While another condition still holds the pathway stays stalled (flagged once), with that reason.
+    """
+    if pathway.stalled_since is None:
+        return
+    conditions = [] if finished else stall_conditions(pathway, open_items, waits, now)
+    top = rules.top_condition(conditions)
+    if top is None:
+        pathway.stalled_since = pathway.stall_reason = pathway.stall_element_id = None
+    else:
+        pathway.stall_reason, pathway.stall_element_id = top.reason, top.element_id
+
+
+def stall_conditions(
+    pathway: Pathway, open_items: list[WorkItem], waits: list[WaitingElement], now: datetime
+) -> list[rules.StallCondition]:
+    """The stall conditions that hold for one pathway at `now` (the sweep asks the same in SQL)."""
+    found = [
+        rules.StallCondition(rules.ELEMENT_WAIT_TOO_LONG, row.element_id, row.stall_at)
+        for row in waits
+        if row.stall_at is not None and row.stall_at <= now
+    ]
+    found += [
+        rules.StallCondition(rules.TASK_OVERDUE, item.element_id, item.due_at)
+        for item in open_items
+        if item.due_at is not None and item.due_at <= now
+    ]
+    if pathway.idle_stall_at is not None and pathway.idle_stall_at <= now:
+        found.append(rules.StallCondition(rules.IDLE_TOO_LONG, None, pathway.idle_stall_at))
+    return found
