@@ -81,6 +81,7 @@ class Model:
         self.parent: dict[str, str | None] = {}           # node id -> enclosing sub-process id
         self.boundaries: dict[str, list[etree._Element]] = defaultdict(list)  # host id -> events
         self.flows: list[etree._Element] = []
+        self.discovered_by: dict[str, str] = {}           # atom -> flow that reached it first
         self.lane_of: dict[str, str] = {}
         self.lanes: list[etree._Element] = self.process.findall("bpmn:laneSet/bpmn:lane", NS)
         self._collect(self.process, None)
@@ -144,8 +145,11 @@ class Model:
         return [node_id]
 
 
-def layer(model: Model) -> tuple[dict[str, int], set[str], list[str]]:
-    """Columns by longest path from the start; returns (column, back-edge flow ids, visit order)."""
+def layer(model: Model) -> tuple[dict[str, int], set[str], list[str], dict[str, str], dict[str, list[str]]]:
+    """Columns by longest path from the start.
+
+    Returns (column, back-edge flow ids, depth-first visit order, depth-first parent, forward successors).
+    """
     atoms = [n for n in model.nodes if not model.is_container(n)]
     succ: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for flow in model.flows:
@@ -156,6 +160,7 @@ def layer(model: Model) -> tuple[dict[str, int], set[str], list[str]]:
     roots += [n for n in atoms if n not in roots]
     back: set[str] = set()
     order: list[str] = []
+    dfs_parent: dict[str, str] = {}
     state: dict[str, int] = {}
     for root in roots:
         if root in state:
@@ -176,10 +181,12 @@ def layer(model: Model) -> tuple[dict[str, int], set[str], list[str]]:
             elif target not in state:
                 state[target] = 1
                 order.append(target)
+                dfs_parent[target] = node
+                model.discovered_by[target] = flow_id
                 stack.append((target, iter(succ[target])))
     column = {n: 0 for n in atoms}
     indegree = {n: 0 for n in atoms}
-    forward = defaultdict(list)
+    forward: dict[str, list[str]] = defaultdict(list)
     for a in atoms:
         for b, flow_id in succ[a]:
             if flow_id not in back:
@@ -193,13 +200,13 @@ def layer(model: Model) -> tuple[dict[str, int], set[str], list[str]]:
             indegree[b] -= 1
             if indegree[b] == 0:
                 ready.append(b)
-    return column, back, order
+    return column, back, order, dfs_parent, forward
 
 
 class Layout:
     def __init__(self, model: Model) -> None:
         self.m = model
-        self.column, self.back, self.order = layer(model)
+        self.column, self.back, self.order, self.dfs_parent, self.forward = layer(model)
         self.bounds: dict[str, tuple[float, float, float, float]] = {}  # id -> x, y, w, h
         self.row: dict[str, int] = {}
         self.lane_rows: dict[str, int] = defaultdict(lambda: 1)
@@ -216,29 +223,48 @@ class Layout:
         return [node_id]
 
     def _assign_rows(self) -> None:
+        """Rows inside each lane, in depth-first order: a path keeps the row of the step it comes
+        from; a new branch takes the first row that is free over every column it will use, so that
+        parallel branches and gateway fan-outs are drawn as separate bands instead of interleaving."""
         m = self.m
         taken: set[tuple[str, int, int]] = set()  # lane, column, row
-        preds: dict[str, list[str]] = defaultdict(list)
-        for flow in m.flows:
-            if flow.get("id") in self.back:
-                continue
-            for a in m.exit_atoms(flow.get("sourceRef")):
-                for b in m.entry_atoms(flow.get("targetRef")):
-                    preds[b].append(a)
-        rank = {n: i for i, n in enumerate(self.order)}
-        atoms = sorted(self.column, key=lambda n: (self.column[n], rank.get(n, 1 << 30)))
-        for node in atoms:
+        for node in self.order:
             lane = m.lane_of[node]
-            preferred = 0
-            same_lane = [p for p in preds[node] if p in self.row and m.lane_of[p] == lane]
-            if same_lane:
-                preferred = self.row[min(same_lane, key=lambda p: rank.get(p, 0))]
-            r = preferred
-            while (lane, self.column[node], r) in taken:
-                r += 1
-            self.row[node] = r
-            taken.add((lane, self.column[node], r))
-            self.lane_rows[lane] = max(self.lane_rows[lane], r + 1)
+            parent = self.dfs_parent.get(node)
+            row = self.row[parent] if parent is not None and m.lane_of[parent] == lane else 0
+            row = max(row, self._below_boundary_host(node, lane))
+            if parent is not None:
+                children = [c for c in self.forward[parent] if self.dfs_parent.get(c) == parent]
+                if children and children[0] != node:
+                    span = self._branch(node)
+                    while any((lane, self.column[n], row) in taken for n in span if m.lane_of[n] == lane):
+                        row += 1
+            while (lane, self.column[node], row) in taken:
+                row += 1
+            self.row[node] = row
+            taken.add((lane, self.column[node], row))
+            self.lane_rows[lane] = max(self.lane_rows[lane], row + 1)
+
+    def _below_boundary_host(self, node: str, lane: str) -> int:
+        """A path leaving a boundary event starts under its host (the event sits on its bottom edge)."""
+        m = self.m
+        flow_id = m.discovered_by.get(node)
+        flow = next((f for f in m.flows if f.get("id") == flow_id), None)
+        if flow is None or flow.get("sourceRef") in m.nodes:
+            return 0
+        host = m.host_of(flow.get("sourceRef"))
+        rows = [self.row[a] for a in self._atoms_in(host) if a in self.row and m.lane_of[a] == lane]
+        return max(rows) + 1 if rows else 0
+
+    def _branch(self, start: str) -> list[str]:
+        """The steps a branch will lay out: reachable from `start` and not placed yet."""
+        seen, todo = [start], [start]
+        while todo and len(seen) < 200:
+            for nxt in self.forward[todo.pop()]:
+                if nxt not in seen and nxt not in self.row:
+                    seen.append(nxt)
+                    todo.append(nxt)
+        return seen
 
     def _place(self) -> None:
         m = self.m
@@ -288,6 +314,16 @@ class Layout:
         x, y, w, h = self.bounds[node_id]
         return x + w / 2, y + h / 2
 
+    def _crosses(self, x: float, y0: float, y1: float, ignore: tuple[str, ...]) -> bool:
+        """Whether a vertical segment at x from y0 to y1 runs through a shape."""
+        lo, hi = min(y0, y1), max(y0, y1)
+        for n, (bx, by, bw, bh) in self.bounds.items():
+            if n in ignore or (n in self.m.nodes and self.m.is_container(n)):
+                continue
+            if bx <= x <= bx + bw and by < hi and by + bh > lo:
+                return True
+        return False
+
     def waypoints(self, flow: etree._Element, back_index: int) -> list[tuple[float, float]]:
         m = self.m
         src, tgt = flow.get("sourceRef"), flow.get("targetRef")
@@ -300,7 +336,11 @@ class Layout:
         if tgt in m.nodes and m.is_container(tgt):
             tcy = self._center(m.starts(tgt)[0])[1]
         if src in m.nodes and m.is_container(src):
-            scy = self._center(m.ends(src)[0])[1]
+            scy = tcy if sy + 20 < tcy < sy + sh - 20 else self._center(m.ends(src)[0])[1]
+            start = (sx + sw, scy)
+            if abs(scy - tcy) < 1:
+                return [start, (tx, tcy)]
+            return [start, (tx - 25, scy), (tx - 25, tcy), (tx, tcy)]
         if flow.get("id") in self.back:
             channel = max(sy + sh, ty + th) + 16 + 8 * back_index
             return [(scx, sy + sh), (scx, channel), (tcx, channel), (tcx, ty + th)]
@@ -321,7 +361,7 @@ class Layout:
             # skip over the steps in between: go round under them
             channel = max(b[1] + b[3] for b in blocking) + 14
             return [(scx, sy + sh), (scx, channel), (tcx, channel), (tcx, ty + th)]
-        if src_kind == "gateway" and not m.is_container(src):
+        if src_kind == "gateway" and not self._crosses(scx, scy, tcy, (src, tgt)):
             vertex = (scx, sy + sh) if tcy > scy else (scx, sy)
             return [vertex, (scx, tcy), end]
         if tgt_kind == "gateway" and not m.is_container(tgt):
