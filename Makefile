@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run serve test lint typecheck contracts migrations pytest bench clean
+.PHONY: install assets run serve test lint typecheck contracts migrations pytest bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
@@ -16,8 +16,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## assets: front-end bundles (frontend/ → src/parcours_engine/web/static/dist/, never committed)
+NODE_STAMP   := node_modules/.installed-stamp
+ASSETS_STAMP := src/parcours_engine/web/static/dist/.built-stamp
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed (Debian: apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+$(ASSETS_STAMP): $(NODE_STAMP) $(shell find frontend -type f 2>/dev/null)
+	node frontend/build.mjs
+	touch $(ASSETS_STAMP)
+
+assets: $(ASSETS_STAMP)
+
 ## run: install, migrate the embedded database, publish processes/, load demo data, serve on :5000
-run: install
+run: install assets
 	$(BIN)/parcours-engine db upgrade
 	$(BIN)/parcours-engine processes publish processes/
 	$(BIN)/parcours-engine demo load
@@ -27,7 +42,7 @@ serve: install
 	$(BIN)/parcours-engine serve
 
 ## test: lint, types, layer contracts, migrations in sync, then pytest on SQLite and PostgreSQL
-test: install lint typecheck contracts migrations pytest
+test: install assets lint typecheck contracts migrations pytest
 
 lint:
 	$(BIN)/ruff check src tests bench
