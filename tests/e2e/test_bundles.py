@@ -1,0 +1,234 @@
+"""The front-end bundles work in a real browser, through the JS API the templates use.
+
+Serves the built static/dist/ (`make assets`) and the reference model from a throwaway
+http.server on 127.0.0.1, with two bare pages that load the bundles as the templates do. If
+the bundles are missing the tests fail: run `make assets` (`make test` does).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, Request, Route, expect
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+DIST = REPO / "src" / "parcours_engine" / "web" / "static" / "dist"
+BUNDLES = ("app.css", "app.js", "viewer.js", "modeler.js", "charts.js")
+REFERENCE = REPO / "tests" / "fixtures" / "library" / "processes" / "reference.bpmn"
+
+VIEWER_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><meta name="csrf-token" content="jeton-de-test">
+<link rel="stylesheet" href="dist/app.css">
+<script src="dist/app.js"></script><script src="dist/viewer.js"></script><script src="dist/charts.js"></script>
+</head><body><main class="container">
+<div id="diagram" class="parcours-diagram"></div><canvas id="chart" width="400" height="200"></canvas>
+<button id="send" hx-post="/echo" hx-swap="none">Envoyer</button>
+</main></body></html>
+"""
+
+MODELER_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8">
+<link rel="stylesheet" href="dist/app.css"><script src="dist/modeler.js"></script>
+<style>#canvas { height: 700px; flex: 1 } #panel { width: 340px; height: 700px; overflow: auto }</style>
+</head><body><div style="display: flex"><div id="canvas"></div><div id="panel"></div></div></body></html>
+"""
+
+# A task with no start event and no flows: bpmnlint's recommended rules report it.
+UNLINTED = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  id="Defs_lint" targetNamespace="http://parcours-engine/tests">
+  <bpmn:process id="lint" isExecutable="true"><bpmn:task id="Task_alone" name="Seule"/></bpmn:process>
+  <bpmndi:BPMNDiagram id="Diagram_lint"><bpmndi:BPMNPlane id="Plane_lint" bpmnElement="lint">
+    <bpmndi:BPMNShape id="Task_alone_di" bpmnElement="Task_alone"><dc:Bounds x="100" y="100" width="100" height="80"/></bpmndi:BPMNShape>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a static server with the built bundles, the reference model and two pages."""
+    missing = [name for name in BUNDLES if not (DIST / name).is_file()]
+    if missing:
+        pytest.fail(f"front-end bundles missing in {DIST}: {missing}; run `make assets`", pytrace=False)
+    root = tmp_path_factory.mktemp("site")
+    (root / "dist").symlink_to(DIST, target_is_directory=True)
+    (root / "reference.bpmn").write_bytes(REFERENCE.read_bytes())
+    (root / "viewer.html").write_text(VIEWER_PAGE, encoding="utf-8")
+    (root / "modeler.html").write_text(MODELER_PAGE, encoding="utf-8")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=root))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def open_page(page: Page, url: str) -> list[str]:
+    """Go to `url` and return the list that collects the page's uncaught errors."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    return errors
+
+
+def show_reference(page: Page, site: str, options: dict[str, Any]) -> None:
+    page.evaluate(
+        """async ([url, options]) => {
+            const xml = await (await fetch(url)).text();
+            await ParcoursViewer.show(document.getElementById('diagram'), xml, options);
+        }""",
+        [f"{site}/reference.bpmn", options],
+    )
+
+
+def create_editor(page: Page, site: str) -> None:
+    page.evaluate(
+        """async (url) => {
+            const xml = await (await fetch(url)).text();
+            window.editor = await ParcoursModeler.create(document.getElementById('canvas'), {
+                propertiesPanel: document.getElementById('panel'), xml, lint: true,
+            });
+        }""",
+        f"{site}/reference.bpmn",
+    )
+
+
+def test_viewer_draws_the_model_and_highlights_the_current_step(page: Page, site: str) -> None:
+    errors = open_page(page, f"{site}/viewer.html")
+    show_reference(
+        page,
+        site,
+        {
+            "highlight": ["Task_diagnostic"],
+            "overlays": [{"element": "Task_diagnostic", "html": "depuis 3 j"}],
+        },
+    )
+
+    current = page.locator('#diagram svg .djs-element[data-element-id="Task_diagnostic"]')
+    assert "parcours-current" in (current.get_attribute("class") or "").split()
+    assert page.locator("#diagram svg").get_by_text("Diagnostic", exact=True).count() == 1
+    assert page.locator("#diagram .djs-overlay").get_by_text("depuis 3 j").is_visible()
+    other = page.locator('#diagram svg .djs-element[data-element-id="Task_bilan"]')
+    assert "parcours-current" not in (other.get_attribute("class") or "").split()
+    assert errors == []
+
+
+def test_viewer_ignores_ids_missing_from_the_model(page: Page, site: str) -> None:
+    errors = open_page(page, f"{site}/viewer.html")
+    show_reference(page, site, {"highlight": ["Gone"], "overlays": [{"element": "Gone", "html": "x"}]})
+
+    assert page.locator("#diagram .parcours-current").count() == 0
+    assert page.locator('#diagram svg [data-element-id="Task_accueil"]').count() == 1
+    assert errors == []
+
+
+def test_diff_lists_the_changed_element(page: Page, site: str) -> None:
+    open_page(page, f"{site}/viewer.html")
+    changes = page.evaluate(
+        """async (url) => {
+            const xml = await (await fetch(url)).text();
+            return ParcoursDiff.compare(xml, xml.replace('name="Bilan"', 'name="Bilan final"'));
+        }""",
+        f"{site}/reference.bpmn",
+    )
+    assert changes == {"added": [], "removed": [], "changed": ["Task_bilan"], "layoutChanged": []}
+
+
+def test_htmx_requests_carry_the_csrf_token_and_charts_draw(page: Page, site: str) -> None:
+    errors = open_page(page, f"{site}/viewer.html")
+    seen: list[Request] = []
+
+    def echo(route: Route, request: Request) -> None:
+        seen.append(request)
+        route.fulfill(status=204)
+
+    page.route("**/echo", echo)
+    with page.expect_request("**/echo"):
+        page.click("#send")
+    assert seen[0].method == "POST"
+    assert seen[0].headers.get("x-csrftoken") == "jeton-de-test"
+
+    drawn = page.evaluate(
+        """() => {
+            const chart = new ParcoursCharts.Chart(document.getElementById('chart'), {
+                type: 'bar', options: { animation: false },
+                data: { labels: ['a', 'b'], datasets: [{ label: 'n', data: [1, 2] }] },
+            });
+            return chart.data.datasets[0].data.length;
+        }"""
+    )
+    assert drawn == 2
+    assert errors == []
+
+
+def test_modeler_shows_and_edits_the_parcours_properties(page: Page, site: str) -> None:
+    errors = open_page(page, f"{site}/modeler.html")
+    create_editor(page, site)
+
+    page.click('#canvas .djs-element[data-element-id="Task_diagnostic"]')
+    page.click('.bio-properties-panel-group-header:has-text("Parcours")')
+    form = page.locator("#bio-properties-panel-parcours-formJsonSchemaFilename")
+    due = page.locator("#bio-properties-panel-parcours-dueInDays")
+    assert form.input_value() == "ref_diagnostic.schema.json"
+    assert due.input_value() == "7"
+    expect(page.locator("#panel").get_by_text("Échéance (jours)")).to_be_visible()
+
+    due.fill("-1")
+    expect(page.locator("#panel").get_by_text("Un nombre entier de jours, 0 ou plus.")).to_be_visible()
+    due.fill("10")
+    page.wait_for_function(
+        """() => editor.modeler.get('elementRegistry').get('Task_diagnostic').businessObject
+            .extensionElements.values[0].properties.some((p) => p.name === 'dueInDays' && p.value === '10')"""
+    )
+    assert '<spiffworkflow:property name="dueInDays" value="10" />' in page.evaluate("editor.getXML()")
+    assert errors == []
+
+
+def test_modeler_lints_with_the_recommended_rules(page: Page, site: str) -> None:
+    errors = open_page(page, f"{site}/modeler.html")
+    create_editor(page, site)
+    page.evaluate("(xml) => editor.importXML(xml)", UNLINTED)
+
+    issues = page.evaluate("editor.lint()")
+    rules = {issue["rule"] for issue in issues}
+    assert {"start-event-required", "end-event-required"} <= rules
+    assert all(issue["message"] and issue["category"] for issue in issues)
+    expect(page.locator(".bjsl-button")).to_contain_text("erreur")
+    assert errors == []
+
+
+def test_modeler_highlights_errors_found_by_the_host(page: Page, site: str) -> None:
+    errors = open_page(page, f"{site}/modeler.html")
+    create_editor(page, site)
+
+    unplaced = page.evaluate(
+        """() => editor.highlightErrors([
+            { element: 'Task_diagnostic', message: 'formulaire <introuvable>' },
+            { element: 'Nulle_part', message: 'problème du modèle' },
+        ])"""
+    )
+
+    assert unplaced == [{"element": "Nulle_part", "message": "problème du modèle"}]
+    shape = page.locator('#canvas .djs-element[data-element-id="Task_diagnostic"]')
+    assert "parcours-error" in (shape.get_attribute("class") or "").split()
+    assert page.locator(".parcours-error-overlay").get_by_text("formulaire <introuvable>").is_visible()
+    page.evaluate("editor.clearErrors()")
+    assert page.locator(".parcours-error-overlay").count() == 0
+    assert errors == []
