@@ -343,6 +343,9 @@ class Layout:
             return [start, (tx - 25, scy), (tx - 25, tcy), (tx, tcy)]
         if flow.get("id") in self.back:
             channel = max(sy + sh, ty + th) + 16 + 8 * back_index
+            if self._crosses(tcx, channel, ty + th, (src, tgt)):
+                gap_x = tcx - COL_W / 2 + 8 + 6 * back_index
+                return [(scx, sy + sh), (scx, channel), (gap_x, channel), (gap_x, tcy), (tx, tcy)]
             return [(scx, sy + sh), (scx, channel), (tcx, channel), (tcx, ty + th)]
         if src_kind == "boundary":
             bottom = sy + sh
