@@ -101,6 +101,8 @@ class Pathway(Base):
         Index("ix_pathway_programme_status", "programme", "status"),
         Index("ix_pathway_referent_status", "referent_id", "status"),
         Index("ix_pathway_status_idle_since", "status", "idle_since"),
+        Index("ix_pathway_idle_stall_at", "idle_stall_at"),
+        Index("ix_pathway_stalled_since", "stalled_since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +118,14 @@ class Pathway(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Supervision (services/supervision.py). A measure planned by the model (`date_prochaine_mesure`)
+    # covers the pathway until the end of that day; the idle clock then starts from there.
+    measure_planned_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When an idle pathway passes its version's idle threshold (written with the projection).
+    idle_stall_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stalled_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stall_reason: Mapped[str | None] = mapped_column(String(24))  # domain.supervision.STALL_REASONS
+    stall_element_id: Mapped[str | None] = mapped_column(String(120))
     # Optimistic concurrency: of two writers that read the same version, the second one fails.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -144,6 +154,7 @@ class WorkItem(Base):
         UniqueConstraint("pathway_id", "task_uuid", name="uq_work_item_pathway_task"),
         Index("ix_work_item_assignee_status_due", "assignee_id", "status", "due_at"),
         Index("ix_work_item_lane_status_due", "lane", "status", "due_at"),
+        Index("ix_work_item_status_due", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,6 +171,7 @@ class WorkItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(80))
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # "due soon", sent once
 
     pathway: Mapped[Pathway] = relationship()
 
@@ -176,10 +188,15 @@ class WaitingElement(Base):
     kind: Mapped[str] = mapped_column(String(40))
     measure: Mapped[bool] = mapped_column(Boolean, default=False)
     since: Mapped[datetime] = mapped_column(UTCDateTime())
+    # since + the element's maxWaitDays: past it, the pathway is stalled here (NULL: no limit).
+    stall_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     pathway: Mapped[Pathway] = relationship()
 
-    __table_args__ = (Index("ix_waiting_element_version_element", "process_version_id", "element_id"),)
+    __table_args__ = (
+        Index("ix_waiting_element_version_element", "process_version_id", "element_id"),
+        Index("ix_waiting_element_stall_at", "stall_at"),
+    )
 
 
 class PathwayEvent(Base):
@@ -212,3 +229,48 @@ class Incident(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class ProcessElement(Base):
+    """The flow nodes of a published version with their limits, queryable (written at publish time)."""
+
+    __tablename__ = "process_element"
+    __table_args__ = (
+        UniqueConstraint("process_version_id", "element_id", name="uq_process_element_version_element"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    element_id: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    measure: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_wait_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class IdlePeriod(Base):
+    """A closed idle wait: from when no measure ran or was planned to when one started or was planned."""
+
+    __tablename__ = "idle_period"
+    __table_args__ = (Index("ix_idle_period_programme_ended_at", "programme", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathway.id"), index=True)
+    programme: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seconds: Mapped[int] = mapped_column(Integer)  # stored so percentiles need no date arithmetic in SQL
+
+
+class Objective(Base):
+    """How many entries a programme aims at in a year (set by supervisors)."""
+
+    __tablename__ = "objective"
+    __table_args__ = (UniqueConstraint("programme", "year", name="uq_objective_programme_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(80))

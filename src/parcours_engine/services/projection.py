@@ -177,7 +177,7 @@ def _project_idle(
         seconds = int((now - idle_from_before).total_seconds())
         session.add(
             IdlePeriod(
-                pathway=pathway,
+                pathway_id=pathway.id,  # set: a new pathway cannot be leaving an idle wait
                 programme=pathway.programme,
                 started_at=idle_from_before,
                 ended_at=now,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import NotFound
 from parcours_engine.engine.loader import ProcessModel, load_library
-from parcours_engine.persistence.models import ProcessVersion
+from parcours_engine.persistence.models import ProcessElement, ProcessVersion
 from parcours_engine.services import models_cache
 
 
@@ -69,6 +69,18 @@ def _publish_one(session: Session, clock: Clock, model: ProcessModel, actor: str
     )
     session.add(version)
     session.flush()
+    # Element limits queryable per version: supervision and the diagram overlay read them.
+    session.add_all(
+        ProcessElement(
+            process_version_id=version.id,
+            element_id=meta.element_id,
+            name=meta.name,
+            kind=meta.kind,
+            measure=meta.measure,
+            max_wait_days=meta.max_wait_days,
+        )
+        for meta in model.elements.values()
+    )
     models_cache.remember(version, model)
     return PublishResult(version.programme, version.version, digest, created=True)
 
