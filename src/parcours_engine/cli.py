@@ -256,5 +256,9 @@ def scheduler_command(ctx: click.Context) -> None:
     run_forever(_sessions(ctx), SystemClock())
 
 
+from parcours_engine.cli_users import users  # noqa: E402 - registered after the group is defined
+
+main.add_command(users)
+
 if __name__ == "__main__":
     main()

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -38,6 +39,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class Structure(Base):
+    """An organisation that runs pathways: a mission locale, a CSP team, a partner."""
+
+    __tablename__ = "structure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # mission_locale | csp_team | partner
+
+
 class Account(Base):
     """Someone who signs in: counsellor, coordinator, supervisor, admin, partner."""
 
@@ -51,6 +63,26 @@ class Account(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"), index=True)
+    # A model's routing (e.g. IEJ's `csp_affecte`) names this code to pick the pathway's referent.
+    routing_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # sha256 hex
+
+    structure: Mapped[Structure | None] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per username and address, so a lock holds across processes."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("username", "address", name="uq_login_throttle_username_address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ProcessVersion(Base):
@@ -90,6 +122,8 @@ class Beneficiary(Base):
     ase: Mapped[bool] = mapped_column(Boolean, default=False)
     mna: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The structure that registered the person: its counsellors may find them (identity only).
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"), index=True)
 
 
 class Pathway(Base):
@@ -110,6 +144,7 @@ class Pathway(Base):
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
     referent_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))  # active | completed | cancelled
     current_elements: Mapped[str] = mapped_column(Text, default="")  # comma-separated element ids
     idle_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -229,6 +264,64 @@ class Incident(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class ReferentAssignment(Base):
+    """Who was a pathway's referent, from when to when. One open row (ended_at NULL) per pathway."""
+
+    __tablename__ = "referent_assignment"
+    __table_args__ = (
+        Index(
+            "uq_referent_assignment_active",
+            "pathway_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_referent_assignment_kind_ends_on", "kind", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathway.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # permanent | temporary
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_on: Mapped[date | None] = mapped_column(Date)  # temporary only: the last day of the cover
+    returns_to_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))  # temporary only
+    assigned_by: Mapped[str] = mapped_column(String(80))
+
+    account: Mapped[Account] = relationship(foreign_keys=[account_id], lazy="joined")
+
+
+class Notification(Base):
+    """A message to one account inside the app (closed kinds; no free text about a person)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_account_read", "account_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    pathway_id: Mapped[int | None] = mapped_column(ForeignKey("pathway.id"))
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AccessLog(Base):
+    """Every read and change of a person's file: who, when, whose, what, through which route."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_beneficiary_at", "beneficiary_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"))
+    pathway_id: Mapped[int | None] = mapped_column(ForeignKey("pathway.id"))
+    action: Mapped[str] = mapped_column(String(8))  # read | change
+    route: Mapped[str] = mapped_column(String(120))
 
 
 class ProcessElement(Base):

@@ -29,6 +29,7 @@ def create_beneficiary(
     ase: bool = False,
     mna: bool = False,
     identifier: str | None = None,
+    structure_id: int | None = None,
 ) -> Beneficiary:
     errors: dict[str, list[str]] = {}
     if sex not in ("F", "M"):
@@ -54,6 +55,7 @@ def create_beneficiary(
         ase=ase,
         mna=mna,
         created_at=clock.now(),
+        structure_id=structure_id,
     )
     session.add(person)
     session.flush()

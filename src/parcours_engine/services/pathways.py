@@ -1,4 +1,4 @@
-"""Pathways: start one, complete its tasks, fire its timers, change its referent.
+"""Pathways: start one, complete its tasks, fire its timers, change its referent, exit by hand.
 
 Every transition loads the workflow from the pathway's saved state, advances it, and saves state and
 projections together. If the engine fails half-way, nothing is written: `TransitionFailed` carries an
@@ -14,16 +14,18 @@ from datetime import date
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import ConflictError, NotFound, TransitionFailed
+from parcours_engine.domain.errors import ConflictError, InvalidInput, NotFound, TransitionFailed
+from parcours_engine.domain.outcomes import BY_CODE as OUTCOMES
 from parcours_engine.engine.runtime import EngineFailure, TaskNotReady
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, PathwayEvent, WorkItem
-from parcours_engine.services import forms, models_cache, projection
+from parcours_engine.services import forms, models_cache, projection, referents
 from parcours_engine.services.publishing import latest_version
 
 
@@ -49,13 +51,19 @@ def start_pathway(
     beneficiary_id: int,
     actor: str,
     referent_id: int | None = None,
+    structure_id: int | None = None,
 ) -> Pathway:
-    """Start `programme` for a beneficiary on the newest published version."""
+    """Start `programme` for a beneficiary on the newest published version.
+
+    The pathway belongs to `structure_id`, else to the structure of the starting account (`actor`).
+    """
     person = session.get(Beneficiary, beneficiary_id)
     if person is None:
         raise NotFound(f"no beneficiary {beneficiary_id}")
     if referent_id is not None and session.get(Account, referent_id) is None:
         raise NotFound(f"no account {referent_id}")
+    if structure_id is None:
+        structure_id = session.scalar(select(Account.structure_id).where(Account.username == actor))
     version = latest_version(session, programme)
     model = models_cache.model_for(version)
     now = clock.now()
@@ -63,7 +71,8 @@ def start_pathway(
         programme=programme,
         process_version=version,
         beneficiary_id=person.id,
-        referent_id=referent_id,
+        referent_id=None,
+        structure_id=structure_id,
         status="active",
         started_at=now,
         updated_at=now,
@@ -77,6 +86,9 @@ def start_pathway(
     projection.save(session, pathway, workflow, model, now, actor)
     session.flush()
     _log(session, pathway, clock, actor, "started", None, {"version": version.version})
+    if referent_id is not None and pathway.status == "active":
+        referents.transfer(session, clock, pathway, referent_id, actor)
+    _route(session, clock, pathway, workflow, actor)
     _log_if_finished(session, pathway, clock, actor)
     return pathway
 
@@ -145,23 +157,58 @@ def fire_timers(session: Session, clock: Clock, pathway_id: int, retry_of: int |
     return fired
 
 
-def set_referent(session: Session, clock: Clock, pathway_id: int, referent_id: int, actor: str) -> Pathway:
-    """Make `referent_id` the pathway's one active referent; their open referent tasks follow."""
+def set_referent(
+    session: Session,
+    clock: Clock,
+    pathway_id: int,
+    referent_id: int,
+    actor: str,
+    kind: str = "permanent",
+    ends_on: date | None = None,
+) -> Pathway:
+    """Make `referent_id` the pathway's one active referent; their open referent tasks follow.
+
+    The one path for every change of referent (services.referents.transfer): history, notifications.
+    """
     pathway = get_pathway(session, pathway_id)
-    if session.get(Account, referent_id) is None:
-        raise NotFound(f"no account {referent_id}")
-    previous = pathway.referent_id
-    pathway.referent_id = referent_id
-    pathway.updated_at = clock.now()
-    for item in session.scalars(
-        select(WorkItem).where(
-            WorkItem.pathway_id == pathway.id, WorkItem.status == "open", WorkItem.lane == "referent"
-        )
-    ):
-        item.assignee_id = referent_id
+    referents.transfer(session, clock, pathway, referent_id, actor, kind, ends_on)
     _flush(session)
-    _log(session, pathway, clock, actor, "referent_changed", None, {"from": previous, "to": referent_id})
     return pathway
+
+
+def exit_pathway(session: Session, clock: Clock, pathway_id: int, outcome: str, actor: str) -> Pathway:
+    """End an active pathway by hand with an outcome of the closed list; its workflow is cancelled."""
+    if outcome not in OUTCOMES:
+        raise InvalidInput("unknown outcome", {"outcome": [f"must be one of {', '.join(OUTCOMES)}"]})
+    pathway = get_pathway(session, pathway_id)
+    if pathway.status != "active":
+        raise ConflictError(f"this pathway already ended ({pathway.status})")
+    model = models_cache.model_for(pathway.process_version)
+    workflow = models_cache.runtime().load(model, pathway.state.state_json, pathway.state.serializer_version)
+    workflow.cancel()
+    now = clock.now()
+    with _conflicts_reported():
+        projection.save(session, pathway, workflow, model, now, actor)
+        # An exit is an end with an outcome (indicators count it), whatever the model had left to do.
+        pathway.status, pathway.outcome, pathway.ended_at = "completed", outcome, now
+        pathway.idle_since = pathway.next_timer_due = None
+        session.flush()
+    _log(session, pathway, clock, actor, "exited", None, {"outcome": outcome})
+    return pathway
+
+
+def _route(session: Session, clock: Clock, pathway: Pathway, workflow: BpmnWorkflow, actor: str) -> None:
+    """Give the pathway the referent its model's routing names (IEJ sets `csp_affecte`), if none yet."""
+    if pathway.referent_id is not None or pathway.status != "active":
+        return
+    code = workflow.data.get(referents.ROUTING_FIELD)
+    if code is None:
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            code = task.data.get(referents.ROUTING_FIELD)
+            if code is not None:
+                break
+    if referents.route(session, clock, pathway, code, actor):
+        _flush(session)
 
 
 def _transition(
@@ -194,6 +241,7 @@ def _transition(
     with _conflicts_reported():
         projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id)
         session.flush()
+    _route(session, clock, pathway, workflow, actor)
 
 
 def _flush(session: Session) -> None:

@@ -1,22 +1,35 @@
 """The Flask app factory.
 
 `create_app(overrides)` builds an app with its own database engine; nothing happens at import time.
-Each request is one unit of work (see `db_session`): it commits once at the end or rolls back.
+Each request is one unit of work (see `db_session`): it commits once after the view succeeded and
+before the response leaves (so a commit that fails becomes an error response, never a false "saved"),
+and rolls back on any error response. A view that must keep its writes on an error response (a failed
+sign-in counts the failure) sets `g.commit_on_error`.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template
+from flask import Flask, Response, current_app, g, jsonify, request, session
+from flask_babel import Babel, get_locale
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from parcours_engine.domain.clock import Clock, SystemClock
-from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.persistence.db import make_engine, session_factory
+
+log = logging.getLogger(__name__)
+LANGUAGES = ("fr", "en")
+TRANSLATIONS = Path(__file__).parent / "translations"
+csrf = CSRFProtect()
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -26,60 +39,94 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=os.environ.get("PARCOURS_SECRET_KEY") or os.urandom(32).hex(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=12 * 3600,  # a form left open over a working day still posts
+        BABEL_DEFAULT_LOCALE="fr",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         CLOCK=SystemClock(),
     )
     if overrides:
         app.config.from_mapping(overrides)
+    if "SESSION_COOKIE_SECURE" not in (overrides or {}):
+        # Secure cookies everywhere but in debug and tests; PARCOURS_SECURE_COOKIES=0 for a plain-HTTP
+        # set-up (a trusted LAN) that browsers would otherwise refuse to keep signed in.
+        insecure = app.debug or app.testing or os.environ.get("PARCOURS_SECURE_COOKIES") == "0"
+        app.config["SESSION_COOKIE_SECURE"] = not insecure
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["parcours.sessions"] = session_factory(engine)
+    csrf.init_app(app)
+    Babel(app, locale_selector=_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.after_request(_commit_request)
     app.teardown_appcontext(_close_session)
-    _register_errors(app)
+    _register_blueprints(app)
     _register_routes(app)
     return app
 
 
-def db_session() -> Session:
-    """The request's session (one unit of work; committed by `commit_request`)."""
-    if "db" not in g:
-        from flask import current_app
+def _register_blueprints(app: Flask) -> None:
+    from parcours_engine.web import errors
+    from parcours_engine.web.api import bp as api_bp
+    from parcours_engine.web.auth import bp as auth_bp
+    from parcours_engine.web.auth import init_login
+    from parcours_engine.web.counsellors import bp as counsellors_bp
 
+    init_login(app)
+    csrf.exempt(api_bp)  # bearer tokens, never cookies: no cross-site forgery to guard against
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(counsellors_bp)
+    app.register_blueprint(api_bp)
+    errors.register(app)
+
+
+def _locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES, default="fr") or "fr"
+
+
+def db_session() -> Session:
+    """The request's session (one unit of work; committed by `_commit_request`)."""
+    if "db" not in g:
         g.db = current_app.extensions["parcours.sessions"]()
-    session: Session = g.db
-    return session
+    session_: Session = g.db
+    return session_
 
 
 def clock() -> Clock:
-    from flask import current_app
-
     value: Clock = current_app.config["CLOCK"]
     return value
 
 
+def _commit_request(response: Response) -> Response:
+    session_ = g.get("db")
+    if session_ is None:
+        return response
+    if response.status_code >= 400 and not g.get("commit_on_error"):
+        session_.rollback()
+        return response
+    try:
+        session_.commit()
+    except (StaleDataError, IntegrityError):
+        session_.rollback()
+        log.warning("commit lost a race on %s", request.path)
+        from parcours_engine.web.errors import conflict_response
+
+        return conflict_response()
+    return response
+
+
 def _close_session(exc: BaseException | None) -> None:
-    session = g.pop("db", None)
-    if session is not None:
-        if exc is None:
-            session.commit()
-        else:
-            session.rollback()
-        session.close()
-
-
-def _register_errors(app: Flask) -> None:
-    @app.errorhandler(ParcoursError)
-    def domain_error(error: ParcoursError) -> tuple[Any, int]:
-        body: dict[str, Any] = {"error": type(error).__name__, "message": str(error)}
-        field_errors = getattr(error, "field_errors", None)
-        if field_errors:
-            body["field_errors"] = field_errors
-        return jsonify(body), error.http_status
+    session_ = g.pop("db", None)
+    if session_ is not None:
+        session_.rollback()  # a no-op after a commit; undoes an unfinished request
+        session_.close()
 
 
 def _register_routes(app: Flask) -> None:
-    @app.get("/")
-    def home() -> str:
-        return render_template("home.html")
-
     @app.get("/healthz")
     def healthz() -> tuple[Any, int]:
         db_session().execute(text("SELECT 1"))

@@ -1,0 +1,115 @@
+"""`parcours-engine users ...`: create accounts, issue API tokens, list accounts.
+
+Registered on the main command group by cli.py; each command is one unit of work.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+from parcours_engine.domain.clock import SystemClock
+from parcours_engine.domain.errors import InvalidInput, ParcoursError
+from parcours_engine.domain.roles import LANE_ROLES
+from parcours_engine.persistence.db import make_engine, session_factory, unit_of_work
+from parcours_engine.services import accounts
+
+
+def _sessions(ctx: click.Context) -> sessionmaker[Session]:
+    obj = ctx.ensure_object(dict)
+    if "sessions" not in obj:
+        obj["sessions"] = session_factory(make_engine(obj.get("url")))
+    factory: sessionmaker[Session] = obj["sessions"]
+    return factory
+
+
+@click.group()
+def users() -> None:
+    """Accounts and API tokens."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(accounts.STAFF_ROLES))
+@click.option("--structure", "structure_code", help="Code of the structure (created when new)")
+@click.option(
+    "--structure-kind",
+    default="mission_locale",
+    show_default=True,
+    type=click.Choice(accounts.STRUCTURE_KINDS),
+)
+@click.option(
+    "--team", type=click.Choice([r.code for r in LANE_ROLES]), help="Lane of the tasks this account takes"
+)
+@click.option(
+    "--routing-code", help="Code a model's routing names to pick this referent (IEJ: csp_moulins...)"
+)
+@click.option("--name", "display_name", help="Name shown to others")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
+@click.pass_context
+def create(
+    ctx: click.Context,
+    username: str,
+    role: str,
+    structure_code: str | None,
+    structure_kind: str,
+    team: str | None,
+    routing_code: str | None,
+    display_name: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create an account; the password is prompted (or read from stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with unit_of_work(_sessions(ctx)) as session:
+            if structure_code:
+                accounts.ensure_structure(session, structure_code, kind=structure_kind)
+            account = accounts.create_account(
+                session,
+                SystemClock(),
+                username=username,
+                password=password,
+                role=role,
+                structure_code=structure_code,
+                team=team,
+                display_name=display_name,
+                routing_code=routing_code,
+            )
+            click.echo(f"account {account.username} created ({account.role})")
+    except InvalidInput as error:
+        for field, messages in error.field_errors.items():
+            click.echo(f"{field}: {'; '.join(messages)}", err=True)
+        sys.exit(1)
+
+
+@users.command("token")
+@click.argument("username")
+@click.pass_context
+def token(ctx: click.Context, username: str) -> None:
+    """Issue a new API bearer token (shown once; the previous one stops working)."""
+    try:
+        with unit_of_work(_sessions(ctx)) as session:
+            issued = accounts.issue_token(session, username)
+    except ParcoursError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    click.echo(issued.token)
+
+
+@users.command("list")
+@click.pass_context
+def list_users(ctx: click.Context) -> None:
+    """Every account: username, role, structure, team, routing code, active."""
+    with unit_of_work(_sessions(ctx)) as session:
+        for account in accounts.list_accounts(session):
+            structure = account.structure.code if account.structure else "-"
+            state = "active" if account.active else "inactive"
+            click.echo(
+                f"{account.username}\t{account.role}\t{structure}\t{account.team or '-'}\t"
+                f"{account.routing_code or '-'}\t{state}"
+            )

@@ -1,0 +1,191 @@
+"""Referents: exactly one active referent per pathway, with history.
+
+`transfer` is the one path that changes a pathway's referent (by hand, from a model's routing, at the
+end of a temporary cover): it closes the open `referent_assignment` row, opens the new one, moves the
+open tasks of the referent's lane, writes a pathway event and notifies the old and the new referent.
+A temporary transfer remembers whom the pathway returns to; `end_expired_transfers` (a scheduler
+job) hands it back the day after `ends_on`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.errors import InvalidInput, NotFound
+from parcours_engine.persistence.models import Account, Pathway, PathwayEvent, ReferentAssignment, WorkItem
+from parcours_engine.services import notifications
+
+KINDS = ("permanent", "temporary")
+REFERENT_ROLES = ("counsellor", "partner")
+ROUTING_FIELD = "csp_affecte"  # what a model's routing sets (IEJ: the CSP of the young person)
+MAX_RETURNS_PER_RUN = 500
+
+
+def current(session: Session, pathway_id: int) -> ReferentAssignment | None:
+    return session.scalar(
+        select(ReferentAssignment).where(
+            ReferentAssignment.pathway_id == pathway_id, ReferentAssignment.ended_at.is_(None)
+        )
+    )
+
+
+def history(session: Session, pathway_id: int) -> list[ReferentAssignment]:
+    return list(
+        session.scalars(
+            select(ReferentAssignment)
+            .where(ReferentAssignment.pathway_id == pathway_id)
+            .order_by(ReferentAssignment.started_at, ReferentAssignment.id)
+        )
+    )
+
+
+def candidates(session: Session, pathway: Pathway) -> list[Account]:
+    """Who may become the pathway's referent: active counsellors and partners of its structure."""
+    query = select(Account).where(Account.active.is_(True), Account.role.in_(REFERENT_ROLES))
+    if pathway.structure_id is not None:
+        query = query.where(Account.structure_id == pathway.structure_id)
+    return list(session.scalars(query.order_by(Account.display_name, Account.id)))
+
+
+def transfer(
+    session: Session,
+    clock: Clock,
+    pathway: Pathway,
+    account_id: int,
+    actor: str,
+    kind: str = "permanent",
+    ends_on: date | None = None,
+) -> ReferentAssignment:
+    """Make `account_id` the pathway's referent (the caller flushes and maps conflicts)."""
+    target = session.get(Account, account_id)
+    if target is None:
+        raise NotFound(f"no account {account_id}")
+    _check(clock, pathway, target, kind, ends_on)
+    now = clock.now()
+    previous = current(session, pathway.id)
+    returns_to = None
+    if previous is not None:
+        previous.ended_at = now
+        if kind == "temporary":
+            returns_to = previous.returns_to_id if previous.kind == "temporary" else previous.account_id
+        session.flush()  # the closed row leaves the one-open-row index before the new row enters it
+    assignment = ReferentAssignment(
+        pathway_id=pathway.id,
+        account_id=target.id,
+        kind=kind,
+        started_at=now,
+        ends_on=ends_on if kind == "temporary" else None,
+        returns_to_id=returns_to,
+        assigned_by=actor,
+    )
+    session.add(assignment)
+    old_id = pathway.referent_id
+    pathway.referent_id = target.id
+    pathway.updated_at = now
+    for item in session.scalars(
+        select(WorkItem).where(
+            WorkItem.pathway_id == pathway.id, WorkItem.status == "open", WorkItem.lane == "referent"
+        )
+    ):
+        item.assignee_id = target.id
+    detail: dict[str, Any] = {"from": old_id, "to": target.id, "kind": kind, "ends_on": ends_on}
+    session.add(
+        PathwayEvent(
+            pathway_id=pathway.id,
+            at=now,
+            actor=actor,
+            kind="referent_changed",
+            detail_json=json.dumps(detail, default=str),
+        )
+    )
+    _notify(session, clock, pathway, old_id, target, actor, detail)
+    return assignment
+
+
+def _check(clock: Clock, pathway: Pathway, target: Account, kind: str, ends_on: date | None) -> None:
+    errors: dict[str, list[str]] = {}
+    if not target.active or target.role not in REFERENT_ROLES:
+        errors["referent"] = ["this account cannot be a referent"]
+    elif target.id == pathway.referent_id:
+        errors["referent"] = ["already the referent of this pathway"]
+    if kind not in KINDS:
+        errors["kind"] = [f"must be one of {', '.join(KINDS)}"]
+    elif kind == "temporary" and (ends_on is None or ends_on < clock.now().date()):
+        errors["ends_on"] = ["a temporary transfer needs an end date, today or later"]
+    if pathway.status != "active":
+        errors["pathway"] = ["this pathway has ended"]
+    if errors:
+        raise InvalidInput("the referent cannot be changed", errors)
+
+
+def _notify(
+    session: Session,
+    clock: Clock,
+    pathway: Pathway,
+    old_id: int | None,
+    target: Account,
+    actor: str,
+    detail: dict[str, Any],
+) -> None:
+    returning = actor == "scheduler"
+    if target.username != actor:
+        kind = "referent_returned" if returning else "referent_received"
+        notifications.notify(session, clock, target.id, kind, pathway.id, detail)
+    if old_id is not None and old_id != target.id:
+        notifications.notify(session, clock, old_id, "referent_released", pathway.id, detail)
+
+
+def route(session: Session, clock: Clock, pathway: Pathway, code: object, actor: str) -> bool:
+    """Assign the referent a model's routing names (`csp_affecte`), when the pathway has none."""
+    if pathway.referent_id is not None or not isinstance(code, str) or not code:
+        return False
+    account = session.scalar(
+        select(Account)
+        .where(Account.routing_code == code, Account.active.is_(True), Account.role.in_(REFERENT_ROLES))
+        .order_by(Account.id)
+        .limit(1)
+    )
+    if account is None:
+        return False  # nobody holds this code yet: the pathway waits for an assignment by hand
+    transfer(session, clock, pathway, account.id, actor)
+    return True
+
+
+def end_expired_transfers(session: Session, clock: Clock) -> int:
+    """Hand back every pathway whose temporary cover ended before today; how many were returned."""
+    today = clock.now().date()
+    expired = list(
+        session.scalars(
+            select(ReferentAssignment)
+            .where(
+                ReferentAssignment.kind == "temporary",
+                ReferentAssignment.ended_at.is_(None),
+                ReferentAssignment.ends_on < today,
+            )
+            .order_by(ReferentAssignment.id)
+            .limit(MAX_RETURNS_PER_RUN)
+        )
+    )
+    returned = 0
+    for assignment in expired:
+        pathway = session.get(Pathway, assignment.pathway_id)
+        back_to = assignment.returns_to_id
+        if pathway is None or back_to is None or pathway.status != "active":
+            assignment.ended_at = clock.now()  # nothing to hand back: close the cover only
+            continue
+        try:
+            transfer(session, clock, pathway, back_to, "scheduler")
+        except InvalidInput:
+            # The one to return to cannot take it back (left, deactivated): the cover becomes permanent
+            # rather than leave the pathway without a referent.
+            assignment.kind, assignment.ends_on, assignment.returns_to_id = "permanent", None, None
+            continue
+        returned += 1
+    session.flush()
+    return returned

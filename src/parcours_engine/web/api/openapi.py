@@ -1,0 +1,305 @@
+"""The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json (schemathesis tests it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parcours_engine.domain.outcomes import BY_CODE
+
+_STR = {"type": "string"}
+_NSTR = {"type": ["string", "null"]}
+_NDT = {"type": ["string", "null"], "format": "date-time"}
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    texts = {
+        400: "invalid input (field_errors name each field)",
+        401: "missing or invalid bearer token",
+        403: "not in your caseload or not allowed for your role",
+        404: "no such resource",
+        409: "someone else changed or completed it first",
+        422: "the model failed at this step (an incident was recorded)",
+    }
+    return {str(code): _json(_ref("Error"), texts[code]) for code in codes}
+
+
+def _path_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": _ID}
+
+
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+def _op(summary: str, ok: dict[str, Any], *errors: int, **extra: Any) -> dict[str, Any]:
+    return {"summary": summary, "responses": {**ok, **_errors(401, *errors)}, **extra}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _schemas() -> dict[str, Any]:
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["message", "field_errors"],
+            "properties": {
+                "message": _STR,
+                "field_errors": {"type": "object", "additionalProperties": {"type": "array", "items": _STR}},
+            },
+        },
+        "BeneficiaryInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["last_name", "first_name", "birth_date", "sex"],
+            "properties": {
+                "last_name": {"type": "string", "minLength": 1, "maxLength": 120},
+                "first_name": {"type": "string", "minLength": 1, "maxLength": 120},
+                "birth_date": {"type": "string", "format": "date"},
+                "sex": {"enum": ["F", "M"]},
+                "qualification_level": {"enum": ["VI", "Vbis", "V", "IV", "III", "II", "I"]},
+                "departement": {"type": "string", "maxLength": 3},
+                "territory": {"type": "string", "maxLength": 40},
+                "priority_district": {"type": "boolean"},
+                "ase": {"type": "boolean"},
+                "mna": {"type": "boolean"},
+            },
+        },
+        "Beneficiary": {
+            "type": "object",
+            "required": ["id", "identifier", "last_name", "first_name", "birth_date", "sex"],
+            "properties": {
+                "id": _ID,
+                "identifier": _STR,
+                "last_name": _STR,
+                "first_name": _STR,
+                "birth_date": {"type": "string", "format": "date"},
+                "sex": {"enum": ["F", "M"]},
+                "qualification_level": _NSTR,
+                "priority_district": {"type": "boolean"},
+                "departement": _NSTR,
+                "territory": _NSTR,
+                "ase": {"type": "boolean"},
+                "mna": {"type": "boolean"},
+                "pathways": {"type": "array", "items": _ref("Pathway")},
+            },
+        },
+        "Pathway": {
+            "type": "object",
+            "required": ["id", "programme", "beneficiary_id", "status", "row_version"],
+            "properties": {
+                "id": _ID,
+                "programme": _STR,
+                "version": {"type": "integer"},
+                "beneficiary_id": _ID,
+                "referent_id": {"type": ["integer", "null"]},
+                "referent_name": _NSTR,
+                "structure_id": {"type": ["integer", "null"]},
+                "status": {"enum": ["active", "completed", "cancelled"]},
+                "current_elements": {"type": "array", "items": _STR},
+                "idle_since": _NDT,
+                "started_at": {"type": "string", "format": "date-time"},
+                "ended_at": _NDT,
+                "outcome": {"type": ["string", "null"], "description": f"one of {', '.join(BY_CODE)}"},
+                "row_version": {
+                    "type": "integer",
+                    "description": "send as expected_version to detect conflicts",
+                },
+                "work_items": {"type": "array", "items": _ref("WorkItem")},
+            },
+        },
+        "WorkItem": {
+            "type": "object",
+            "required": ["id", "pathway_id", "element_id", "name", "status"],
+            "properties": {
+                "id": _ID,
+                "pathway_id": _ID,
+                "programme": _NSTR,
+                "element_id": _STR,
+                "name": _STR,
+                "lane": _NSTR,
+                "form": {"type": ["string", "null"], "description": "JSON Schema file the data must satisfy"},
+                "assignee_id": {"type": ["integer", "null"]},
+                "status": {"enum": ["open", "completed", "cancelled"]},
+                "due_at": _NDT,
+                "created_at": {"type": "string", "format": "date-time"},
+                "completed_at": _NDT,
+                "completed_by": _NSTR,
+            },
+        },
+    }
+
+
+def _paths() -> dict[str, Any]:
+    items = {"type": "object", "required": ["items"]}
+    beneficiaries = {**items, "properties": {"items": {"type": "array", "items": _ref("Beneficiary")}}}
+    pathway_list = {**items, "properties": {"items": {"type": "array", "items": _ref("Pathway")}}}
+    counts = {"type": "object", "properties": {k: {"type": "integer"} for k in ("mine", "team", "overdue")}}
+    inbox = {
+        "type": "object",
+        "required": ["mine", "team", "counts"],
+        "properties": {
+            "mine": {"type": "array", "items": _ref("WorkItem")},
+            "team": {"type": "array", "items": _ref("WorkItem")},
+            "counts": counts,
+        },
+    }
+    return {
+        "/beneficiaries": {
+            "get": _op(
+                "Search the people you may see (every criterion given must match)",
+                {"200": _json(beneficiaries, "matching people, at most 100")},
+                400,
+                parameters=[
+                    _query("name", {"type": "string", "maxLength": 120}),
+                    _query("birth_date", {"type": "string", "format": "date"}),
+                    _query("identifier", {"type": "string", "maxLength": 32}),
+                ],
+            ),
+            "post": _op(
+                "Register a person in your structure",
+                {"201": _json(_ref("Beneficiary"), "registered")},
+                400,
+                403,
+                **_body(_ref("BeneficiaryInput")),
+            ),
+        },
+        "/beneficiaries/{beneficiary_id}": {
+            "get": _op(
+                "A person and all their pathways",
+                {"200": _json(_ref("Beneficiary"), "the person")},
+                403,
+                404,
+                parameters=[_path_id("beneficiary_id")],
+            )
+        },
+        "/pathways": {
+            "get": _op(
+                "Pathways you may see",
+                {"200": _json(pathway_list, "pathways, at most 500")},
+                400,
+                parameters=[
+                    _query("programme", {"type": "string", "maxLength": 64}),
+                    _query("referent_id", _ID),
+                    _query("status", {"enum": ["active", "completed", "cancelled"]}),
+                ],
+            ),
+            "post": _op(
+                "Start a pathway in a programme for a person",
+                {"201": _json(_ref("Pathway"), "started")},
+                400,
+                403,
+                404,
+                422,
+                **_body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["programme", "beneficiary_id"],
+                        "properties": {"programme": _STR, "beneficiary_id": _ID, "referent_id": _ID},
+                    }
+                ),
+            ),
+        },
+        "/pathways/{pathway_id}": {
+            "get": _op(
+                "A pathway with its work items",
+                {"200": _json(_ref("Pathway"), "the pathway")},
+                403,
+                404,
+                parameters=[_path_id("pathway_id")],
+            )
+        },
+        "/pathways/{pathway_id}/referent": {
+            "post": _op(
+                "Transfer the referent (permanent, or temporary until ends_on)",
+                {"200": _json(_ref("Pathway"), "transferred; old and new referent are notified")},
+                400,
+                403,
+                404,
+                409,
+                parameters=[_path_id("pathway_id")],
+                **_body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["referent_id"],
+                        "properties": {
+                            "referent_id": _ID,
+                            "kind": {"enum": ["permanent", "temporary"]},
+                            "ends_on": {"type": "string", "format": "date"},
+                        },
+                    }
+                ),
+            )
+        },
+        "/work-items": {
+            "get": _op(
+                "My open tasks and my team's unclaimed ones, overdue first",
+                {"200": _json(inbox, "the inbox; counts match the lists")},
+                400,
+                parameters=[
+                    _query("programme", {"type": "string", "maxLength": 64}),
+                    _query("due", {"enum": ["overdue", "today", "week", "none"]}),
+                ],
+            )
+        },
+        "/work-items/{work_item_id}/claim": {
+            "post": _op(
+                "Take an unclaimed task of your team",
+                {"200": _json(_ref("WorkItem"), "now yours")},
+                403,
+                404,
+                409,
+                parameters=[_path_id("work_item_id")],
+            )
+        },
+        "/work-items/{work_item_id}/complete": {
+            "post": _op(
+                "Complete a task with its form's data",
+                {"200": _json(_ref("Pathway"), "the pathway after the step")},
+                400,
+                403,
+                404,
+                409,
+                422,
+                parameters=[_path_id("work_item_id")],
+                **_body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["data"],
+                        "properties": {"data": {"type": "object"}, "expected_version": {"type": "integer"}},
+                    }
+                ),
+            )
+        },
+    }
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "parcours-engine API",
+            "version": "1",
+            "description": "Insertion pathways: people, pathways, tasks. Same rights as the token's account.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _schemas(),
+        },
+        "paths": _paths(),
+    }

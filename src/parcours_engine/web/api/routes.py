@@ -1,0 +1,295 @@
+"""Routes of /api/v1. Same services and access rules as the pages; JSON in, JSON out."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.persistence.models import Beneficiary, Pathway, WorkItem
+from parcours_engine.services import access, beneficiaries, pathways, worklist
+from parcours_engine.web.api import bp
+from parcours_engine.web.api.openapi import document
+from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.auth import current_account
+from parcours_engine.web.counsellors import route_name
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(document())
+
+
+# -- beneficiaries ---------------------------------------------------------------------------------
+
+
+@bp.get("/beneficiaries")
+def search_beneficiaries() -> ResponseReturnValue:
+    born = _query_date("birth_date")
+    found = worklist.search_beneficiaries(
+        db_session(),
+        current_account(),
+        name=request.args.get("name"),
+        birth_date=born,
+        identifier=request.args.get("identifier"),
+    )
+    return jsonify({"items": [_beneficiary(p) for p in found]})
+
+
+@bp.post("/beneficiaries")
+def create_beneficiary() -> ResponseReturnValue:
+    account = current_account()
+    access.require_staff_of_structure(account)
+    data = _body(
+        required={"last_name": str, "first_name": str, "birth_date": date, "sex": str},
+        optional={
+            "qualification_level": str,
+            "departement": str,
+            "territory": str,
+            "priority_district": bool,
+            "ase": bool,
+            "mna": bool,
+        },
+    )
+    session = db_session()
+    person = beneficiaries.create_beneficiary(session, clock(), **data, structure_id=account.structure_id)
+    access.log(session, clock(), account, person.id, None, access.CHANGE, route_name())
+    return jsonify(_beneficiary(person)), 201
+
+
+@bp.get("/beneficiaries/<int:person_id>")
+def get_beneficiary(person_id: int) -> ResponseReturnValue:
+    session = db_session()
+    person = access.beneficiary_for(session, clock(), current_account(), person_id, access.READ, route_name())
+    body = _beneficiary(person)
+    body["pathways"] = [
+        _pathway(row.pathway, row.referent_name) for row in worklist.pathways_of(session, person.id)
+    ]
+    return jsonify(body)
+
+
+# -- pathways ---------------------------------------------------------------------------------------
+
+
+@bp.get("/pathways")
+def list_pathways() -> ResponseReturnValue:
+    status = request.args.get("status")
+    if status is not None and status not in worklist.STATUSES:
+        raise InvalidInput("invalid status", {"status": [f"must be one of {', '.join(worklist.STATUSES)}"]})
+    rows = worklist.pathway_list(
+        db_session(),
+        current_account(),
+        programme=request.args.get("programme") or None,
+        referent_id=_query_int("referent_id"),
+        status=status,
+    )
+    return jsonify({"items": [_pathway(row.pathway, row.referent_name) for row in rows]})
+
+
+@bp.post("/pathways")
+def start_pathway() -> ResponseReturnValue:
+    account = current_account()
+    access.require_staff_of_structure(account)
+    data = _body(required={"programme": str, "beneficiary_id": int}, optional={"referent_id": int})
+    session = db_session()
+    person = access.beneficiary_for(
+        session, clock(), account, data["beneficiary_id"], access.CHANGE, route_name()
+    )
+    if data["programme"] not in worklist.programmes(session):
+        raise InvalidInput("unknown programme", {"programme": ["no published programme has this code"]})
+    started = pathways.start_pathway(
+        session, clock(), data["programme"], person.id, account.username, referent_id=data.get("referent_id")
+    )
+    return jsonify(_pathway(started, None)), 201
+
+
+@bp.get("/pathways/<int:pathway_id>")
+def get_pathway(pathway_id: int) -> ResponseReturnValue:
+    session = db_session()
+    found = access.pathway_for(session, clock(), current_account(), pathway_id, access.READ, route_name())
+    detail = worklist.pathway_detail(session, found)
+    body = _pathway(found, None)
+    body["work_items"] = [_work_item(item, found.programme) for item in detail.items]
+    return jsonify(body)
+
+
+@bp.post("/pathways/<int:pathway_id>/referent")
+def transfer_referent(pathway_id: int) -> ResponseReturnValue:
+    account = current_account()
+    data = _body(required={"referent_id": int}, optional={"kind": str, "ends_on": date})
+    session = db_session()
+    access.pathway_for(session, clock(), account, pathway_id, access.CHANGE, route_name())
+    changed = pathways.set_referent(
+        session,
+        clock(),
+        pathway_id,
+        data["referent_id"],
+        account.username,
+        data.get("kind", "permanent"),
+        data.get("ends_on"),
+    )
+    return jsonify(_pathway(changed, None))
+
+
+# -- work items -------------------------------------------------------------------------------------
+
+
+@bp.get("/work-items")
+def my_work_items() -> ResponseReturnValue:
+    due = request.args.get("due")
+    if due is not None and due not in worklist.DUE_FILTERS:
+        raise InvalidInput(
+            "invalid due filter", {"due": [f"must be one of {', '.join(worklist.DUE_FILTERS)}"]}
+        )
+    box = worklist.inbox(db_session(), clock(), current_account(), request.args.get("programme") or None, due)
+    return jsonify(
+        {
+            "mine": [_work_item(row.item, row.programme) for row in box.mine],
+            "team": [_work_item(row.item, row.programme) for row in box.team],
+            "counts": box.counts,
+        }
+    )
+
+
+@bp.post("/work-items/<int:item_id>/claim")
+def claim(item_id: int) -> ResponseReturnValue:
+    item = worklist.claim(db_session(), clock(), current_account(), item_id, route_name())
+    return jsonify(_work_item(item, None))
+
+
+@bp.post("/work-items/<int:item_id>/complete")
+def complete(item_id: int) -> ResponseReturnValue:
+    data = _body(required={"data": dict}, optional={"expected_version": int})
+    pathway = worklist.complete(
+        db_session(),
+        clock(),
+        current_account(),
+        item_id,
+        data["data"],
+        route_name(),
+        data.get("expected_version"),
+    )
+    return jsonify(_pathway(pathway, None))
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+
+def _body(required: dict[str, type], optional: dict[str, type]) -> dict[str, Any]:
+    """The JSON object posted, with each field of the expected type; InvalidInput otherwise."""
+    raw = request.get_json(silent=True)
+    if not isinstance(raw, dict):
+        raise InvalidInput("the body must be a JSON object")
+    errors: dict[str, list[str]] = {}
+    data: dict[str, Any] = {}
+    for name, kind in {**required, **optional}.items():
+        if name not in raw or raw[name] is None:
+            if name in required:
+                errors[name] = ["required"]
+            continue
+        value = _typed(raw[name], kind)
+        if value is None:
+            errors[name] = [f"must be {kind.__name__}"]
+        else:
+            data[name] = value
+    unknown = set(raw) - set(required) - set(optional)
+    for name in unknown:
+        errors[str(name)] = ["unknown field"]
+    if errors:
+        raise InvalidInput("some fields are invalid", errors)
+    return data
+
+
+def _typed(value: Any, kind: type) -> Any:
+    if kind is date:
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+    if kind is int and (
+        isinstance(value, bool) or not isinstance(value, int) or not -(2**31) < value < 2**31
+    ):
+        return None
+    if kind is str and isinstance(value, str) and (not value.strip() or len(value) > 200):
+        return None
+    return value if isinstance(value, kind) else None
+
+
+def _query_date(name: str) -> date | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("invalid date", {name: ["must be a date (YYYY-MM-DD)"]}) from None
+
+
+def _query_int(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise InvalidInput("invalid number", {name: ["must be a whole number"]})
+    return int(raw)
+
+
+def _beneficiary(person: Beneficiary) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "identifier": person.identifier,
+        "last_name": person.last_name,
+        "first_name": person.first_name,
+        "birth_date": person.birth_date.isoformat(),
+        "sex": person.sex,
+        "qualification_level": person.qualification_level,
+        "priority_district": person.priority_district,
+        "departement": person.departement,
+        "territory": person.territory,
+        "ase": person.ase,
+        "mna": person.mna,
+    }
+
+
+def _pathway(pathway: Pathway, referent_name: str | None) -> dict[str, Any]:
+    return {
+        "id": pathway.id,
+        "programme": pathway.programme,
+        "version": pathway.process_version.version,
+        "beneficiary_id": pathway.beneficiary_id,
+        "referent_id": pathway.referent_id,
+        "referent_name": referent_name,
+        "structure_id": pathway.structure_id,
+        "status": pathway.status,
+        "current_elements": [e for e in pathway.current_elements.split(",") if e],
+        "idle_since": _iso(pathway.idle_since),
+        "started_at": _iso(pathway.started_at),
+        "ended_at": _iso(pathway.ended_at),
+        "outcome": pathway.outcome,
+        "row_version": pathway.version,
+    }
+
+
+def _work_item(item: WorkItem, programme: str | None) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "pathway_id": item.pathway_id,
+        "programme": programme,
+        "element_id": item.element_id,
+        "name": item.name,
+        "lane": item.lane,
+        "form": item.form,
+        "assignee_id": item.assignee_id,
+        "status": item.status,
+        "due_at": _iso(item.due_at),
+        "created_at": _iso(item.created_at),
+        "completed_at": _iso(item.completed_at),
+        "completed_by": item.completed_by,
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,111 @@
+"""Sign-in and sign-out (Flask-Login), the language switch, and who is signed in.
+
+Passwords and throttling live in services.accounts; this blueprint only parses and renders. A failed
+sign-in answers 401 and still commits, because the failure count is what throttling needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from parcours_engine.persistence.models import Account
+from parcours_engine.services import accounts
+from parcours_engine.web.app import LANGUAGES, clock, db_session
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+
+class SignedIn(UserMixin):
+    """The signed-in account, as Flask-Login wants it."""
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+
+    def get_id(self) -> str:
+        return str(self.account.id)
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = ""  # the sign-in page says enough
+    login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> SignedIn | None:
+    if not user_id.isdigit():
+        return None
+    account = db_session().get(Account, int(user_id))
+    if account is None or not account.active:
+        return None
+    return SignedIn(account)
+
+
+def current_account() -> Account:
+    """The signed-in account (views are behind `login_required`)."""
+    api_account = g.get("api_account")
+    if api_account is not None:
+        account: Account = api_account
+        return account
+    if not current_user.is_authenticated:
+        abort(401)
+    signed: SignedIn = current_user._get_current_object()
+    return signed.account
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        return render_template("auth/login.html", error=None, username="")
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    address = request.remote_addr or "unknown"
+    try:
+        account = accounts.authenticate(db_session(), clock(), username, password, address)
+    except accounts.SignInLocked:
+        g.commit_on_error = True
+        error = _("Trop d'essais infructueux. Réessayez dans 15 minutes.")
+        return render_template("auth/login.html", error=error, username=username), 429
+    if account is None:
+        g.commit_on_error = True
+        error = _("Identifiant ou mot de passe incorrect.")
+        return render_template("auth/login.html", error=error, username=username), 401
+    session.clear()  # no session fixation: a fresh session for the signed-in user
+    login_user(SignedIn(account))
+    return redirect(_safe_next(request.args.get("next")), code=303)
+
+
+@bp.post("/deconnexion")
+@login_required
+def logout() -> Response:
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/langue")
+def language() -> Response:
+    lang = request.form.get("lang", "")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("counsellors.inbox")

@@ -1,0 +1,124 @@
+"""Pathway pages: summary, timeline, open tasks, diagram; caseload; referent transfer; exit by hand."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.outcomes import OUTCOMES
+from parcours_engine.persistence.models import Beneficiary
+from parcours_engine.services import access, models_cache, notifications, pathways, referents, worklist
+from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.auth import current_account
+from parcours_engine.web.counsellors import bp, route_name
+
+
+@bp.get("/file-active")
+def caseload() -> str:
+    rows = worklist.caseload(db_session(), current_account())
+    return render_template("counsellors/pathways.html", rows=rows, title=_("Ma file active"), filters=None)
+
+
+@bp.get("/parcours")
+def pathway_list() -> str:
+    """Every pathway the account may see (a supervisor: the structure), with filters."""
+    filters = {
+        "programme": request.args.get("programme") or None,
+        "status": request.args.get("statut") or None,
+    }
+    rows = worklist.pathway_list(
+        db_session(), current_account(), programme=filters["programme"], status=filters["status"]
+    )
+    return render_template(
+        "counsellors/pathways.html",
+        rows=rows,
+        title=_("Parcours"),
+        filters=filters,
+        programmes=worklist.programmes(db_session()),
+        statuses=worklist.STATUSES,
+    )
+
+
+@bp.get("/parcours/<int:pathway_id>")
+def pathway(pathway_id: int) -> str:
+    session = db_session()
+    account = current_account()
+    found = access.pathway_for(session, clock(), account, pathway_id, access.READ, route_name())
+    person = session.get(Beneficiary, found.beneficiary_id)
+    detail = worklist.pathway_detail(session, found)
+    model = models_cache.model_for(found.process_version)
+    names = {element_id: meta.name or element_id for element_id, meta in model.elements.items()}
+    return render_template(
+        "counsellors/pathway.html",
+        pathway=found,
+        person=person,
+        detail=detail,
+        names=names,
+        current=[e for e in found.current_elements.split(",") if e],
+        candidates=referents.candidates(session, found),
+        outcomes=OUTCOMES,
+        may_work=lambda item: worklist.may_work_on(account, item, found),
+        today=clock().now().date(),
+        done=request.args.get("fait", type=int),
+    )
+
+
+@bp.get("/parcours/<int:pathway_id>/modele.bpmn")
+def diagram(pathway_id: int) -> Response:
+    """The BPMN XML of the pathway's version, for the diagram viewer."""
+    found = access.pathway_for(
+        db_session(), clock(), current_account(), pathway_id, access.READ, route_name()
+    )
+    version = found.process_version
+    files: dict[str, str] = json.loads(version.files_json)
+    xml = files.get(version.filename) or next(iter(files.values()))
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.post("/parcours/<int:pathway_id>/referent")
+def transfer(pathway_id: int) -> BaseResponse:
+    session = db_session()
+    account = current_account()
+    access.pathway_for(session, clock(), account, pathway_id, access.CHANGE, route_name())
+    kind = request.form.get("kind", "permanent")
+    target = request.form.get("referent", type=int)
+    if target is None:
+        raise InvalidInput("choose a referent", {"referent": ["required"]})
+    ends_on = _date(request.form.get("ends_on"), "ends_on") if kind == "temporary" else None
+    pathways.set_referent(session, clock(), pathway_id, target, account.username, kind, ends_on)
+    return redirect(url_for("counsellors.pathway", pathway_id=pathway_id), code=303)
+
+
+@bp.post("/parcours/<int:pathway_id>/sortie")
+def exit_pathway(pathway_id: int) -> BaseResponse:
+    session = db_session()
+    account = current_account()
+    access.pathway_for(session, clock(), account, pathway_id, access.CHANGE, route_name())
+    pathways.exit_pathway(session, clock(), pathway_id, request.form.get("outcome", ""), account.username)
+    return redirect(url_for("counsellors.pathway", pathway_id=pathway_id), code=303)
+
+
+@bp.get("/notifications")
+def notification_list() -> str:
+    account = current_account()
+    notes = notifications.recent(db_session(), account.id)
+    details = {note.id: notifications.detail(note) for note in notes}
+    return render_template("counsellors/notifications.html", notes=notes, details=details)
+
+
+@bp.post("/notifications/lues")
+def notifications_read() -> BaseResponse:
+    notifications.mark_all_read(db_session(), clock(), current_account().id)
+    return redirect(url_for("counsellors.notification_list"), code=303)
+
+
+def _date(raw: str | None, name: str) -> date:
+    try:
+        return date.fromisoformat(raw or "")
+    except ValueError:
+        raise InvalidInput("invalid date", {name: ["is not a 'date'"]}) from None

@@ -1,0 +1,120 @@
+"""People followed: search, register, their page with all their pathways, start a pathway."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.services import access, beneficiaries, pathways, worklist
+from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.auth import current_account
+from parcours_engine.web.counsellors import bp, route_name
+from parcours_engine.web.errors import field_message
+
+FIELDS = ("last_name", "first_name", "birth_date", "sex", "qualification_level", "departement", "territory")
+
+
+@bp.get("/personnes")
+def people() -> Any:
+    criteria = {key: (request.args.get(key) or "").strip() for key in ("nom", "naissance", "identifiant")}
+    born = _optional_date(criteria["naissance"])
+    found = worklist.search_beneficiaries(
+        db_session(),
+        current_account(),
+        name=criteria["nom"],
+        birth_date=born,
+        identifier=criteria["identifiant"],
+    )
+    return render_template("counsellors/people.html", people=found, criteria=criteria)
+
+
+@bp.route("/personnes/nouvelle", methods=["GET", "POST"])
+def new_person() -> Any:
+    account = current_account()
+    access.require_staff_of_structure(account)
+    if request.method == "GET":
+        return render_template(
+            "counsellors/person_new.html", values={}, errors={}, levels=beneficiaries.QUALIFICATION_LEVELS
+        )
+    values = {key: request.form.get(key, "").strip() for key in FIELDS}
+    session = db_session()
+    try:
+        person = beneficiaries.create_beneficiary(
+            session, clock(), **_person_fields(values), structure_id=account.structure_id
+        )
+    except InvalidInput as error:
+        shown = {k: [field_message(m) for m in v] for k, v in error.field_errors.items()}
+        body = render_template(
+            "counsellors/person_new.html",
+            values=values,
+            errors=shown,
+            levels=beneficiaries.QUALIFICATION_LEVELS,
+        )
+        return body, 400
+    access.log(session, clock(), account, person.id, None, access.CHANGE, route_name())
+    return redirect(url_for("counsellors.person", person_id=person.id), code=303)
+
+
+def _person_fields(values: dict[str, str]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    born = _optional_date(values["birth_date"])
+    if born is None:
+        errors["birth_date"] = ["is not a 'date'" if values["birth_date"] else "required"]
+    for key in ("last_name", "first_name", "sex"):
+        if not values[key]:
+            errors[key] = ["required"]
+    if errors:
+        raise InvalidInput("some fields are invalid", errors)
+    assert born is not None
+    return {
+        "last_name": values["last_name"],
+        "first_name": values["first_name"],
+        "birth_date": born,
+        "sex": values["sex"],
+        "qualification_level": values["qualification_level"] or None,
+        "departement": values["departement"] or None,
+        "territory": values["territory"] or None,
+        "ase": request.form.get("ase") == "true",
+        "mna": request.form.get("mna") == "true",
+        "priority_district": request.form.get("priority_district") == "true",
+    }
+
+
+@bp.get("/personnes/<int:person_id>")
+def person(person_id: int) -> str:
+    session = db_session()
+    found = access.beneficiary_for(session, clock(), current_account(), person_id, access.READ, route_name())
+    return render_template(
+        "counsellors/person.html",
+        person=found,
+        rows=worklist.pathways_of(session, found.id),
+        programmes=worklist.programmes(session),
+    )
+
+
+@bp.post("/personnes/<int:person_id>/parcours")
+def start(person_id: int) -> Response:
+    session = db_session()
+    account = current_account()
+    access.require_staff_of_structure(account)
+    found = access.beneficiary_for(session, clock(), account, person_id, access.CHANGE, route_name())
+    programme = request.form.get("programme", "")
+    if programme not in worklist.programmes(session):
+        raise InvalidInput("unknown programme", {"programme": ["choose a programme"]})
+    referent = account.id if request.form.get("referent") == "moi" and account.role == "counsellor" else None
+    started = pathways.start_pathway(
+        session, clock(), programme, found.id, account.username, referent_id=referent
+    )
+    access.log(session, clock(), account, found.id, started.id, access.CHANGE, route_name())
+    return redirect(url_for("counsellors.pathway", pathway_id=started.id), code=303)
+
+
+def _optional_date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None

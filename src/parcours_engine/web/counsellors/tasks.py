@@ -1,0 +1,109 @@
+"""The inbox and task forms: my tasks, my team's unclaimed tasks, claim, release, complete."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.persistence.models import Beneficiary, WorkItem
+from parcours_engine.services import access, forms, models_cache, worklist
+from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.auth import current_account
+from parcours_engine.web.counsellors import bp, route_name, schema_form
+from parcours_engine.web.errors import field_message
+
+
+@bp.get("/")
+def home() -> Response:
+    return redirect(url_for("counsellors.inbox"), code=303)
+
+
+@bp.get("/taches")
+def inbox() -> Any:
+    account = current_account()
+    programme = request.args.get("programme") or None
+    due = request.args.get("echeance") or None
+    box = worklist.inbox(db_session(), clock(), account, programme=programme, due=due)
+    template = "counsellors/_inbox.html" if request.headers.get("HX-Request") else "counsellors/inbox.html"
+    return render_template(
+        template, box=box, programme=programme, due=due, programmes=_programmes(), dues=worklist.DUE_FILTERS
+    )
+
+
+def _programmes() -> dict[str, str]:
+    return worklist.programmes(db_session())
+
+
+@bp.post("/taches/<int:item_id>/prendre")
+def claim(item_id: int) -> Response:
+    worklist.claim(db_session(), clock(), current_account(), item_id, route_name())
+    return redirect(request.form.get("next") or url_for("counsellors.task", item_id=item_id), code=303)
+
+
+@bp.post("/taches/<int:item_id>/rendre")
+def release(item_id: int) -> Response:
+    worklist.release(db_session(), clock(), current_account(), item_id, route_name())
+    return redirect(url_for("counsellors.inbox"), code=303)
+
+
+@bp.get("/taches/<int:item_id>")
+def task(item_id: int) -> Any:
+    account = current_account()
+    item = worklist.work_item_for(db_session(), clock(), account, item_id, access.READ, route_name())
+    if item.status != "open":
+        raise worklist.AlreadyDone(item, worklist._name(db_session(), item.completed_by))
+    return _render_form(item, {}, {})
+
+
+@bp.post("/taches/<int:item_id>")
+def complete(item_id: int) -> Any:
+    account = current_account()
+    session = db_session()
+    item = worklist.work_item_for(session, clock(), account, item_id, access.READ, route_name())
+    schema, _ui = _schema(item)
+    data, parse_errors = schema_form.parse(schema, request.form) if schema else ({}, {})
+    expected = request.form.get("version", type=int)
+    try:
+        if parse_errors:
+            raise InvalidInput("some fields are invalid", parse_errors)
+        pathway = worklist.complete(session, clock(), account, item.id, data, route_name(), expected)
+    except InvalidInput as error:
+        session.rollback()  # nothing saved, not even the access log of the failed attempt
+        item = worklist.work_item_for(session, clock(), account, item_id, access.READ, route_name())
+        return _render_form(item, data, error.field_errors, status=400)
+    return redirect(url_for("counsellors.pathway", pathway_id=pathway.id, fait=item.id), code=303)
+
+
+def _schema(item: WorkItem) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    if item.form is None:
+        return None, {}
+    model = models_cache.model_for(item.pathway.process_version)
+    schema = forms.schema(model, item.form)
+    ui_name = item.form.replace(".schema.json", ".uischema.json")
+    ui = json.loads(model.forms[ui_name]) if ui_name in model.forms else {}
+    return schema, ui
+
+
+def _render_form(
+    item: WorkItem, values: dict[str, Any], errors: dict[str, list[str]], status: int = 200
+) -> Any:
+    schema, ui = _schema(item)
+    pathway = item.pathway
+    shown = {name: [field_message(m) for m in messages] for name, messages in errors.items()}
+    body = render_template(
+        "counsellors/task.html",
+        item=item,
+        pathway=pathway,
+        person=db_session().get(Beneficiary, pathway.beneficiary_id),
+        schema=schema,
+        fields=schema_form.fields(schema, ui) if schema else [],
+        values=values,
+        errors=shown,
+        selected=schema_form.selected,
+        may_work=worklist.may_work_on(current_account(), item, pathway),
+    )
+    return body, status
