@@ -1,66 +1,198 @@
 """Scheduler jobs. Thin: each calls a service inside its own unit of work.
 
-`start_scheduler` runs the jobs in a background thread of the current process (`serve`, embedded
-default); `run_forever` is the standalone `parcours-engine scheduler` process for deployments with
-several web processes. Due timers are claimed row by row (`FOR UPDATE SKIP LOCKED` on PostgreSQL),
-so several schedulers never fire one timer twice.
+Jobs: fire due timers (every minute), sweep for stalled pathways (every 5 minutes), remind tasks due
+soon (every 15 minutes), end expired temporary referent transfers (hourly).
+
+How many schedulers run, and why each job still runs once:
+- `start_scheduler` runs the jobs in a background thread of `parcours-engine serve` (embedded default).
+  Under Werkzeug's reloader (`flask run --reload`) only the serving child starts it
+  (`WERKZEUG_RUN_MAIN=true`), never the watcher process. On PostgreSQL several `serve` processes
+  elect one leader with a session-level advisory lock (`pg_try_advisory_lock`) held on a connection of
+  its own: the others skip every run until the leader's connection goes away, then one takes over.
+- `run_forever` is the standalone `parcours-engine scheduler` process (turn `serve --no-scheduler` on
+  then); several of them may run. Timers are claimed row by row with `FOR UPDATE SKIP LOCKED`, so each
+  fires once; the sweep, the reminders and the transfers take a transaction-level advisory lock
+  (`pg_try_advisory_xact_lock`) and a second scheduler skips the run instead of notifying twice.
+  SQLite has one writer at a time: its runs are serialized by the database itself.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import ParcoursError
+from parcours_engine.domain.errors import ParcoursError, TransitionFailed
 from parcours_engine.persistence.db import unit_of_work
-from parcours_engine.services.timers import fire_one_due
+from parcours_engine.services import referents, reminders, supervision
+from parcours_engine.services.timers import after_failed_firing, fire_one_due
 
 log = logging.getLogger(__name__)
 
 TIMER_INTERVAL_SECONDS = 60
+SWEEP_INTERVAL_MINUTES = 5
+REMINDER_INTERVAL_MINUTES = 15
+TRANSFER_INTERVAL_MINUTES = 60
 MAX_FIRINGS_PER_RUN = 500  # leave the rest to the next run rather than hold the job for long
+
+# PostgreSQL advisory lock keys: arbitrary constants, the same in every process of a deployment.
+LEADER_LOCK = 0x50415243_00000001
+SWEEP_LOCK = 0x50415243_00000002
+REMINDER_LOCK = 0x50415243_00000003
+TRANSFER_LOCK = 0x50415243_00000004
 
 
 def fire_due_timers(sessions: sessionmaker[Session], clock: Clock) -> tuple[int, int]:
-    """Fire due timers pathway by pathway; (advanced, incidents)."""
+    """Fire due timers pathway by pathway; (advanced, failed)."""
     advanced = failed = 0
     for _ in range(MAX_FIRINGS_PER_RUN):
         try:
             with unit_of_work(sessions) as session:
                 pathway_id = fire_one_due(session, clock)
-        except ParcoursError as error:
-            # The unit of work rolled back and recorded an incident; move on to the next pathway.
+        except TransitionFailed as failure:
+            # Rolled back and recorded as an incident: try again later, or give up (services/timers.py).
             failed += 1
-            log.warning("timer firing failed: %s", error)
+            log.warning("timer firing failed: %s", failure)
+            if failure.incident_id is not None:
+                with unit_of_work(sessions) as session:
+                    after_failed_firing(session, clock, failure.incident_id)
             continue
+        except ParcoursError as error:
+            failed += 1  # a concurrent change to the pathway: it is still due, the next run retries
+            log.warning("timer firing skipped: %s", error)
+            break
         if pathway_id is None:
             break
         advanced += 1
     return advanced, failed
 
 
-def _configure(scheduler: BaseScheduler, sessions: sessionmaker[Session], clock: Clock) -> BaseScheduler:
-    scheduler.add_job(
-        fire_due_timers,
-        "interval",
-        seconds=TIMER_INTERVAL_SECONDS,
-        args=(sessions, clock),
-        id="fire_due_timers",
-        max_instances=1,
-        coalesce=True,  # after downtime, one run catches up instead of a burst of runs
-        replace_existing=True,
-    )
+def sweep_stalled(sessions: sessionmaker[Session], clock: Clock) -> supervision.SweepResult | None:
+    """Flag and clear stalled pathways; None when another scheduler is sweeping right now."""
+    with unit_of_work(sessions) as session:
+        if not _exclusive(session, SWEEP_LOCK):
+            return None
+        return supervision.sweep(session, clock.now())
+
+
+def send_reminders(sessions: sessionmaker[Session], clock: Clock) -> int | None:
+    with unit_of_work(sessions) as session:
+        if not _exclusive(session, REMINDER_LOCK):
+            return None
+        return reminders.remind_tasks_due_soon(session, clock.now())
+
+
+def end_expired_transfers(sessions: sessionmaker[Session], clock: Clock) -> int | None:
+    with unit_of_work(sessions) as session:
+        if not _exclusive(session, TRANSFER_LOCK):
+            return None
+        return referents.end_expired_transfers(session, clock)
+
+
+def _exclusive(session: Session, key: int) -> bool:
+    """Take a lock held until the end of this unit of work; False when another process holds it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
+
+
+class Leadership:
+    """One `serve` process of many runs the jobs: the one holding a session-level advisory lock.
+
+    The lock lives as long as its connection: when the leader stops (or loses the database), the next
+    process to ask becomes leader. Without PostgreSQL every process leads (SQLite: one machine).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.connection: Connection | None = None
+
+    def held(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self.connection is not None:
+            try:
+                self.connection.execute(text("SELECT 1"))
+                self.connection.commit()
+                return True
+            except DBAPIError:
+                self.release()  # the connection died, and the lock with it
+        connection = self.engine.connect()
+        got = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK}))
+        connection.commit()
+        if got:
+            self.connection = connection
+        else:
+            connection.close()
+        return got
+
+    def release(self) -> None:
+        if self.connection is not None:
+            # Really close it: returned to the pool, the database session (and the lock) would live on.
+            self.connection.invalidate()
+            self.connection = None
+
+
+def _jobs() -> list[tuple[Callable[..., Any], dict[str, int]]]:
+    return [
+        (fire_due_timers, {"seconds": TIMER_INTERVAL_SECONDS}),
+        (sweep_stalled, {"minutes": SWEEP_INTERVAL_MINUTES}),
+        (send_reminders, {"minutes": REMINDER_INTERVAL_MINUTES}),
+        (end_expired_transfers, {"minutes": TRANSFER_INTERVAL_MINUTES}),
+    ]
+
+
+def _configure(
+    scheduler: BaseScheduler,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    leadership: Leadership | None = None,
+) -> BaseScheduler:
+    for job, every in _jobs():
+        scheduler.add_job(
+            _led(job, leadership) if leadership is not None else job,
+            "interval",
+            **every,
+            args=(sessions, clock),
+            id=job.__name__,
+            max_instances=1,
+            coalesce=True,  # after downtime, one run catches up instead of a burst of runs
+            replace_existing=True,
+        )
     return scheduler
 
 
-def start_scheduler(sessions: sessionmaker[Session], clock: Clock) -> BackgroundScheduler:
+def _led(job: Callable[..., Any], leadership: Leadership) -> Callable[..., Any]:
+    def run(sessions: sessionmaker[Session], clock: Clock) -> Any:
+        if leadership.held():
+            return job(sessions, clock)
+        return None
+
+    run.__name__ = job.__name__
+    return run
+
+
+def in_reloader_watcher() -> bool:
+    """True in the process of `flask run` that only watches files (Werkzeug's reloader parent)."""
+    return os.environ.get("FLASK_RUN_FROM_CLI") == "true" and os.environ.get("WERKZEUG_RUN_MAIN") != "true"
+
+
+def start_scheduler(sessions: sessionmaker[Session], clock: Clock) -> BackgroundScheduler | None:
+    """The in-process scheduler of `serve`; None where it must not run (reloader watcher)."""
+    if in_reloader_watcher():
+        return None
+    engine = sessions.kw["bind"]
     scheduler = BackgroundScheduler(timezone="UTC")
-    _configure(scheduler, sessions, clock)
+    _configure(scheduler, sessions, clock, Leadership(engine))
     scheduler.start()
     return scheduler
 
