@@ -244,6 +244,11 @@ class _Analysis:
             return []
         try:
             parser.get_spec(pid)
+            # Embedded sub-processes and called blocks are parsed lazily: build them now, so their
+            # errors are reported here and their tasks count as reachable. An unknown called
+            # process is already reported, with its line, by the conventions check.
+            if self._calls_only_known(pid):
+                parser.get_subprocess_specs(pid)
         except Exception as exc:
             self.failed.add(pid)
             return [self._spiff_problem(exc, doc, pid)]
@@ -274,6 +279,14 @@ class _Analysis:
                     message = "not reachable from a start event: connect it or delete it"
                     problems.append(doc.problem(flow_node, message))
         return problems
+
+    def _calls_only_known(self, programme: str) -> bool:
+        for pid in self._closure(programme):
+            doc, node = self.processes[pid]
+            called = doc.xpath(".//bpmn:callActivity/@calledElement", node)
+            if any(str(c).strip() not in self.processes for c in called):
+                return False
+        return True
 
     def _closure(self, programme: str) -> list[str]:
         """The programme and every process it calls, transitively (unknown ids are reported elsewhere)."""
