@@ -141,6 +141,11 @@ ACCUEIL = {"date_accueil": "2026-01-05", "orientation": "interne"}
 
 @pytest.fixture
 def world(database_url: str, sessions: sessionmaker[Session], clock: FrozenClock) -> World:
+    return build_world(database_url, sessions, clock)
+
+
+def build_world(database_url: str, sessions: sessionmaker[Session], clock: FrozenClock) -> World:
+    """The fixture library published, two structures, one account (and API token) per role."""
     publish_fixture(sessions, clock)
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test", "CLOCK": clock})
     result = World(app, sessions, clock)

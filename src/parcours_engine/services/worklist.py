@@ -210,10 +210,26 @@ def search_beneficiaries(
 def work_item_for(
     session: Session, clock: Clock, account: Account, item_id: int, action: str, route: str
 ) -> WorkItem:
-    """A work item of a pathway `account` may see (the read or change is logged)."""
+    """A work item `account` may see (the read or change is logged).
+
+    Besides the items of pathways they may see, team members see the items of their team's lane in
+    their structure whoever took or completed them: two colleagues racing for one task then get a
+    clear "already taken / already done by X" rather than a refusal. A referent's lane stays personal.
+    """
     item = session.get(WorkItem, item_id)
     if item is None:
         raise NotFound(f"no work item {item_id}")
+    pathway = item.pathway
+    if (
+        account.role in access.WORKER_ROLES
+        and item.lane is not None
+        and item.lane != "referent"
+        and item.lane == account.team
+        and account.structure_id is not None
+        and pathway.structure_id == account.structure_id
+    ):
+        access.log(session, clock, account, pathway.beneficiary_id, pathway.id, action, route)
+        return item
     access.pathway_for(session, clock, account, item.pathway_id, action, route)
     return item
 
