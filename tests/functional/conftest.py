@@ -36,7 +36,7 @@ ACCOUNTS = {
     "superviseur": ("supervisor", "ml_nord", None, None),
     "superviseur_sud": ("supervisor", "ml_sud", None, None),
     "coordination": ("coordinator", "ml_nord", "coordination", None),
-    "admin": ("admin", None, None, None),
+    "administrateur": ("admin", None, None, None),
 }
 
 

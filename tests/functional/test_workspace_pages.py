@@ -121,7 +121,7 @@ def test_need_to_know_403_for_others_404_for_nothing_and_every_read_is_logged(wo
     pathway_id = world.start()
     assert world.client("conseiller").get(f"/parcours/{pathway_id}").status_code == 200
     assert world.client("superviseur").get(f"/parcours/{pathway_id}").status_code == 200
-    assert world.client("admin").get(f"/parcours/{pathway_id}").status_code == 200
+    assert world.client("administrateur").get(f"/parcours/{pathway_id}").status_code == 200
     for outsider in ("ailleurs", "superviseur_sud", "coordination", "collegue"):
         assert world.client(outsider).get(f"/parcours/{pathway_id}").status_code == 403, outsider
         assert world.client(outsider).get(f"/parcours/{pathway_id}/modele.bpmn").status_code == 403
@@ -129,7 +129,7 @@ def test_need_to_know_403_for_others_404_for_nothing_and_every_read_is_logged(wo
     with world.sessions() as session:
         logged = session.scalars(select(AccessLog).where(AccessLog.pathway_id == pathway_id)).all()
         readers = {row.account_id for row in logged}
-        assert readers == {world.ids["conseiller"], world.ids["superviseur"], world.ids["admin"]}
+        assert readers == {world.ids["conseiller"], world.ids["superviseur"], world.ids["administrateur"]}
         assert all(row.action == "read" and row.route.startswith("GET /parcours/") for row in logged)
 
 

@@ -2,7 +2,8 @@
 
 Runs through the same services as real use (start, complete with valid form data, fire timers), with
 a clock moved back in time, so the states are real ones: some tasks overdue, some pathways idle.
-Idempotent: does nothing when the demo accounts exist.
+Idempotent: when the demo accounts exist, only their structures and routing codes are brought up to
+date (a database loaded by an older release gains them), nothing else is created.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import random
 from datetime import timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock, FrozenClock
 from parcours_engine.domain.errors import ParcoursError
-from parcours_engine.persistence.models import Account, ProcessVersion, WorkItem
-from parcours_engine.services import beneficiaries, forms, models_cache, pathways
+from parcours_engine.persistence.models import Account, Beneficiary, Pathway, ProcessVersion, WorkItem
+from parcours_engine.services import accounts as accounts_service
+from parcours_engine.services import beneficiaries, forms, models_cache, notifications, pathways
 from parcours_engine.services.sample_data import sample_form_data
 
 # (username, display name, account role, team); the password of each is printed and in README.
@@ -31,6 +33,20 @@ DEMO_ACCOUNTS = (
     ("superviseur", "Marc Superviseur", "supervisor", None),
     ("partenaire", "Lucie Partenaire", "partner", "partenaire"),
 )
+# Structures: (code, name, kind); which demo account belongs to which, and the IEJ routing codes
+# (processes/iej_allier.bpmn sets `csp_affecte` to one of them; the holder becomes the referent).
+DEMO_STRUCTURE = "ml_demo"
+DEMO_STRUCTURES = (
+    (DEMO_STRUCTURE, "Mission locale de démonstration", "mission_locale"),
+    ("partenaire_demo", "Association partenaire (démonstration)", "partner"),
+)
+DEMO_MEMBERSHIP = {"admin": None, "partenaire": "partenaire_demo"}  # everyone else: DEMO_STRUCTURE
+DEMO_ROUTING = {
+    "conseiller1": "csp_ase_departement",
+    "conseiller2": "csp_mna_moulins",
+    "conseiller3": "csp_mna_vichy",
+    "accueil": None,
+}
 DEMO_PASSWORD = "demo-parcours-2026"  # noqa: S105 - documented demo credential, demo accounts only
 
 LAST_NAMES = (
@@ -77,25 +93,36 @@ FIRST_NAMES = (
 
 def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 2026) -> str:
     if session.scalar(select(Account).where(Account.username == "conseiller1")) is not None:
+        _place_accounts(session)
         return "demo data already loaded"
     programmes = sorted(set(session.scalars(select(ProcessVersion.programme))))
     if not programmes:
         return "no programme is published: run `parcours-engine processes publish processes/` first"
     rng = random.Random(seed)
     accounts = _create_accounts(session, clock)
+    structure_id = _place_accounts(session)
     referents = [a for a in accounts if a.team == "referent"]
     started = steps = 0
     for _ in range(people):
         then = FrozenClock(clock.now() - timedelta(days=rng.randint(5, 300)))
         person = _create_person(session, then, rng)
+        person.structure_id = structure_id
         try:
             pathway = pathways.start_pathway(
-                session, then, rng.choice(programmes), person.id, "demo", rng.choice(referents).id
+                session,
+                then,
+                rng.choice(programmes),
+                person.id,
+                "demo",
+                rng.choice(referents).id,
+                structure_id=structure_id,
             )
         except ParcoursError:
             continue
         started += 1
         steps += _advance(session, then, clock, pathway.id, rng)
+    for account in accounts:  # the demo's own assignments are not news to anyone
+        notifications.mark_all_read(session, clock, account.id)
     return (
         f"demo data loaded: {len(accounts)} accounts (password {DEMO_PASSWORD!r}), "
         f"{started} pathways, {steps} steps"
@@ -119,6 +146,29 @@ def _create_accounts(session: Session, clock: Clock) -> list[Account]:
     session.add_all(accounts)
     session.flush()
     return accounts
+
+
+def _place_accounts(session: Session) -> int:
+    """Create the demo structures, put the demo accounts in them; the demo structure's id."""
+    codes = {
+        code: accounts_service.ensure_structure(session, code, name, kind).id
+        for code, name, kind in DEMO_STRUCTURES
+    }
+    for account in session.scalars(
+        select(Account).where(Account.username.in_([a[0] for a in DEMO_ACCOUNTS]))
+    ):
+        membership = DEMO_MEMBERSHIP.get(account.username, DEMO_STRUCTURE)
+        if account.structure_id is None and membership is not None:
+            account.structure_id = codes[membership]
+        if account.routing_code is None and DEMO_ROUTING.get(account.username):
+            account.routing_code = DEMO_ROUTING[account.username]
+    # Pathways and people loaded by a release without structures join the demo structure.
+    for table in (Pathway, Beneficiary):
+        session.execute(
+            update(table).where(table.structure_id.is_(None)).values(structure_id=codes[DEMO_STRUCTURE])
+        )
+    session.flush()
+    return codes[DEMO_STRUCTURE]
 
 
 def _create_person(session: Session, clock: Clock, rng: random.Random):  # type: ignore[no-untyped-def]

@@ -1,0 +1,33 @@
+"""Demo data gives each demo account a living workspace: structures, caseloads, inboxes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from parcours_engine.persistence.db import unit_of_work
+from parcours_engine.persistence.models import Account, Pathway
+from parcours_engine.services.demo import DEMO_PASSWORD, load_demo
+from parcours_engine.web import create_app
+from tests.functional.conftest import World
+from tests.support.library import publish_fixture
+
+
+def test_demo_accounts_sign_in_and_see_their_work(database_url, sessions, clock):
+    publish_fixture(sessions, clock)
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test", "CLOCK": clock})
+    world = World(app, sessions, clock)
+    with unit_of_work(world.sessions) as session:
+        assert "demo data loaded" in load_demo(session, world.clock, people=20)
+    with unit_of_work(world.sessions) as session:
+        assert load_demo(session, world.clock) == "demo data already loaded"
+    with world.sessions() as session:
+        csp = session.scalar(select(Account).where(Account.username == "conseiller2"))
+        assert csp.structure is not None and csp.routing_code == "csp_mna_moulins"
+        assert session.scalar(select(func.count(Pathway.id)).where(Pathway.structure_id.is_(None))) == 0
+    client = world.client()
+    client.sign_in("conseiller1", DEMO_PASSWORD)
+    assert client.get("/file-active").status_code == 200
+    assert client.get("/taches").status_code == 200
+    supervisor = world.client()
+    supervisor.sign_in("superviseur", DEMO_PASSWORD)
+    assert supervisor.get("/parcours").get_data(as_text=True).count("/parcours/") >= 10
