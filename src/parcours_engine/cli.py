@@ -259,6 +259,9 @@ def scheduler_command(ctx: click.Context) -> None:
 from parcours_engine.cli_users import users  # noqa: E402 - registered after the group is defined
 
 main.add_command(users)
+from parcours_engine.cli_supervision import register as register_supervision  # noqa: E402 - same
+
+register_supervision(main)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,80 @@
+"""`parcours-engine objectives ...` and `parcours-engine indicators ...`: what supervisors set and read.
+
+Registered on the main command group by cli.py; each command is one unit of work.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+from parcours_engine.domain.clock import SystemClock
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.persistence.db import make_engine, session_factory, unit_of_work
+from parcours_engine.services import indicators
+
+
+def _sessions(ctx: click.Context) -> sessionmaker[Session]:
+    obj = ctx.ensure_object(dict)
+    if "sessions" not in obj:
+        obj["sessions"] = session_factory(make_engine(obj.get("url")))
+    factory: sessionmaker[Session] = obj["sessions"]
+    return factory
+
+
+@click.group()
+def objectives() -> None:
+    """Yearly objectives of the programmes (entries aimed at)."""
+
+
+@objectives.command("set")
+@click.argument("programme")
+@click.argument("year", type=int)
+@click.argument("entries", type=int)
+@click.option("--actor", default="cli", show_default=True)
+@click.pass_context
+def objectives_set(ctx: click.Context, programme: str, year: int, entries: int, actor: str) -> None:
+    """Set the number of entries PROGRAMME aims at in YEAR."""
+    try:
+        with unit_of_work(_sessions(ctx)) as session:
+            indicators.set_objective(session, SystemClock(), programme, year, entries, actor)
+    except InvalidInput as error:
+        for name, messages in error.field_errors.items():
+            click.echo(f"{name}: {'; '.join(messages)}", err=True)
+        sys.exit(1)
+    click.echo(f"{programme} {year}: objective {entries} entries")
+
+
+@click.command("indicators")
+@click.argument("programme")
+@click.option("--year", type=int, help="A calendar year (default: the current one)")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (with --to)")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included")
+@click.pass_context
+def indicators_command(
+    ctx: click.Context, programme: str, year: int | None, start: object, end: object
+) -> None:
+    """Print the dashboard's figures for PROGRAMME and a period, as JSON."""
+    if start is not None and end is not None:
+        period = indicators.Period(start.date(), end.date())  # type: ignore[attr-defined]
+    else:
+        period = indicators.Period.year(year or SystemClock().now().year)
+    with unit_of_work(_sessions(ctx)) as session:
+        figures = indicators.indicators(session, programme, period)
+    body = asdict(figures)
+    body.update(
+        exits=figures.exits,
+        positive_exits=figures.positive_exits,
+        durable_employment_exits=figures.durable_employment_exits,
+    )
+    click.echo(json.dumps(body, default=str, ensure_ascii=False, indent=2))
+
+
+def register(main: click.Group) -> None:
+    """Add these commands to the `parcours-engine` group (called by cli.py)."""
+    main.add_command(objectives)
+    main.add_command(indicators_command)

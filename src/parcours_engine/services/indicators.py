@@ -1,0 +1,301 @@
+"""What supervisors read, per programme and period: set-based SQL on SQLite and PostgreSQL alike.
+
+People present ("file active") are the beneficiaries with a pathway of the programme open at some
+moment of the period; entries are pathways started in it, exits pathways ended in it, by outcome
+(`domain/outcomes.py` says which are positive and which are "emploi durable"). Breakdowns count
+people. Idle time between measures comes from `idle_period` (written by the projection); its median
+and 90th percentile are nearest-rank percentiles computed in SQL with ROW_NUMBER and COUNT windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from parcours_engine.domain import supervision as rules
+from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.outcomes import OUTCOMES
+from parcours_engine.engine.timers import PARIS
+from parcours_engine.persistence.models import (
+    Account,
+    Beneficiary,
+    IdlePeriod,
+    Objective,
+    Pathway,
+    WaitingElement,
+)
+
+POSITIVE = tuple(o.code for o in OUTCOMES if o.positive)
+DURABLE = tuple(o.code for o in OUTCOMES if o.durable_employment)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days, both ends included, in French time."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(0), tzinfo=PARIS).astimezone(UTC)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=PARIS).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    people: int
+    women: int
+    men: int
+    below_baccalaureat: int
+    priority_district: int
+    renforce: int
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How long the closed idle waits lasted: how many, median and 90th percentile, in days."""
+
+    count: int
+    median_days: float | None
+    p90_days: float | None
+
+
+@dataclass(frozen=True)
+class Indicators:
+    programme: str
+    period: Period
+    present: Breakdown
+    entries: Breakdown
+    objective: int | None
+    exits_by_outcome: dict[str, int]
+    idle_between_measures: Spread
+    caseloads: list[tuple[int | None, str | None, int]] = field(default_factory=list)
+
+    @property
+    def exits(self) -> int:
+        return sum(self.exits_by_outcome.values())
+
+    @property
+    def positive_exits(self) -> int:
+        return sum(n for code, n in self.exits_by_outcome.items() if code in POSITIVE)
+
+    @property
+    def durable_employment_exits(self) -> int:
+        return sum(n for code, n in self.exits_by_outcome.items() if code in DURABLE)
+
+    def share(self, part: int) -> float | None:
+        return part / self.exits if self.exits else None
+
+
+def indicators(session: Session, programme: str, period: Period) -> Indicators:
+    """Every figure of the dashboard for one programme and period (a handful of queries)."""
+    return Indicators(
+        programme=programme,
+        period=period,
+        present=breakdown(session, _present(programme, period)),
+        entries=breakdown(session, _entered(programme, period)),
+        objective=objective(session, programme, period.start.year),
+        exits_by_outcome=exits_by_outcome(session, programme, period),
+        idle_between_measures=idle_spread(session, programme, period),
+        caseloads=caseloads(session, programme),
+    )
+
+
+def _present(programme: str, period: Period) -> ColumnElement[bool]:
+    return (
+        (Pathway.programme == programme)
+        & (Pathway.started_at < period.until)
+        & or_(Pathway.ended_at.is_(None), Pathway.ended_at >= period.since)
+    )
+
+
+def _entered(programme: str, period: Period) -> ColumnElement[bool]:
+    return (
+        (Pathway.programme == programme)
+        & (Pathway.started_at >= period.since)
+        & (Pathway.started_at < period.until)
+    )
+
+
+def breakdown(session: Session, where: ColumnElement[bool]) -> Breakdown:
+    """People (not pathways) matching `where`, by sex, qualification, district and "renforcé"."""
+
+    def people(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.count(distinct(case((condition, Beneficiary.id))))
+
+    query = (
+        select(
+            func.count(distinct(Beneficiary.id)),
+            people(Beneficiary.sex == "F"),
+            people(Beneficiary.sex == "M"),
+            people(Beneficiary.qualification_level.in_(rules.BELOW_BACCALAUREAT)),
+            people(Beneficiary.priority_district.is_(True)),
+            people(Beneficiary.qualification_level.in_(rules.RENFORCE_LEVELS)),
+        )
+        .select_from(Pathway)
+        .join(Beneficiary, Beneficiary.id == Pathway.beneficiary_id)
+        .where(where)
+    )
+    row = session.execute(query).one()
+    return Breakdown(*(int(value or 0) for value in row))
+
+
+def exits_by_outcome(session: Session, programme: str, period: Period) -> dict[str, int]:
+    query = (
+        select(Pathway.outcome, func.count(Pathway.id))
+        .where(
+            Pathway.programme == programme,
+            Pathway.status == "completed",
+            Pathway.ended_at >= period.since,
+            Pathway.ended_at < period.until,
+        )
+        .group_by(Pathway.outcome)
+    )
+    found: dict[str, int] = {}
+    for code, count in session.execute(query):  # one row per outcome; an end without one is "autre"
+        found[code or "autre"] = found.get(code or "autre", 0) + int(count)
+    return found
+
+
+def caseloads(session: Session, programme: str | None = None) -> list[tuple[int | None, str | None, int]]:
+    """Active pathways per referent (None: not assigned yet), the largest first."""
+    query = (
+        select(Pathway.referent_id, Account.display_name, func.count(Pathway.id))
+        .outerjoin(Account, Account.id == Pathway.referent_id)
+        .where(Pathway.status == "active")
+        .group_by(Pathway.referent_id, Account.display_name)
+        .order_by(func.count(Pathway.id).desc(), Account.display_name)
+    )
+    if programme is not None:
+        query = query.where(Pathway.programme == programme)
+    return [(referent, name, int(count)) for referent, name, count in session.execute(query)]
+
+
+def idle_spread(session: Session, programme: str, period: Period) -> Spread:
+    """Idle waits that ended in the period: count, median and 90th percentile (days)."""
+    values = select(IdlePeriod.seconds.label("value")).where(
+        IdlePeriod.programme == programme,
+        IdlePeriod.ended_at >= period.since,
+        IdlePeriod.ended_at < period.until,
+    )
+    count, p50, p90 = percentiles(session, values, (50, 90))
+
+    def days(seconds: Any) -> float | None:
+        return None if seconds is None else round(float(seconds) / 86400, 1)
+
+    return Spread(count=count, median_days=days(p50), p90_days=days(p90))
+
+
+def percentiles(session: Session, values: Select[Any], pcts: tuple[int, ...]) -> tuple[Any, ...]:
+    """(count, value at each nearest-rank percentile) of the one column `value` of `values`."""
+    inner = values.add_columns(literal(1).label("grp")).subquery("v")
+    row = session.execute(_percentile_query(inner, pcts, grouped=False)).one()
+    return tuple(row)
+
+
+def grouped_percentiles(
+    session: Session, values: Select, pcts: tuple[int, ...]
+) -> dict[Any, tuple[Any, ...]]:
+    """Per `grp` column of `values`: (count, value at each nearest-rank percentile of `value`)."""
+    rows = session.execute(_percentile_query(values.subquery("v"), pcts, grouped=True))
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _percentile_query(inner: Any, pcts: tuple[int, ...], grouped: bool) -> Select[Any]:
+    """Rank of percentile p among n sorted values: ceil(p * n / 100), in integer arithmetic so that
+    SQLite needs no math functions: (n * p + 99) // 100. One pass with two window functions."""
+    ranked = select(
+        inner.c.grp,
+        inner.c.value,
+        func.row_number().over(partition_by=inner.c.grp, order_by=inner.c.value).label("rank"),
+        func.count().over(partition_by=inner.c.grp).label("n"),
+    ).subquery("ranked")
+    picks = [
+        func.max(case((ranked.c.rank == (ranked.c.n * pct + 99) // 100, ranked.c.value))) for pct in pcts
+    ]
+    if grouped:
+        return select(ranked.c.grp, func.max(ranked.c.n), *picks).group_by(ranked.c.grp)
+    return select(func.coalesce(func.max(ranked.c.n), 0), *picks)
+
+
+@dataclass(frozen=True)
+class ElementWait:
+    """How many active pathways wait at one element of a version now, and their median wait."""
+
+    element_id: str
+    waiting: int
+    median_days: float
+
+
+def element_waits(session: Session, process_version_id: int, now: datetime) -> dict[str, ElementWait]:
+    """The diagram overlay: per element, the pathways waiting there and their median waiting time."""
+    values = (
+        select(WaitingElement.element_id.label("grp"), WaitingElement.since.label("value"))
+        .join(Pathway, Pathway.id == WaitingElement.pathway_id)
+        .where(WaitingElement.process_version_id == process_version_id, Pathway.status == "active")
+    )
+    found = {}
+    for element_id, (count, median_since) in grouped_percentiles(session, values, (50,)).items():
+        days = (now - _aware(median_since)).total_seconds() / 86400
+        found[element_id] = ElementWait(element_id, int(count), round(days, 1))
+    return found
+
+
+def _aware(value: Any) -> datetime:
+    # MAX(CASE ...) over a timestamp loses the column type: SQLite gives back its stored text.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# --- objectives ------------------------------------------------------------------------------------
+
+
+def objective(session: Session, programme: str, year: int) -> int | None:
+    return session.scalar(
+        select(Objective.entries).where(Objective.programme == programme, Objective.year == year)
+    )
+
+
+def set_objective(
+    session: Session, clock: Clock, programme: str, year: int, entries: int, actor: str | None
+) -> Objective:
+    """Set how many entries `programme` aims at in `year` (replacing a previous objective)."""
+    errors: dict[str, list[str]] = {}
+    if entries < 0:
+        errors["entries"] = ["must be 0 or more"]
+    if not 2000 <= year <= 2100:
+        errors["year"] = ["must be a year between 2000 and 2100"]
+    if not programme.strip():
+        errors["programme"] = ["required"]
+    if errors:
+        raise InvalidInput("the objective is invalid", errors)
+    row = session.scalar(select(Objective).where(Objective.programme == programme, Objective.year == year))
+    if row is None:
+        row = Objective(programme=programme, year=year, entries=entries)
+        session.add(row)
+    row.entries, row.updated_at, row.updated_by = entries, clock.now(), actor
+    session.flush()
+    return row

@@ -1,0 +1,87 @@
+"""Indicators beyond the seed: idle time between measures, the diagram overlay, objectives, the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from parcours_engine.cli import main
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.persistence.db import unit_of_work
+from parcours_engine.persistence.models import IdlePeriod, Objective, ProcessVersion
+from parcours_engine.services import indicators
+from tests.support import supervision as sv
+
+
+def test_idle_time_between_measures_median_and_90th_percentile(sessions, clock):
+    sv.publish(sessions, clock)
+    idle_days = [1, 2, 3, 4, 5, 6, 7, 8, 9, 30]  # nearest rank: median 5th value, p90 9th
+    for days in idle_days:
+        pathway_id = sv.start(sessions, clock)
+        sv.accueil(sessions, clock, pathway_id)  # idle from its start: no measure yet
+        clock.advance(days=days)
+        sv.plan(sessions, clock, pathway_id, "mesure")
+    with sessions() as session:
+        year = indicators.Period.year(clock.now().year)
+        spread = indicators.idle_spread(session, sv.PROGRAMME, year)
+        assert session.scalar(select(IdlePeriod.seconds).order_by(IdlePeriod.id)) == 86400
+    assert spread == indicators.Spread(count=10, median_days=5.0, p90_days=9.0)
+    with sessions() as session:
+        empty = indicators.idle_spread(session, "other", year)
+    assert empty == indicators.Spread(count=0, median_days=None, p90_days=None)
+
+
+def test_overlay_counts_who_waits_where_and_their_median_wait(sessions, clock):
+    sv.publish(sessions, clock)
+    for _ in range(3):
+        sv.start(sessions, clock)
+    clock.advance(days=4)
+    in_measure = sv.start(sessions, clock)
+    sv.accueil(sessions, clock, in_measure)
+    sv.plan(sessions, clock, in_measure, "mesure")
+    clock.advance(days=2)
+    with sessions() as session:
+        version = session.scalar(select(ProcessVersion.id).where(ProcessVersion.programme == sv.PROGRAMME))
+        waits = indicators.element_waits(session, version, clock.now())
+    assert waits["Task_sm_accueil"] == indicators.ElementWait("Task_sm_accueil", 3, 6.0)
+    assert waits["Call_sm_mesure"].waiting == 1 and waits["Call_sm_mesure"].median_days == 2.0
+    assert waits["Task_suivre_mesure"].waiting == 1  # the user task inside the measure block
+
+
+def test_objectives_are_set_per_programme_and_year(sessions, clock):
+    with unit_of_work(sessions) as session:
+        indicators.set_objective(session, clock, "civis", 2010, 375, "superviseur")
+        indicators.set_objective(session, clock, "civis", 2010, 378, "superviseur")  # replaced
+        indicators.set_objective(session, clock, "civis", 2011, 400, None)
+    with sessions() as session:
+        assert indicators.objective(session, "civis", 2010) == 378
+        assert indicators.objective(session, "civis", 2012) is None
+        assert len(session.scalars(select(Objective)).all()) == 2
+    with pytest.raises(InvalidInput) as refused, unit_of_work(sessions) as session:
+        indicators.set_objective(session, clock, "civis", 1850, -1, None)
+    assert set(refused.value.field_errors) == {"year", "entries"}
+
+
+def test_period_bounds_are_french_days():
+    period = indicators.Period(date(2010, 1, 1), date(2010, 12, 31))
+    assert period.since.isoformat() == "2009-12-31T23:00:00+00:00"
+    assert period.until - period.since == timedelta(days=365)
+
+
+def test_cli_sets_objectives_and_prints_indicators(database_url):
+    runner = CliRunner()
+    done = runner.invoke(main, ["--database-url", database_url, "objectives", "set", "civis", "2010", "375"])
+    assert done.exit_code == 0, done.output
+    assert "civis 2010: objective 375 entries" in done.output
+    refused = runner.invoke(
+        main, ["--database-url", database_url, "objectives", "set", "--", "civis", "2010", "-5"]
+    )
+    assert refused.exit_code == 1 and "entries" in refused.output
+    shown = runner.invoke(main, ["--database-url", database_url, "indicators", "civis", "--year", "2010"])
+    assert shown.exit_code == 0, shown.output
+    body = json.loads(shown.output)
+    assert (body["objective"], body["exits"], body["present"]["people"]) == (375, 0, 0)
