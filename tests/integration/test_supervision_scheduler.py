@@ -68,8 +68,9 @@ def test_a_failing_firing_is_retried_with_backoff_then_left_as_a_visible_inciden
             [("fire_timers", "Timer_attente", attempt)],
             clock.now() + timedelta(minutes=delay),
         )
-        assert jobs.fire_due_timers(sessions, clock) == (0, 0)  # not before its time
         clock.advance(minutes=delay)
+        assert jobs.fire_due_timers(sessions, clock) == (0, 0)  # not before its time has passed
+        clock.advance(minutes=1)  # the next run of the job
     assert jobs.fire_due_timers(sessions, clock) == (0, 1)
     assert _state(sessions, pathway_id) == ([("fire_timers", "Timer_attente", 4)], None)  # given up
     clock.advance(days=1)
@@ -91,7 +92,7 @@ def test_a_firing_that_succeeds_on_retry_resolves_its_incident(sessions, clock, 
     clock.advance(days=8)
     assert jobs.fire_due_timers(sessions, clock) == (0, 1)
     failing_timers.undo()  # a passing failure (the database was briefly unavailable, say)
-    clock.advance(minutes=5)
+    clock.advance(minutes=6)
     assert jobs.fire_due_timers(sessions, clock) == (1, 0)
     with sessions() as session:
         incident = session.scalar(select(Incident))

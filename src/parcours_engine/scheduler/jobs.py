@@ -54,6 +54,7 @@ TRANSFER_LOCK = 0x50415243_00000004
 def fire_due_timers(sessions: sessionmaker[Session], clock: Clock) -> tuple[int, int]:
     """Fire due timers pathway by pathway; (advanced, failed)."""
     advanced = failed = 0
+    seen: set[int] = set()
     for _ in range(MAX_FIRINGS_PER_RUN):
         try:
             with unit_of_work(sessions) as session:
@@ -70,8 +71,9 @@ def fire_due_timers(sessions: sessionmaker[Session], clock: Clock) -> tuple[int,
             failed += 1  # a concurrent change to the pathway: it is still due, the next run retries
             log.warning("timer firing skipped: %s", error)
             break
-        if pathway_id is None:
-            break
+        if pathway_id is None or pathway_id in seen:
+            break  # nothing left, or a pathway still due after firing: never spin on it in one run
+        seen.add(pathway_id)
         advanced += 1
     return advanced, failed
 

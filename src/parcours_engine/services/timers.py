@@ -25,11 +25,15 @@ from parcours_engine.persistence.models import Incident, Pathway
 from parcours_engine.services import pathways
 
 
+# "Due" is strictly before now, as SpiffWorkflow decides (a timer fires once its time has passed): a
+# pathway claimed at the very instant its timer falls due would fire nothing and be claimed again.
+
+
 def due_pathway_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
     """Ids of active pathways whose earliest timer is due, oldest first (no claim)."""
     query = (
         select(Pathway.id)
-        .where(Pathway.next_timer_due <= now, Pathway.status == "active")
+        .where(Pathway.next_timer_due < now, Pathway.status == "active")
         .order_by(Pathway.next_timer_due)
         .limit(limit)
     )
@@ -40,7 +44,7 @@ def claim_next_due(session: Session, now: datetime) -> int | None:
     """Lock one due pathway for this transaction (skipping ones other schedulers hold)."""
     query = (
         select(Pathway.id)
-        .where(Pathway.next_timer_due <= now, Pathway.status == "active")
+        .where(Pathway.next_timer_due < now, Pathway.status == "active")
         .order_by(Pathway.next_timer_due)
         .limit(1)
     )
