@@ -11,15 +11,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.support.scenario import (
-    Scenario,
-    accueil,
-    contractualisation,
-    diagnostic,
-    publish_real_library,
-    sortie,
-    sqlite_only,
-)
+from tests.support.scenario import Scenario, publish_real_library, sqlite_only
+from tests.support.scenario_blocks import accueil, contractualisation, diagnostic, sortie
 
 PARIS_MIDNIGHT = 23  # 00:00 in Paris is 23:00 UTC in winter
 
