@@ -76,3 +76,16 @@ def test_session_cookie_is_httponly_and_lax_and_secure_outside_tests(world, data
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     production = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x"})
     assert production.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_htmx_posts_carry_the_csrf_token_in_a_header(world):
+    pathway_id = world.start()
+    item_id = world.open_item(pathway_id)
+    client = world.client("accueil")
+    token = client.token()
+    refused = client.raw.post(f"/taches/{item_id}/prendre", headers={"HX-Request": "true"})
+    assert refused.status_code == 400
+    taken = client.raw.post(
+        f"/taches/{item_id}/prendre", headers={"HX-Request": "true", "X-CSRFToken": token}
+    )
+    assert taken.status_code == 303

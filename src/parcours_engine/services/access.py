@@ -86,6 +86,12 @@ def pathway_for(
     return pathway
 
 
+def may_see_pathway(session: Session, account: Account, pathway_id: int) -> bool:
+    """Whether `account` may see the pathway now (e.g. after handing it over), without logging."""
+    query = select(Pathway.id).where(Pathway.id == pathway_id, pathway_filter(account))
+    return session.scalar(query) is not None
+
+
 def beneficiary_for(
     session: Session, clock: Clock, account: Account, beneficiary_id: int, action: str, route: str
 ) -> Beneficiary:

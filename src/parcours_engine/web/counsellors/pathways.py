@@ -21,7 +21,10 @@ from parcours_engine.web.counsellors import bp, route_name
 @bp.get("/file-active")
 def caseload() -> str:
     rows = worklist.caseload(db_session(), current_account())
-    return render_template("counsellors/pathways.html", rows=rows, title=_("Ma file active"), filters=None)
+    notice = _("Le parcours a été transféré.") if request.args.get("transfere") else None
+    return render_template(
+        "counsellors/pathways.html", rows=rows, title=_("Ma file active"), filters=None, notice=notice
+    )
 
 
 @bp.get("/parcours")
@@ -91,7 +94,10 @@ def transfer(pathway_id: int) -> BaseResponse:
         raise InvalidInput("choose a referent", {"referent": ["required"]})
     ends_on = _date(request.form.get("ends_on"), "ends_on") if kind == "temporary" else None
     pathways.set_referent(session, clock(), pathway_id, target, account.username, kind, ends_on)
-    return redirect(url_for("counsellors.pathway", pathway_id=pathway_id), code=303)
+    if access.may_see_pathway(session, account, pathway_id):
+        return redirect(url_for("counsellors.pathway", pathway_id=pathway_id), code=303)
+    # Handed over: the former referent no longer sees the file; their caseload says it went.
+    return redirect(url_for("counsellors.caseload", transfere=1), code=303)
 
 
 @bp.post("/parcours/<int:pathway_id>/sortie")
