@@ -59,7 +59,9 @@ def _field(name: str, prop: dict[str, Any], required: bool, ui: dict[str, Any]) 
         made.widget = "radio" if len(choices) <= RADIO_MAX and ui.get("ui:widget") != "select" else "select"
     elif kind in ("integer", "number"):
         made.widget = "number"
-        made.attrs = {k: prop[k] for k in ("minimum", "maximum") if k in prop}
+        made.attrs = {
+            html: prop[key] for key, html in (("minimum", "min"), ("maximum", "max")) if key in prop
+        }
         made.attrs["step"] = "1" if kind == "integer" else "any"
     elif prop.get("format") == "date":
         made.widget = "date"
