@@ -25,7 +25,7 @@ from parcours_engine.domain.errors import ConflictError, InvalidInput, NotFound,
 from parcours_engine.domain.outcomes import BY_CODE as OUTCOMES
 from parcours_engine.engine.runtime import EngineFailure, TaskNotReady
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, PathwayEvent, WorkItem
-from parcours_engine.services import forms, models_cache, projection, referents
+from parcours_engine.services import forms, models_cache, passport_tasks, projection, referents
 from parcours_engine.services.publishing import latest_version
 
 
@@ -134,6 +134,7 @@ def complete_work_item(
             raise ConflictError(str(exc)) from exc
 
     _transition(session, clock, pathway, actor, "complete_task", operation, run, item.task_uuid, retry_of)
+    passport_tasks.on_task_completed(session, clock, pathway, item, clean, actor)  # passport forms feed it
     _log(session, pathway, clock, actor, "task_completed", item.element_id, {"work_item": item.id})
     _log_if_finished(session, pathway, clock, actor)
     return pathway

@@ -1,0 +1,200 @@
+"""The person's own access (seed 002): identifier + access code, and what they may read about themselves.
+
+The referent hands the person an access code (printed on a card); only its argon2 hash is stored, and
+issuing a new one is how the referent resets a lost or locked code. Sign-in is throttled per person:
+after `MAX_FAILURES` wrong codes the access is locked for `LOCK_DURATION` (or until the referent
+issues a new code). The person reads their passport and their pathways and may export everything held
+about them; nothing here writes anything about them but the sign-in bookkeeping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.errors import ParcoursError
+from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, Structure, WorkItem
+from parcours_engine.persistence.passport_models import PortalAccess
+from parcours_engine.services import access, consent
+
+MAX_FAILURES = 5
+LOCK_DURATION = timedelta(minutes=30)
+# No 0/O, 1/I/L: a code read from a card and typed on a phone must not be ambiguous.
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8  # 31^8 ≈ 8.5e11 codes, with 5 tries per 30 minutes
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("AAAAAAAA")
+
+
+class PortalLocked(ParcoursError):
+    """Too many wrong codes for this identifier: locked until `until` or a new code."""
+
+    http_status = 429
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("too many wrong codes; try again later or ask your referent for a new code")
+        self.until = until
+
+
+def normalise_code(code: str) -> str:
+    """What the person typed, without spaces, dashes or case."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def display_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def issue_code(session: Session, clock: Clock, account: Account, beneficiary_id: int, route: str) -> str:
+    """A new access code for the person (shown once, on the card); any previous one stops working."""
+    person = consent.may_manage(session, account, beneficiary_id)
+    code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    row = session.scalar(select(PortalAccess).where(PortalAccess.beneficiary_id == person.id))
+    if row is None:
+        row = PortalAccess(beneficiary_id=person.id)
+        session.add(row)
+    row.code_hash = _hasher.hash(code)
+    row.issued_at, row.issued_by = clock.now(), account.username
+    row.failures, row.last_failure_at, row.locked_until = 0, None, None
+    session.flush()
+    access.log(session, clock, account, person.id, None, access.CHANGE, route)
+    return code
+
+
+def status(session: Session, beneficiary_id: int) -> PortalAccess | None:
+    """The person's access row (issued when, by whom, locked until), for their referent's page."""
+    found: PortalAccess | None = session.scalar(
+        select(PortalAccess).where(PortalAccess.beneficiary_id == beneficiary_id)
+    )
+    return found
+
+
+def sign_in(session: Session, clock: Clock, identifier: str, code: str) -> int | None:
+    """The person's id when the code is right; None otherwise; PortalLocked while locked.
+
+    The caller commits even when None is returned: the failure count is the point.
+    """
+    now = clock.now()
+    row = session.execute(
+        select(PortalAccess)
+        .join(Beneficiary, Beneficiary.id == PortalAccess.beneficiary_id)
+        .where(Beneficiary.identifier == identifier.strip().upper())
+    ).scalar_one_or_none()
+    if row is None:
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _hasher.verify(_DUMMY_HASH, normalise_code(code))  # same cost: no telling by timing
+        return None
+    if row.locked_until is not None and row.locked_until > now:
+        raise PortalLocked(row.locked_until)
+    if row.locked_until is not None:
+        row.failures, row.locked_until = 0, None  # the lock expired: a fresh start
+    if _verify(row.code_hash, normalise_code(code)):
+        row.failures, row.last_sign_in_at = 0, now
+        session.flush()
+        return row.beneficiary_id
+    row.failures += 1
+    row.last_failure_at = now
+    if row.failures >= MAX_FAILURES:
+        row.locked_until = now + LOCK_DURATION
+    session.flush()
+    return None
+
+
+def _verify(code_hash: str, code: str) -> bool:
+    try:
+        return _hasher.verify(code_hash, code)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class PathwayOverview:
+    id: int
+    programme_name: str
+    status: str
+    outcome: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    referent_name: str | None
+    done: tuple[Step, ...]  # oldest first
+    upcoming: tuple[Step, ...]  # soonest first: the tasks waiting, with their due dates
+    next_date: datetime | None  # the next appointment the model planned (end of a period, a check)
+
+
+def pathways_of(session: Session, beneficiary_id: int) -> list[PathwayOverview]:
+    """The person's pathways as they read them: steps done, what comes next, their referent."""
+    referent = aliased(Account)
+    rows = session.execute(
+        select(Pathway, referent.display_name)
+        .outerjoin(referent, referent.id == Pathway.referent_id)
+        .where(Pathway.beneficiary_id == beneficiary_id)
+        .order_by(Pathway.started_at.desc(), Pathway.id.desc())
+    ).all()
+    items = session.scalars(
+        select(WorkItem)
+        .join(Pathway, Pathway.id == WorkItem.pathway_id)
+        .where(Pathway.beneficiary_id == beneficiary_id, WorkItem.status != "cancelled")
+        .order_by(WorkItem.id)
+    ).all()
+    by_pathway: dict[int, list[WorkItem]] = {}
+    for item in items:
+        by_pathway.setdefault(item.pathway_id, []).append(item)
+    result = []
+    for pathway, referent_name in rows:
+        mine = by_pathway.get(pathway.id, [])
+        done = [Step(i.name, i.completed_at) for i in mine if i.status == "completed"]
+        waiting = [Step(i.name, i.due_at) for i in mine if i.status == "open"]
+        waiting.sort(key=lambda s: (s.at is None, s.at))
+        next_date = pathway.next_timer_due if pathway.status == "active" else None
+        result.append(
+            PathwayOverview(
+                id=pathway.id,
+                programme_name=pathway.process_version.name,
+                status=pathway.status,
+                outcome=pathway.outcome,
+                started_at=pathway.started_at,
+                ended_at=pathway.ended_at,
+                referent_name=referent_name,
+                done=tuple(done),
+                upcoming=tuple(waiting),
+                next_date=next_date,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    at: datetime
+    who: str
+    role: str
+    structure: str | None
+    action: str  # read | change
+
+
+def accesses(session: Session, beneficiary_id: int, limit: int = 1000) -> list[AccessEntry]:
+    """Who read or changed the person's file, newest first (from the access log)."""
+    rows = session.execute(
+        select(AccessLog.at, Account.display_name, Account.role, Structure.name, AccessLog.action)
+        .join(Account, Account.id == AccessLog.account_id)
+        .outerjoin(Structure, Structure.id == Account.structure_id)
+        .where(AccessLog.beneficiary_id == beneficiary_id)
+        .order_by(AccessLog.at.desc(), AccessLog.id.desc())
+        .limit(limit)
+    )
+    return [AccessEntry(at, who, role, structure, action) for at, who, role, structure, action in rows]

@@ -1,0 +1,117 @@
+"""Everything held about one person, as one JSON document (their right of access).
+
+Rows are exported column by column (nothing left out by accident when a column is added), plus the
+data the person's tasks recorded, read from each pathway's engine state through the runtime. The
+attached documents are listed with their hash; the person downloads their contents one by one.
+Secrets are left out: the hash of their access code is not "data about them".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.errors import NotFound
+from parcours_engine.persistence.models import (
+    AccessLog,
+    Beneficiary,
+    Pathway,
+    PathwayEvent,
+    ReferentAssignment,
+    WorkItem,
+)
+from parcours_engine.persistence.passport_models import (
+    CompetenceAssessment,
+    Experience,
+    Passport,
+    PortalAccess,
+    ReferenceDocument,
+    SharingConsent,
+)
+from parcours_engine.services import models_cache
+
+_SECRET = {"code_hash", "content"}
+
+
+def export(session: Session, clock: Clock, beneficiary_id: int) -> dict[str, Any]:
+    person = session.get(Beneficiary, beneficiary_id)
+    if person is None:
+        raise NotFound(f"no beneficiary {beneficiary_id}")
+    pathways = session.scalars(
+        select(Pathway).where(Pathway.beneficiary_id == person.id).order_by(Pathway.id)
+    ).all()
+    ids = [p.id for p in pathways]
+    passport = session.scalar(select(Passport).where(Passport.beneficiary_id == person.id))
+    return {
+        "exported_at": clock.now().isoformat(),
+        "person": _row(person),
+        "pathways": [_pathway(session, p) for p in pathways],
+        "referents": _rows(session, ReferentAssignment, ReferentAssignment.pathway_id.in_(ids)),
+        "passport": _passport(session, passport) if passport is not None else None,
+        "consents": _rows(session, SharingConsent, SharingConsent.beneficiary_id == person.id),
+        "portal_access": _rows(session, PortalAccess, PortalAccess.beneficiary_id == person.id),
+        "access_log": _rows(session, AccessLog, AccessLog.beneficiary_id == person.id),
+    }
+
+
+def _pathway(session: Session, pathway: Pathway) -> dict[str, Any]:
+    exported = _row(pathway)
+    exported["programme_name"] = pathway.process_version.name
+    exported["events"] = _rows(session, PathwayEvent, PathwayEvent.pathway_id == pathway.id)
+    exported["tasks"] = _rows(session, WorkItem, WorkItem.pathway_id == pathway.id)
+    exported["data"] = _data(pathway)
+    return exported
+
+
+def _data(pathway: Pathway) -> dict[str, Any]:
+    """What the pathway's tasks recorded: the freshest value of each field of its engine data."""
+    model = models_cache.model_for(pathway.process_version)
+    state = pathway.state
+    workflow = models_cache.runtime().load(model, state.state_json, state.serializer_version)
+    merged: dict[str, Any] = dict(workflow.data)
+    finished = TaskState.FINISHED_MASK | TaskState.READY | TaskState.WAITING | TaskState.STARTED
+    for task in sorted(workflow.get_tasks(), key=lambda t: t.last_state_change):
+        if task.has_state(finished):
+            merged.update(task.data)
+    return {key: _plain(value) for key, value in sorted(merged.items())}
+
+
+def _passport(session: Session, passport: Passport) -> dict[str, Any]:
+    exported = _row(passport)
+    for key, table in (
+        ("competences", CompetenceAssessment),
+        ("experiences", Experience),
+        ("references", ReferenceDocument),
+    ):
+        exported[key] = _rows(session, table, table.passport_id == passport.id)
+    return exported
+
+
+def _rows(session: Session, table: Any, where: Any) -> list[dict[str, Any]]:
+    return [_row(row) for row in session.scalars(select(table).where(where).order_by(table.id))]
+
+
+def _row(row: Any) -> dict[str, Any]:
+    mapper = inspect(type(row))
+    return {
+        column.key: _plain(getattr(row, column.key))
+        for column in mapper.column_attrs
+        if column.key not in _SECRET
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
