@@ -16,7 +16,7 @@ from parcours_engine.domain.errors import Forbidden
 from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Beneficiary
 from parcours_engine.persistence.passport_models import PortalAccess
-from parcours_engine.services import accounts, consent, passport, portal, portal_export
+from parcours_engine.services import accounts, consent, passport, passport_pdf, portal, portal_export
 from tests.integration.test_passport import _pathway_with_referent, account, people
 
 
@@ -146,3 +146,20 @@ def test_indicators_count_periods_levels_partners_and_jobs(
     assert partners["pjj"]["contributions"] == 2 and partners["pjj"]["consents"] == 1
     assert partners["ml"]["contributions"] == 1
     assert before["company_periods"]["total"] == 1 and before["employment_situations"]["total"] == 0
+
+
+def test_the_pdf_is_the_passport_the_screen_shows(
+    sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    ids, _identifier, _code = followed(sessions, clock)
+    with unit_of_work(sessions) as session:
+        given = passport.ExperienceInput(
+            "Hôtel l'Île Rousse", "G", "stage", date(2026, 1, 2), date(2026, 1, 4)
+        )
+        passport.add_experience(session, clock, account(session, "referente"), ids["person"], given, "/t")
+    with sessions() as session:
+        view = passport.view(session, ids["person"])
+    pdf = passport_pdf.render(view, clock.now())
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    assert passport_pdf.render(view, clock.now()) == pdf  # reproducible: nothing random inside
+    assert b"Passeport emploi" in pdf
