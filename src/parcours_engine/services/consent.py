@@ -133,3 +133,8 @@ def listing(session: Session, beneficiary_id: int) -> list[tuple[SharingConsent,
         .order_by(SharingConsent.recorded_at.desc(), SharingConsent.id.desc())
     )
     return [(consent, structure) for consent, structure in rows]
+
+
+def structures(session: Session) -> list[Structure]:
+    """The structures a person may agree to share their passport with, by name."""
+    return list(session.scalars(select(Structure).order_by(Structure.name)))

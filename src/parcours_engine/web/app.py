@@ -67,7 +67,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from parcours_engine.web import errors
+    from parcours_engine.web import beneficiaries_portal, errors
     from parcours_engine.web.api import bp as api_bp
     from parcours_engine.web.auth import bp as auth_bp
     from parcours_engine.web.auth import init_login
@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(counsellors_bp)
     app.register_blueprint(api_bp)
+    beneficiaries_portal.register(app)  # the person's portal and the referents' passport pages
     errors.register(app)
 
 

@@ -1,0 +1,157 @@
+"""The person's own portal (seed 002): sign in with identifier + access code, read, print, download.
+
+Separate from the staff sign-in: the session holds `portal_beneficiary` (never Flask-Login's user),
+and a session holding it reaches only this blueprint (every other page answers 403), so a person can
+read their passport and pathways but never write anything: the portal's own pages are GET only
+(405 on any other method) apart from signing in and out. Their own passport only: there is no person
+id in these URLs, and a reference that is not theirs is "not found".
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from parcours_engine.services import passport, passport_pdf, portal, portal_export
+from parcours_engine.services.passport_referential import referential
+from parcours_engine.web.app import clock, db_session
+
+bp = Blueprint("portal", __name__, url_prefix="/mon-passeport")
+SESSION_KEY = "portal_beneficiary"
+# What a signed-in person may reach outside this blueprint: assets and the language switch.
+_OPEN_ENDPOINTS = frozenset({"static", "auth.language", "healthz"})
+
+
+def register(app: Flask) -> None:
+    """The portal, and the referents' passport pages (web.passport) that go with it."""
+    from parcours_engine.web.passport import bp as passport_bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(passport_bp)
+
+
+@bp.before_app_request
+def _confine_people_to_their_portal() -> None:
+    """A person signed in to the portal reaches nothing of the staff's application."""
+    if SESSION_KEY not in session or request.endpoint is None:
+        return
+    if request.blueprint != bp.name and request.endpoint not in _OPEN_ENDPOINTS:
+        abort(403)
+
+
+def _person_id() -> int:
+    person_id = session.get(SESSION_KEY)
+    if not isinstance(person_id, int):
+        abort(redirect(url_for("portal.sign_in"), code=303))
+    return person_id
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def sign_in() -> Any:
+    if request.method == "GET":
+        return render_template("beneficiaries_portal/sign_in.html", error=None, identifier="")
+    identifier = request.form.get("identifier", "").strip()
+    code = request.form.get("code", "")
+    try:
+        person_id = portal.sign_in(db_session(), clock(), identifier, code)
+    except portal.PortalLocked:
+        g.commit_on_error = True
+        error = _(
+            "Trop d'essais infructueux : réessayez dans 30 minutes ou demandez un nouveau code à votre référent."
+        )
+        return render_template("beneficiaries_portal/sign_in.html", error=error, identifier=identifier), 429
+    if person_id is None:
+        g.commit_on_error = True  # the failure count must be kept
+        error = _("Identifiant ou code d'accès incorrect.")
+        return render_template("beneficiaries_portal/sign_in.html", error=error, identifier=identifier), 401
+    lang = session.get("lang")
+    session.clear()  # no session fixation, and no staff session left alongside
+    session[SESSION_KEY] = person_id
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("portal.passport_page"), code=303)
+
+
+@bp.post("/deconnexion")
+def sign_out() -> BaseResponse:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("portal.sign_in"), code=303)
+
+
+@bp.get("/")
+def passport_page() -> str:
+    view = passport.view(db_session(), _person_id())
+    return render_template("beneficiaries_portal/passport.html", view=view, ref=referential())
+
+
+@bp.get("/passeport.pdf")
+def passport_pdf_download() -> Response:
+    view = passport.view(db_session(), _person_id())
+    body = passport_pdf.render(view, clock().now())
+    return _download(body, "application/pdf", f"passeport_emploi_{view.person.identifier}.pdf")
+
+
+@bp.get("/references/<int:reference_id>")
+def reference(reference_id: int) -> Response:
+    document = passport.reference_document(db_session(), _person_id(), reference_id)
+    return _download(document.content, document.media_type, passport.download_name(document))
+
+
+@bp.get("/parcours")
+def pathways_page() -> str:
+    person_id = _person_id()
+    session_ = db_session()
+    view = passport.view(session_, person_id)
+    return render_template(
+        "beneficiaries_portal/pathways.html",
+        person=view.person,
+        pathways=portal.pathways_of(session_, person_id),
+    )
+
+
+@bp.get("/mes-donnees")
+def rights_page() -> str:
+    person_id = _person_id()
+    session_ = db_session()
+    return render_template(
+        "beneficiaries_portal/rights.html",
+        person=passport.view(session_, person_id).person,
+        accesses=portal.accesses(session_, person_id),
+    )
+
+
+@bp.get("/mes-donnees.json")
+def export() -> Response:
+    person_id = _person_id()
+    data = portal_export.export(db_session(), clock(), person_id)
+    response = make_response(data)
+    response.headers["Content-Disposition"] = 'attachment; filename="mes_donnees.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _download(body: bytes, media_type: str, name: str) -> Response:
+    response = send_file(BytesIO(body), mimetype=media_type, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"  # a shared computer keeps no copy
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,192 @@
+"""The referents' side of the passport: read it, open it, update competences after a period in a
+company, add experiences and references, record consents, print the person's access card.
+
+Views parse and call one service; the rights (caseload, partners' consent) and the access log live in
+services.consent / services.passport / services.portal. Every page needs a signed-in account.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+from typing import Any
+
+from flask import Blueprint, Response, make_response, redirect, render_template, request, send_file, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response as BaseResponse
+
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.services import consent, passport, passport_pdf, portal
+from parcours_engine.services.passport_referential import referential
+from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.auth import current_account
+
+bp = Blueprint("passport", __name__, url_prefix="/personnes/<int:person_id>")
+
+
+@bp.before_request
+@login_required
+def _signed_in_only() -> None:
+    """Every page needs a signed-in account."""
+
+
+def _route() -> str:
+    rule = request.url_rule.rule if request.url_rule is not None else request.path
+    return f"{request.method} {rule}"
+
+
+def _back(person_id: int) -> BaseResponse:
+    return redirect(url_for("passport.page", person_id=person_id), code=303)
+
+
+@bp.get("/passeport")
+def page(person_id: int) -> str:
+    session = db_session()
+    account = current_account()
+    view = passport.read(session, clock(), account, person_id, _route())
+    return render_template(
+        "passport/page.html",
+        view=view,
+        ref=referential(),
+        staff_view=True,
+        consents=consent.listing(session, person_id),
+        structures=consent.structures(session),
+        access_row=portal.status(session, person_id),
+        today=clock().now().date(),
+        now_utc=clock().now(),
+        can_manage=account.role == "admin" or (account.role == "counsellor"),
+    )
+
+
+@bp.get("/passeport.pdf")
+def pdf(person_id: int) -> Response:
+    view = passport.read(db_session(), clock(), current_account(), person_id, _route())
+    body = passport_pdf.render(view, clock().now())
+    return _download(body, "application/pdf", f"passeport_emploi_{view.person.identifier}.pdf")
+
+
+@bp.get("/passeport/references/<int:reference_id>")
+def reference(person_id: int, reference_id: int) -> Response:
+    session = db_session()
+    passport.read(session, clock(), current_account(), person_id, _route())
+    document = passport.reference_document(session, person_id, reference_id)
+    return _download(document.content, document.media_type, passport.download_name(document))
+
+
+@bp.post("/passeport/ouvrir")
+def open_passport(person_id: int) -> BaseResponse:
+    passport.open_passport(db_session(), clock(), current_account(), person_id, _route())
+    return _back(person_id)
+
+
+@bp.post("/passeport/competences")
+def competences(person_id: int) -> BaseResponse:
+    levels = {
+        item.code: request.form[f"level_{item.code}"]
+        for item in referential().competences
+        if request.form.get(f"level_{item.code}")
+    }
+    experience = request.form.get("experience_id") or None
+    passport.update_competences(
+        db_session(),
+        clock(),
+        current_account(),
+        person_id,
+        levels,
+        _date(request.form.get("assessed_on"), "assessed_on"),
+        int(experience) if experience and experience.isdigit() else None,
+        _route(),
+    )
+    return _back(person_id)
+
+
+@bp.post("/passeport/experiences")
+def experiences(person_id: int) -> BaseResponse:
+    form = request.form
+    ended = form.get("ended_on") or None
+    given = passport.ExperienceInput(
+        company=form.get("company", ""),
+        sector=form.get("sector", ""),
+        kind=form.get("kind", ""),
+        started_on=_date(form.get("started_on"), "started_on"),
+        ended_on=_date(ended, "ended_on") if ended else None,
+        rome_code=(form.get("rome_code") or "").strip().upper() or None,
+        reference_obtained=form.get("reference_obtained") or None,
+    )
+    passport.add_experience(db_session(), clock(), current_account(), person_id, given, _route())
+    return _back(person_id)
+
+
+@bp.post("/passeport/references")
+def add_reference(person_id: int) -> BaseResponse:
+    upload = request.files.get("file")
+    content = upload.stream.read(passport.MAX_DOCUMENT_BYTES + 1) if upload is not None else b""
+    experience = request.form.get("experience_id") or None
+    passport.attach_reference(
+        db_session(),
+        clock(),
+        current_account(),
+        person_id,
+        request.form.get("kind", ""),
+        _date(request.form.get("issued_on"), "issued_on"),
+        content,
+        _route(),
+        int(experience) if experience and experience.isdigit() else None,
+    )
+    return _back(person_id)
+
+
+@bp.post("/passeport/consentements")
+def give_consent(person_id: int) -> BaseResponse:
+    structure = request.form.get("structure_id", "")
+    if not structure.isdigit():
+        raise InvalidInput("choose a structure", {"structure_id": ["required"]})
+    consent.give(
+        db_session(),
+        clock(),
+        current_account(),
+        person_id,
+        int(structure),
+        _date(request.form.get("given_on"), "given_on"),
+        _route(),
+    )
+    return _back(person_id)
+
+
+@bp.post("/passeport/consentements/<int:consent_id>/retrait")
+def withdraw_consent(person_id: int, consent_id: int) -> BaseResponse:
+    consent.withdraw(db_session(), clock(), current_account(), person_id, consent_id, _route())
+    return _back(person_id)
+
+
+@bp.post("/carte-acces")
+def access_card(person_id: int) -> Any:
+    """A new access code, shown once on a printable card (the previous code stops working)."""
+    session = db_session()
+    account = current_account()
+    code = portal.issue_code(session, clock(), account, person_id, _route())
+    person = passport.view(session, person_id).person
+    body = render_template(
+        "passport/card.html",
+        person=person,
+        code=portal.display_code(code),
+        portal_url=url_for("portal.sign_in", _external=True),
+        referent=account.display_name,
+    )
+    response = make_response(body)
+    response.headers["Cache-Control"] = "no-store"  # the code must not stay in a cache
+    return response
+
+
+def _date(raw: str | None, field: str) -> date:
+    try:
+        return date.fromisoformat(raw or "")
+    except ValueError:
+        raise InvalidInput("a date is expected", {field: ["a date (YYYY-MM-DD)"]}) from None
+
+
+def _download(body: bytes, media_type: str, name: str) -> Response:
+    response = send_file(BytesIO(body), mimetype=media_type, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
