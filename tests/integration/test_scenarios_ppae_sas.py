@@ -222,11 +222,6 @@ def test_sas_chosen_exit(start, civis):
 
 
 @sqlite_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="host defect: a task inside an embedded sub-process gets the sub-process's lane (SpiffWorkflow "
-    "3.x parser), not the lane whose flowNodeRef lists it; the loader's ElementMeta.lane is right",
-)
 def test_partner_tasks_inside_a_sub_process_reach_the_partners(start):
     s = start("sas_prevention_rsa")
     accompany_sas(s)

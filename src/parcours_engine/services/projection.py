@@ -98,7 +98,9 @@ def _project_work_items(
         if task.task_id in open_items:
             continue
         meta = model.elements.get(task.element_id)
-        role = role_for_lane(task.lane)
+        # The loader's lane, not SpiffWorkflow's: SpiffWorkflow gives a task inside an embedded
+        # sub-process the lane of the sub-process, whatever lane the model draws the task in.
+        role = role_for_lane(meta.lane if meta and meta.lane else task.lane)
         lane = role.code if role else None
         due = now + timedelta(days=meta.due_in_days) if meta and meta.due_in_days is not None else None
         item = WorkItem(
