@@ -4,16 +4,19 @@ The co-accompaniment (appointments on a timer, a proximity action) ending in a r
 CIVIS, which the host then starts for the same person, runs on SQLite and PostgreSQL; the other
 exits (not eligible, 26th birthday, chosen) run on SQLite only, to keep the scenario suite fast.
 
-processes/README.md says "the host starts that programme" for `programme_suivant`; no service does
-it yet, so the scenario starts it as the host would (services.pathways.start_pathway).
+The host starts the programme named by `programme_suivant` in the same transaction as the exit
+(services.pathways), with the same referent: the scenario checks the new pathway is there.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
+from parcours_engine.persistence.models import Pathway, PathwayEvent, WorkItem
 from tests.support.scenario import Scenario, publish_real_library, sqlite_only
 from tests.support.scenario_blocks import sortie
 
@@ -93,9 +96,23 @@ def test_co_accompaniment_then_reorientation_to_civis_started_by_the_host(start)
     assert s.open_tasks() == []
     assert s.data()["programme_suivant"] == "civis"
 
-    civis = Scenario(s.sessions, s.clock, s.data()["programme_suivant"], beneficiary_id=s.beneficiary_id)
-    assert civis.status == "active"
-    civis.expect_task("Réaliser le premier accueil", lane="accueil")
+    with s.sessions() as session:
+        (civis,) = session.scalars(
+            select(Pathway).where(Pathway.beneficiary_id == s.beneficiary_id, Pathway.programme == "civis")
+        )
+        assert (civis.status, civis.referent_id, civis.started_at) == (
+            "active",
+            s.pathway.referent_id,
+            s.clock.now(),
+        )
+        names = session.scalars(
+            select(WorkItem.name).where(WorkItem.pathway_id == civis.id, WorkItem.status == "open")
+        ).all()
+        assert names == ["Réaliser le premier accueil"]
+        event = session.scalar(
+            select(PathwayEvent).where(PathwayEvent.pathway_id == s.id, PathwayEvent.kind == "reoriented")
+        )
+        assert json.loads(event.detail_json) == {"to_pathway": civis.id, "programme": "civis"}
 
 
 @sqlite_only

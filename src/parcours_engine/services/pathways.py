@@ -243,6 +243,40 @@ def _transition(
         projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id)
         session.flush()
     _route(session, clock, pathway, workflow, actor)
+    _start_follow_on(session, clock, pathway, workflow, actor)
+
+
+def _start_follow_on(
+    session: Session, clock: Clock, pathway: Pathway, workflow: BpmnWorkflow, actor: str
+) -> None:
+    """A pathway that ends in `reorientation` naming `programme_suivant` (RAPID) starts that programme.
+
+    Same person, same referent and structure, in the same transaction: the person never waits between
+    the two programmes.
+    """
+    if pathway.status != "completed" or pathway.outcome != "reorientation" or pathway.ended_at != clock.now():
+        return
+    following = workflow.data.get("programme_suivant")
+    if not isinstance(following, str) or not following:
+        return
+    successor = start_pathway(
+        session,
+        clock,
+        following,
+        pathway.beneficiary_id,
+        actor,
+        referent_id=pathway.referent_id,
+        structure_id=pathway.structure_id,
+    )
+    _log(
+        session,
+        pathway,
+        clock,
+        actor,
+        "reoriented",
+        None,
+        {"to_pathway": successor.id, "programme": following},
+    )
 
 
 def _flush(session: Session) -> None:
