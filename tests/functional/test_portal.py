@@ -138,6 +138,8 @@ def test_wrong_codes_are_refused_then_locked(world: World) -> None:
 def test_the_referent_updates_the_passport_and_prints_a_card_that_signs_in(world: World) -> None:
     person_id, _pathway, identifier, _old_code = followed(world)
     referent = world.client("conseiller")
+    person_page = referent.get(f"/personnes/{person_id}").get_data(as_text=True)
+    assert f'href="/personnes/{person_id}/passeport"' in person_page  # reached from the person's page
     page = referent.get(f"/personnes/{person_id}/passeport")
     assert page.status_code == 200 and "Boulangerie Santucci" in page.get_data(as_text=True)
     added = referent.post(
