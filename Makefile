@@ -69,6 +69,7 @@ pytest:
 ## bench: print throughput figures and ratios to a baseline measured in the same run
 bench: install
 	$(BIN)/python -m bench.engine_throughput
+	$(BIN)/python -m bench.supervision $(BENCH_SUPERVISION)  # BENCH_SUPERVISION=--large: 1,000,000 pathways
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,7 @@ from parcours_engine.engine.runtime import EngineFailure, Runtime
 from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Incident, Notification, Pathway, PathwayEvent
 from parcours_engine.scheduler import jobs
-from parcours_engine.services import incidents, reminders
+from parcours_engine.services import incidents, reminders, supervision
 from tests.integration.test_scheduler_jobs import _to_timer
 from tests.support import supervision as sv
 from tests.support.library import publish_fixture, start
@@ -113,12 +113,31 @@ def test_a_task_due_soon_is_reminded_once_to_its_assignee(sessions, clock):
     assert json.loads(note.detail_json)["element"] == "Task_sm_accueil"
 
 
-def test_sweep_job_flags_stalled_pathways(sessions, clock):
+@pytest.fixture(autouse=True)
+def _fresh_sweep_memory():
+    jobs._sweeps.clear()  # the PostgreSQL tests share one database URL
+
+
+def test_sweep_job_checks_everything_first_then_only_deadlines_passed_since(sessions, clock, monkeypatch):
     sv.publish(sessions, clock)
     referent = sv.account(sessions, clock, "conseillere")
-    sv.start(sessions, clock, referent)
-    clock.advance(days=3)
-    assert jobs.sweep_stalled(sessions, clock).flagged == 1
+    sv.start(sessions, clock, referent)  # accueil due in 2 days
+    clock.advance(days=1, hours=12)
+    later = sv.start(sessions, clock, referent)
+    calls = []
+    original = supervision.sweep
+    monkeypatch.setattr(
+        supervision, "sweep", lambda s, now, prev=None: calls.append(prev) or original(s, now, prev)
+    )
+    clock.advance(days=1, hours=12)
+    assert jobs.sweep_stalled(sessions, clock).flagged == 1  # first run: a full sweep
+    first = clock.now()
+    clock.advance(hours=12, minutes=5)
+    assert jobs.sweep_stalled(sessions, clock).flagged == 1  # its deadline passed since the last run
+    assert sv.pathway(sessions, later).stall_reason == "task_overdue"
+    clock.advance(days=1)
+    jobs.sweep_stalled(sessions, clock)
+    assert calls == [None, first, None]  # full, since the last run, full again a day later
     assert jobs.end_expired_transfers(sessions, clock) == 0
 
 

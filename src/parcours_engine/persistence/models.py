@@ -136,7 +136,26 @@ class Pathway(Base):
         Index("ix_pathway_referent_status", "referent_id", "status"),
         Index("ix_pathway_status_idle_since", "status", "idle_since"),
         Index("ix_pathway_idle_stall_at", "idle_stall_at"),
-        Index("ix_pathway_stalled_since", "stalled_since"),
+        # Partial: the stalled list reads only stalled rows (sorted, counted index-only, filtered by
+        # programme or referent); and the sweep's "not stalled yet" must not pick these over the
+        # deadline ranges (SQLite would otherwise walk every unflagged row).
+        *(
+            Index(
+                f"ix_pathway_stalled_{name}",
+                *columns,
+                sqlite_where=text("stalled_since IS NOT NULL"),
+                postgresql_where=text("stalled_since IS NOT NULL"),
+            )
+            for name, columns in (
+                ("since", ("stalled_since",)),
+                ("programme", ("programme", "stalled_since")),
+                ("referent", ("referent_id", "stalled_since")),
+            )
+        ),
+        # The dashboard, index-only: people present and entries; exits; caseloads.
+        Index("ix_pathway_programme_beneficiary", "programme", "beneficiary_id", "started_at", "ended_at"),
+        Index("ix_pathway_programme_ended", "programme", "ended_at", "status", "outcome"),
+        Index("ix_pathway_programme_status_referent", "programme", "status", "referent_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -229,7 +248,8 @@ class WaitingElement(Base):
     pathway: Mapped[Pathway] = relationship()
 
     __table_args__ = (
-        Index("ix_waiting_element_version_element", "process_version_id", "element_id"),
+        # `since` too: the diagram overlay's median wait per element is read from the index alone.
+        Index("ix_waiting_element_version_element", "process_version_id", "element_id", "since"),
         Index("ix_waiting_element_stall_at", "stall_at"),
     )
 
@@ -345,7 +365,7 @@ class IdlePeriod(Base):
     """A closed idle wait: from when no measure ran or was planned to when one started or was planned."""
 
     __tablename__ = "idle_period"
-    __table_args__ = (Index("ix_idle_period_programme_ended_at", "programme", "ended_at"),)
+    __table_args__ = (Index("ix_idle_period_programme_ended_at", "programme", "ended_at", "seconds"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pathway_id: Mapped[int] = mapped_column(ForeignKey("pathway.id"), index=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -78,12 +79,29 @@ def fire_due_timers(sessions: sessionmaker[Session], clock: Clock) -> tuple[int,
     return advanced, failed
 
 
+FULL_SWEEP_EVERY = timedelta(days=1)
+# Per database: (last full sweep, last sweep) of this process; later sweeps only look at the deadlines
+# passed since the last one, and one a day re-checks everything (services/supervision.sweep).
+_sweeps: dict[str, tuple[datetime, datetime]] = {}
+
+
 def sweep_stalled(sessions: sessionmaker[Session], clock: Clock) -> supervision.SweepResult | None:
     """Flag and clear stalled pathways; None when another scheduler is sweeping right now."""
+    now = clock.now()
+    key = str(sessions.kw["bind"].url)
+    last_full, last = _sweeps.get(key, (None, None))
+    full = (
+        last_full is None
+        or last is None
+        or not last_full <= last <= now
+        or now - last_full >= FULL_SWEEP_EVERY
+    )
     with unit_of_work(sessions) as session:
         if not _exclusive(session, SWEEP_LOCK):
             return None
-        return supervision.sweep(session, clock.now())
+        result = supervision.sweep(session, now, None if full else last)
+    _sweeps[key] = (now if full or last_full is None else last_full, now)
+    return result
 
 
 def send_reminders(sessions: sessionmaker[Session], clock: Clock) -> int | None:

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     case,
-    distinct,
     func,
     literal,
     or_,
@@ -111,11 +111,12 @@ class Indicators:
 
 def indicators(session: Session, programme: str, period: Period) -> Indicators:
     """Every figure of the dashboard for one programme and period (a handful of queries)."""
+    present, entries = breakdowns(session, programme, period)
     return Indicators(
         programme=programme,
         period=period,
-        present=breakdown(session, _present(programme, period)),
-        entries=breakdown(session, _entered(programme, period)),
+        present=present,
+        entries=entries,
         objective=objective(session, programme, period.start.year),
         exits_by_outcome=exits_by_outcome(session, programme, period),
         idle_between_measures=idle_spread(session, programme, period),
@@ -131,35 +132,39 @@ def _present(programme: str, period: Period) -> ColumnElement[bool]:
     )
 
 
-def _entered(programme: str, period: Period) -> ColumnElement[bool]:
-    return (
-        (Pathway.programme == programme)
-        & (Pathway.started_at >= period.since)
-        & (Pathway.started_at < period.until)
+def breakdowns(session: Session, programme: str, period: Period) -> tuple[Breakdown, Breakdown]:
+    """People present and people who entered, by sex, qualification, district and "renforcé".
+
+    One query: the people present, grouped from the pathway index (ordered by person, so no sort),
+    each marked when one of their pathways started in the period, then one lookup per person.
+    """
+    entered = func.max(case((Pathway.started_at >= period.since, 1), else_=0))
+    persons = (
+        select(Pathway.beneficiary_id.label("id"), entered.label("entered"))
+        .where(_present(programme, period))
+        .group_by(Pathway.beneficiary_id)
+        .subquery("persons")
     )
-
-
-def breakdown(session: Session, where: ColumnElement[bool]) -> Breakdown:
-    """People (not pathways) matching `where`, by sex, qualification, district and "renforcé"."""
-
-    def people(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.count(distinct(case((condition, Beneficiary.id))))
-
+    traits = (
+        Beneficiary.sex == "F",
+        Beneficiary.sex == "M",
+        Beneficiary.qualification_level.in_(rules.BELOW_BACCALAUREAT),
+        Beneficiary.priority_district.is_(True),
+        Beneficiary.qualification_level.in_(rules.RENFORCE_LEVELS),
+    )
+    is_new = persons.c.entered == 1
     query = (
         select(
-            func.count(distinct(Beneficiary.id)),
-            people(Beneficiary.sex == "F"),
-            people(Beneficiary.sex == "M"),
-            people(Beneficiary.qualification_level.in_(rules.BELOW_BACCALAUREAT)),
-            people(Beneficiary.priority_district.is_(True)),
-            people(Beneficiary.qualification_level.in_(rules.RENFORCE_LEVELS)),
+            func.count(),
+            *(func.sum(case((trait, 1), else_=0)) for trait in traits),
+            func.sum(persons.c.entered),
+            *(func.sum(case((and_(is_new, trait), 1), else_=0)) for trait in traits),
         )
-        .select_from(Pathway)
-        .join(Beneficiary, Beneficiary.id == Pathway.beneficiary_id)
-        .where(where)
+        .select_from(persons)
+        .join(Beneficiary, Beneficiary.id == persons.c.id)
     )
-    row = session.execute(query).one()
-    return Breakdown(*(int(value or 0) for value in row))
+    row = [int(value or 0) for value in session.execute(query).one()]
+    return Breakdown(*row[:6]), Breakdown(*row[6:])
 
 
 def exits_by_outcome(session: Session, programme: str, period: Period) -> dict[str, int]:
@@ -251,10 +256,9 @@ class ElementWait:
 
 def element_waits(session: Session, process_version_id: int, now: datetime) -> dict[str, ElementWait]:
     """The diagram overlay: per element, the pathways waiting there and their median waiting time."""
-    values = (
-        select(WaitingElement.element_id.label("grp"), WaitingElement.since.label("value"))
-        .join(Pathway, Pathway.id == WaitingElement.pathway_id)
-        .where(WaitingElement.process_version_id == process_version_id, Pathway.status == "active")
+    # Only active pathways wait somewhere: the projection deletes the positions of one that ends.
+    values = select(WaitingElement.element_id.label("grp"), WaitingElement.since.label("value")).where(
+        WaitingElement.process_version_id == process_version_id
     )
     found = {}
     for element_id, (count, median_since) in grouped_percentiles(session, values, (50,)).items():

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     String,
     Subquery,
     and_,
@@ -59,8 +60,17 @@ class SweepResult:
     reason_changed: int
 
 
-def conditions(now: datetime) -> Subquery:
-    """Every stall condition holding at `now`: (pathway_id, reason, element_id, since, rank)."""
+@dataclass(frozen=True)
+class Scope:
+    """Which conditions a query looks at: the unflagged pathways only, and/or recent deadlines only."""
+
+    unflagged: bool = False
+    deadlines_after: datetime | None = None
+    within: Select[Any] | None = None  # pathway ids
+
+
+def conditions(now: datetime, scope: Scope = Scope()) -> Subquery:
+    """Stall conditions holding at `now`: (pathway_id, reason, element_id, since, rank)."""
 
     def row(reason: str, element: Any, since: Any) -> list[ColumnElement[Any]]:
         return [
@@ -70,22 +80,38 @@ def conditions(now: datetime) -> Subquery:
             literal(rules.REASON_RANK[reason], Integer).label("rank"),
         ]
 
+    def narrowed(query: Select[Any], owner: Any, deadline: Any) -> Select[Any]:
+        query = query.where(deadline <= now)
+        if scope.deadlines_after is not None:
+            query = query.where(deadline > scope.deadlines_after)
+        if scope.within is not None:
+            query = query.where(owner.in_(scope.within))
+        if scope.unflagged:
+            if owner is not Pathway.id:
+                query = query.join(Pathway, Pathway.id == owner)
+            query = query.where(Pathway.stalled_since.is_(None), Pathway.status == "active")
+        return query
+
     element = select(
         WaitingElement.pathway_id.label("pathway_id"),
         *row(rules.ELEMENT_WAIT_TOO_LONG, WaitingElement.element_id, WaitingElement.stall_at),
-    ).where(WaitingElement.stall_at <= now)
+    )
     task = select(WorkItem.pathway_id, *row(rules.TASK_OVERDUE, WorkItem.element_id, WorkItem.due_at)).where(
-        WorkItem.status == "open", WorkItem.due_at <= now
+        WorkItem.status == "open"
     )
     idle = select(
         Pathway.id, *row(rules.IDLE_TOO_LONG, cast(null(), String(120)), Pathway.idle_stall_at)
-    ).where(Pathway.idle_stall_at <= now, Pathway.status == "active")
-    return union_all(element, task, idle).subquery("stall_condition")
+    ).where(Pathway.status == "active")
+    return union_all(
+        narrowed(element, WaitingElement.pathway_id, WaitingElement.stall_at),
+        narrowed(task, WorkItem.pathway_id, WorkItem.due_at),
+        narrowed(idle, Pathway.id, Pathway.idle_stall_at),
+    ).subquery("stall_condition")
 
 
-def top_conditions(now: datetime) -> Subquery:
+def top_conditions(now: datetime, scope: Scope = Scope()) -> Subquery:
     """The one condition to report per pathway (domain rank, then oldest), as a subquery."""
-    found = conditions(now)
+    found = conditions(now, scope)
     ranked = select(
         found,
         func.row_number()
@@ -99,20 +125,26 @@ def top_conditions(now: datetime) -> Subquery:
     )
 
 
-def sweep(session: Session, now: datetime) -> SweepResult:
+def sweep(session: Session, now: datetime, previous: datetime | None = None) -> SweepResult:
     """Flag pathways that became stalled (notifying once), refresh reasons, clear ended stalls.
+
+    Conditions only start with time passing (a deadline goes by) and end at a save, where the
+    projection clears the flag or updates its reason. So with `previous`, the instant of this
+    process's last sweep, only deadlines passed since then are looked at (new stalls, changed
+    reasons): a few short index range scans. Without it (first run, then daily: scheduler/jobs.py)
+    every condition is re-checked and any stall left behind is cleared.
 
     Run it in its own unit of work, one at a time (scheduler/jobs.py holds a lock for it): two
     concurrent sweeps could both notify the same new stall.
     """
-    flagged = _flag_new(session, now)
-    changed = _refresh_reasons(session, now)
-    cleared = _clear_ended(session, now)
+    flagged = _flag_new(session, now, previous)
+    changed = _refresh_reasons(session, now, previous)
+    cleared = _clear_ended(session, now, previous)
     return SweepResult(flagged=flagged, cleared=cleared, reason_changed=changed)
 
 
-def _flag_new(session: Session, now: datetime) -> int:
-    top = top_conditions(now)
+def _flag_new(session: Session, now: datetime, previous: datetime | None) -> int:
+    top = top_conditions(now, Scope(unflagged=True, deadlines_after=previous))
     new = (Pathway.id == top.c.pathway_id, Pathway.stalled_since.is_(None), Pathway.status == "active")
     at = literal(now, UTCDateTime())
     detail = (
@@ -164,9 +196,13 @@ def _flag_new(session: Session, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _refresh_reasons(session: Session, now: datetime) -> int:
+def _refresh_reasons(session: Session, now: datetime, previous: datetime | None) -> int:
     """A stalled pathway whose most specific condition changed with time keeps its flag, new reason."""
-    top = top_conditions(now)
+    if previous is None:
+        top = top_conditions(now)
+    else:  # rank only the pathways where a deadline passed since `previous`, with all their conditions
+        recent = select(conditions(now, Scope(deadlines_after=previous)).c.pathway_id)
+        top = top_conditions(now, Scope(within=recent))
     result = session.execute(
         update(Pathway)
         .where(
@@ -183,14 +219,14 @@ def _refresh_reasons(session: Session, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _clear_ended(session: Session, now: datetime) -> int:
-    holding = select(conditions(now).c.pathway_id)
+def _clear_ended(session: Session, now: datetime, previous: datetime | None) -> int:
+    """A safety net, in full sweeps only: the projection clears a stall at the save that ends it."""
+    if previous is not None:
+        return 0
+    ended = or_(Pathway.status != "active", Pathway.id.not_in(select(conditions(now).c.pathway_id)))
     result = session.execute(
         update(Pathway)
-        .where(
-            Pathway.stalled_since.is_not(None),
-            or_(Pathway.status != "active", Pathway.id.not_in(holding)),
-        )
+        .where(Pathway.stalled_since.is_not(None), ended)
         .values(stalled_since=None, stall_reason=None, stall_element_id=None)
         .execution_options(synchronize_session=False)
     )
@@ -234,7 +270,9 @@ class StalledFilter:
     structure_id: int | None = None
 
     def clauses(self) -> list[object]:
-        found: list[object] = [Pathway.stalled_since.is_not(None), Pathway.status == "active"]
+        # No status test: only active pathways are stalled (the projection clears a stall when a
+        # pathway ends, the full sweep clears leftovers), and the partial indexes hold stalled rows only.
+        found: list[object] = [Pathway.stalled_since.is_not(None)]
         if self.programme:
             found.append(Pathway.programme == self.programme)
         if self.reason:
