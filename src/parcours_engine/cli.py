@@ -154,22 +154,10 @@ def timers() -> None:
 @click.pass_context
 def timers_fire(ctx: click.Context) -> None:
     """Fire every due timer once (what the scheduler does every minute)."""
-    from parcours_engine.services.timers import fire_one_due
+    from parcours_engine.scheduler.jobs import fire_due_timers
 
-    fired = failed = 0
-    sessions, clock = _sessions(ctx), SystemClock()
-    while True:
-        try:
-            with unit_of_work(sessions) as session:
-                pathway_id = fire_one_due(session, clock)
-        except ParcoursError as error:
-            failed += 1
-            click.echo(f"incident: {error}", err=True)
-            continue
-        if pathway_id is None:
-            break
-        fired += 1
-    click.echo(f"{fired} pathways advanced, {failed} incidents")
+    advanced, failed = fire_due_timers(_sessions(ctx), SystemClock())
+    click.echo(f"{advanced} pathways advanced, {failed} incidents")
 
 
 @main.group()
