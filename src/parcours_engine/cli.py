@@ -10,11 +10,12 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session, sessionmaker
 
+from parcours_engine.cli_context import sessions as _sessions
+from parcours_engine.cli_context import url as _url
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ModelError, ParcoursError
-from parcours_engine.persistence.db import make_engine, session_factory, unit_of_work
+from parcours_engine.persistence.db import unit_of_work
 
 
 @click.group()
@@ -25,22 +26,6 @@ from parcours_engine.persistence.db import make_engine, session_factory, unit_of
 def main(ctx: click.Context, database_url: str | None) -> None:
     """parcours-engine: insertion pathways run as BPMN models."""
     ctx.obj = {"url": database_url}
-
-
-def _url(ctx: click.Context) -> str | None:
-    obj = ctx.find_object(dict) or {}
-    url: str | None = obj.get("url")
-    return url
-
-
-def _sessions(ctx: click.Context) -> sessionmaker[Session]:
-    obj = ctx.find_object(dict)
-    if obj is None:
-        obj = ctx.ensure_object(dict)
-    if "sessions" not in obj:
-        obj["sessions"] = session_factory(make_engine(obj.get("url")))
-    factory: sessionmaker[Session] = obj["sessions"]
-    return factory
 
 
 # -- database -------------------------------------------------------------------------------------
@@ -250,6 +235,9 @@ main.add_command(users)
 from parcours_engine.cli_supervision import register as register_supervision  # noqa: E402 - same
 
 register_supervision(main)
+from parcours_engine.cli_versions import register as register_versions  # noqa: E402 - same
+
+register_versions(main, processes)
 
 if __name__ == "__main__":
     main()

@@ -10,20 +10,12 @@ import sys
 from dataclasses import asdict
 
 import click
-from sqlalchemy.orm import Session, sessionmaker
 
+from parcours_engine.cli_context import sessions as _sessions
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import InvalidInput
-from parcours_engine.persistence.db import make_engine, session_factory, unit_of_work
+from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.services import indicators
-
-
-def _sessions(ctx: click.Context) -> sessionmaker[Session]:
-    obj = ctx.ensure_object(dict)
-    if "sessions" not in obj:
-        obj["sessions"] = session_factory(make_engine(obj.get("url")))
-    factory: sessionmaker[Session] = obj["sessions"]
-    return factory
 
 
 @click.group()

@@ -65,3 +65,38 @@ def test_publish_refuses_a_broken_library_and_stores_nothing(tmp_path):
     assert "ref_suivi.schema.json" in result.output
     with session_factory(make_engine(url))() as session:
         assert session.scalar(select(func.count(ProcessVersion.id))) == 0
+
+
+def test_export_writes_a_version_back_as_a_library_that_checks(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    _run("db", "upgrade", url=url)
+    _run("processes", "publish", str(FIXTURE_LIBRARY / "processes"), url=url)
+    result = _run("processes", "export", "reference", str(tmp_path / "out"), url=url)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "processes" / "blocs" / "formation.bpmn").read_bytes() == (
+        FIXTURE_LIBRARY / "processes" / "blocs" / "formation.bpmn"
+    ).read_bytes()
+    checked = _run("processes", "check", str(tmp_path / "out" / "processes"))
+    assert checked.exit_code == 0 and "0 errors" in checked.output
+
+
+def test_migrate_dry_run_shows_the_mapping_and_refuses_unknown_actors(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    _run("db", "upgrade", url=url)
+    _run("processes", "publish", str(FIXTURE_LIBRARY / "processes"), url=url)
+    _run("demo", "load", "--people", "3", url=url)
+    dry = _run(
+        "pathways",
+        "migrate",
+        "reference",
+        "--from-version",
+        "1",
+        "--actor",
+        "coordination",
+        "--dry-run",
+        url=url,
+    )
+    assert dry.exit_code == 1  # the pathways are already on the latest version: a clear refusal
+    assert "already on version 1" in dry.output
+    unknown = _run("pathways", "migrate", "reference", "--pathway", "1", "--actor", "nobody", url=url)
+    assert unknown.exit_code == 1 and "no account 'nobody'" in unknown.output

@@ -68,6 +68,11 @@ _SERIALIZER = _build_serializer()
 SERIALIZER_VERSION = f"{STATE_FORMAT}+spiff-{_SERIALIZER.VERSION}"
 
 
+def registry() -> Any:
+    """The converter registry (SpiffWorkflow's spec diff compares specs through it)."""
+    return _SERIALIZER.registry
+
+
 def dumps(workflow: BpmnWorkflow) -> str:
     """The workflow's state as JSON, without its spec."""
     registry = _SERIALIZER.registry

@@ -321,6 +321,13 @@ def _log(
     )
 
 
+def log_event(
+    session: Session, pathway: Pathway, clock: Clock, actor: str, kind: str, detail: dict[str, Any]
+) -> None:
+    """Record something that happened to a pathway (closed data only)."""
+    _log(session, pathway, clock, actor, kind, None, detail)
+
+
 def _log_if_finished(session: Session, pathway: Pathway, clock: Clock, actor: str) -> None:
     if pathway.status == "completed" and pathway.ended_at == clock.now():
         _log(session, pathway, clock, actor, "completed", None, {"outcome": pathway.outcome})

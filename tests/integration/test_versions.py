@@ -1,0 +1,140 @@
+"""Versions: a diff between two, and migrating running pathways (including refusals)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from parcours_engine.domain.errors import Forbidden
+from parcours_engine.engine.loader import read_library_dir
+from parcours_engine.persistence.db import unit_of_work
+from parcours_engine.persistence.models import Account, Pathway, PathwayEvent, ProcessVersion
+from parcours_engine.services import versions
+from parcours_engine.services.publishing import publish_library
+from tests.support.library import FIXTURE_LIBRARY, complete_open, publish_fixture, snapshot, start
+
+ACCUEIL = {"date_accueil": "2026-01-06", "orientation": "interne"}
+
+
+def publish_version_two(sessions, clock, remove_bilan: bool = True) -> int:
+    """Version 2 of `reference`: no Bilan task any more (straight to the timer), diagnostic renamed."""
+    bpmn, forms = read_library_dir(FIXTURE_LIBRARY / "processes", FIXTURE_LIBRARY / "forms")
+    lines = bpmn["reference.bpmn"].decode().splitlines()
+    gone = ('id="Task_bilan"', 'id="Flow_8"', 'bpmnElement="Task_bilan"', 'bpmnElement="Flow_8"')
+    if not remove_bilan:
+        gone = ()
+    text = "\n".join(line for line in lines if not any(mark in line for mark in gone))
+    if remove_bilan:
+        text = (
+            text.replace("<bpmn:flowNodeRef>Task_bilan</bpmn:flowNodeRef>", "")
+            .replace('targetRef="Task_bilan"', 'targetRef="Timer_attente"')
+            .replace("<bpmn:incoming>Flow_8</bpmn:incoming>", "<bpmn:incoming>Flow_7</bpmn:incoming>")
+        )
+    text = text.replace('name="Diagnostic"', 'name="Diagnostic global"')
+    bpmn["reference.bpmn"] = text.encode()
+    with unit_of_work(sessions) as session:
+        publish_library(session, clock, bpmn, forms, "coordination")
+        return session.scalar(select(ProcessVersion.id).where(ProcessVersion.version == 2))
+
+
+def account(sessions, clock, role: str) -> Account:
+    with unit_of_work(sessions) as session:
+        person = Account(username=role, display_name=role, role=role, active=True, created_at=clock.now())
+        session.add(person)
+        session.flush()
+        return person
+
+
+def to_bilan(sessions, clock, pathway_id):
+    complete_open(sessions, clock, pathway_id, ACCUEIL)
+    complete_open(sessions, clock, pathway_id, {"besoin_formation": False, "diviseur": 1})
+    complete_open(sessions, clock, pathway_id, {"date_entretien": "2026-01-06"})
+
+
+def test_diff_names_added_removed_and_changed_elements(sessions, clock):
+    publish_fixture(sessions, clock)
+    v2 = publish_version_two(sessions, clock)
+    with sessions() as session:
+        v1 = session.scalar(select(ProcessVersion.id).where(ProcessVersion.version == 1))
+        diff = versions.diff_versions(session, v1, v2)
+    assert (diff.added, diff.removed, diff.changed) == ([], ["Task_bilan"], ["Task_diagnostic"])
+
+
+def test_new_pathways_start_on_v2_old_ones_stay_until_migrated(sessions, clock):
+    publish_fixture(sessions, clock)
+    early = start(sessions, clock)
+    stuck = start(sessions, clock)
+    to_bilan(sessions, clock, stuck)
+    v2 = publish_version_two(sessions, clock)
+    late = start(sessions, clock)
+    coordinator = account(sessions, clock, "coordinator")
+    before_stuck = snapshot(sessions, stuck)
+
+    with sessions() as session:
+        preview = {p.pathway_id: p for p in versions.preview_migration(session, [early, stuck], v2)}
+    assert preview[early].possible and preview[early].mapping == {"Task_accueil": "Task_accueil"}
+    assert preview[stuck].refused == ("Task_bilan",)
+
+    with unit_of_work(sessions) as session:
+        versions.migrate_pathways(session, clock, session.merge(coordinator), [early, stuck], v2)
+
+    with sessions() as session:
+        on = {p.id: p.process_version.version for p in session.scalars(select(Pathway))}
+        assert on == {early: 2, stuck: 1, late: 2}
+        event = session.scalar(select(PathwayEvent).where(PathwayEvent.kind == "migrated"))
+        assert (event.pathway_id, json.loads(event.detail_json)) == (
+            early,
+            {"from_version": 1, "to_version": 2},
+        )
+    assert snapshot(sessions, stuck) == before_stuck  # refused: exactly as it was
+
+    # The migrated pathway runs on v2: after its steps it goes straight to the timer (no Bilan).
+    to_bilan(sessions, clock, early)
+    with sessions() as session:
+        assert session.get(Pathway, early).current_elements == "Timer_attente"
+
+
+def test_only_coordinators_and_admins_migrate(sessions, clock):
+    publish_fixture(sessions, clock)
+    pathway_id = start(sessions, clock)
+    v2 = publish_version_two(sessions, clock)
+    counsellor = account(sessions, clock, "counsellor")
+    with pytest.raises(Forbidden), unit_of_work(sessions) as session:
+        versions.migrate_pathways(session, clock, session.merge(counsellor), [pathway_id], v2)
+    with sessions() as session:
+        assert session.get(Pathway, pathway_id).process_version.version == 1
+
+
+def test_a_pathway_that_passed_a_removed_step_is_refused(sessions, clock):
+    publish_fixture(sessions, clock)
+    pathway_id = start(sessions, clock)
+    to_bilan(sessions, clock, pathway_id)
+    complete_open(sessions, clock, pathway_id, {"date_entretien": "2026-01-06"})  # Bilan done
+    v2 = publish_version_two(sessions, clock)
+    before = snapshot(sessions, pathway_id)
+    with unit_of_work(sessions) as session:
+        (result,) = versions.migrate_pathways(
+            session, clock, session.merge(account(sessions, clock, "admin")), [pathway_id], v2
+        )
+    assert result.refused == ("Task_bilan",)
+    assert snapshot(sessions, pathway_id) == before
+
+
+def test_migration_keeps_a_waiting_timer(sessions, clock):
+    publish_fixture(sessions, clock)
+    pathway_id = start(sessions, clock)
+    to_bilan(sessions, clock, pathway_id)
+    complete_open(sessions, clock, pathway_id, {"date_entretien": "2026-01-06"})  # now at the 7-day timer
+    v2 = publish_version_two(sessions, clock, remove_bilan=False)
+    with unit_of_work(sessions) as session:
+        (result,) = versions.migrate_pathways(
+            session, clock, session.merge(account(sessions, clock, "admin")), [pathway_id], v2
+        )
+    assert result.possible
+    with sessions() as session:
+        pathway = session.get(Pathway, pathway_id)
+        assert (pathway.current_elements, pathway.process_version.version) == ("Timer_attente", 2)
+        assert pathway.next_timer_due == datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
