@@ -25,7 +25,8 @@ def publish_fixture(sessions: sessionmaker[Session], clock: Clock, root: Path = 
         publish_library(session, clock, bpmn, forms, "test")
 
 
-def start(sessions: sessionmaker[Session], clock: Clock, programme: str = "reference", **person: Any) -> int:
+def person_fields(**overrides: Any) -> dict[str, Any]:
+    """A beneficiary's fields for tests: a young woman below the baccalauréat, unless overridden."""
     fields: dict[str, Any] = {
         "last_name": "Martin",
         "first_name": "Léa",
@@ -33,10 +34,20 @@ def start(sessions: sessionmaker[Session], clock: Clock, programme: str = "refer
         "sex": "F",
         "qualification_level": "V",
     }
-    fields.update(person)
+    fields.update(overrides)
+    return fields
+
+
+def start(
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    programme: str = "reference",
+    referent_id: int | None = None,
+    **person: Any,
+) -> int:
     with unit_of_work(sessions) as session:
-        person_row = beneficiaries.create_beneficiary(session, clock, **fields)
-        return pathways.start_pathway(session, clock, programme, person_row.id, "test").id
+        person_row = beneficiaries.create_beneficiary(session, clock, **person_fields(**person))
+        return pathways.start_pathway(session, clock, programme, person_row.id, "test", referent_id).id
 
 
 def open_item(session: Session, pathway_id: int) -> WorkItem:

@@ -38,6 +38,7 @@ from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Account, Pathway, WorkItem
 from parcours_engine.services import accounts, beneficiaries, models_cache, pathways, publishing, timers
 from tests.conftest import REPO
+from tests.support.library import person_fields
 
 _LIBRARIES: dict[str, loader.Library] = {}
 
@@ -116,17 +117,11 @@ class Scenario:
     ) -> None:
         self.sessions, self.clock, self.programme = sessions, clock, programme
         self._expected: Task | None = None
-        fields: dict[str, Any] = {
-            "last_name": "Martin",
-            "first_name": "Léa",
-            "birth_date": date(2004, 3, 1),
-            "sex": "F",
-            "qualification_level": "V",
-        }
-        fields.update(person)
         with unit_of_work(sessions) as session:
             if beneficiary_id is None:
-                beneficiary_id = beneficiaries.create_beneficiary(session, clock, **fields).id
+                beneficiary_id = beneficiaries.create_beneficiary(
+                    session, clock, **person_fields(**person)
+                ).id
             self.beneficiary_id = beneficiary_id
             self.id = pathways.start_pathway(session, clock, programme, beneficiary_id, "accueil").id
 

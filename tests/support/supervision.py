@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from parcours_engine.domain.clock import Clock
 from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Account, Notification, Pathway
-from parcours_engine.services import beneficiaries, pathways, supervision
+from parcours_engine.services import supervision
+from tests.support import library
 from tests.support.library import complete_open, publish_fixture
 
 SUPERVISION_LIBRARY = Path(__file__).resolve().parent.parent / "fixtures" / "supervision_library"
@@ -41,18 +41,7 @@ def account(sessions: sessionmaker[Session], clock: Clock, username: str, role: 
 def start(
     sessions: sessionmaker[Session], clock: Clock, referent_id: int | None = None, **person: Any
 ) -> int:
-    fields: dict[str, Any] = {
-        "last_name": "Martin",
-        "first_name": "Léa",
-        "birth_date": date(2004, 3, 1),
-        "sex": "F",
-        "qualification_level": "V",
-    }
-    fields.update(person)
-    with unit_of_work(sessions) as session:
-        person_row = beneficiaries.create_beneficiary(session, clock, **fields)
-        pathway = pathways.start_pathway(session, clock, PROGRAMME, person_row.id, "test", referent_id)
-        return pathway.id
+    return library.start(sessions, clock, PROGRAMME, referent_id, **person)
 
 
 def accueil(sessions: sessionmaker[Session], clock: Clock, pathway_id: int) -> None:

@@ -31,37 +31,25 @@ def save(
     completed_task_id: str | None = None,
 ) -> None:
     """Store the state and refresh every projection of `pathway` (flushed once, by the caller)."""
-    with session.no_autoflush:
-        _save(session, pathway, workflow, model, now, actor, completed_task_id)
-
-
-def _save(
-    session: Session,
-    pathway: Pathway,
-    workflow: BpmnWorkflow,
-    model: ProcessModel,
-    now: datetime,
-    actor: str,
-    completed_task_id: str | None,
-) -> None:
-    state, serializer_version = Runtime.dump(workflow)
-    if pathway.state is None:
-        pathway.state = PathwayState(state_json=state, serializer_version=serializer_version)
-    else:
-        pathway.state.state_json = state
-        pathway.state.serializer_version = serializer_version
-    open_items = _project_work_items(session, pathway, workflow, model, now, actor, completed_task_id)
-    measure_running, waits = _project_positions(session, pathway, workflow, model, now)
-    finished = workflow.is_completed()
-    pathway.next_timer_due = None if finished else Runtime.next_due(workflow)
-    _project_idle(session, pathway, workflow, model, now, finished or measure_running, finished)
-    _clear_resolved_stall(pathway, open_items, waits, now, finished)
-    if finished and pathway.status == "active":
-        pathway.status = "completed"
-        pathway.ended_at = now
-        outcome = workflow.data.get("issue")
-        pathway.outcome = str(outcome) if outcome is not None else None
-    pathway.updated_at = now
+    with session.no_autoflush:  # one flush at the end instead of one per query in between
+        state, serializer_version = Runtime.dump(workflow)
+        if pathway.state is None:
+            pathway.state = PathwayState(state_json=state, serializer_version=serializer_version)
+        else:
+            pathway.state.state_json = state
+            pathway.state.serializer_version = serializer_version
+        open_items = _project_work_items(session, pathway, workflow, model, now, actor, completed_task_id)
+        measure_running, waits = _project_positions(session, pathway, workflow, model, now)
+        finished = workflow.is_completed()
+        pathway.next_timer_due = None if finished else Runtime.next_due(workflow)
+        _project_idle(session, pathway, workflow, model, now, finished or measure_running, finished)
+        _clear_resolved_stall(pathway, open_items, waits, now, finished)
+        if finished and pathway.status == "active":
+            pathway.status = "completed"
+            pathway.ended_at = now
+            outcome = workflow.data.get("issue")
+            pathway.outcome = str(outcome) if outcome is not None else None
+        pathway.updated_at = now
 
 
 def _project_work_items(
