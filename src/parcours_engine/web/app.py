@@ -72,12 +72,14 @@ def _register_blueprints(app: Flask) -> None:
     from parcours_engine.web.auth import bp as auth_bp
     from parcours_engine.web.auth import init_login
     from parcours_engine.web.counsellors import bp as counsellors_bp
+    from parcours_engine.web.studio import bp as studio_bp
 
     init_login(app)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no cross-site forgery to guard against
     app.register_blueprint(auth_bp)
     app.register_blueprint(counsellors_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(studio_bp)  # coordinator studio
     beneficiaries_portal.register(app)  # the person's portal and the referents' passport pages
     errors.register(app)
 

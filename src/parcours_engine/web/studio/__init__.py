@@ -1,0 +1,30 @@
+"""The coordinator studio: edit a programme's model and forms in the browser, check it with the same
+checks as `processes check`, publish it as a new version, compare versions and migrate running pathways.
+
+Only coordinators and admins may open any page of it (403 for everyone else). Checking and publishing
+go through the loader only (engine.loader): a model with an entity, a DTD or a forbidden script is
+refused with the loader's message and nothing is stored.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_login import login_required
+
+from parcours_engine.domain.errors import Forbidden
+from parcours_engine.services.versions import MIGRATING_ROLES
+from parcours_engine.web.auth import current_account
+
+bp = Blueprint("studio", __name__, url_prefix="/studio", static_folder="static", static_url_path="/static")
+
+
+@bp.before_request
+@login_required
+def _coordinators_only() -> None:
+    """Who may migrate may also edit and publish: coordinators and admins."""
+    if current_account().role not in MIGRATING_ROLES:
+        raise Forbidden("only coordinators and admins may use the studio")
+
+
+# The views register themselves on `bp`.
+from parcours_engine.web.studio import editing, migration, versions  # noqa: E402, F401

@@ -1,0 +1,83 @@
+"""Migration of running pathways onto a newer version: choose the target, preview the element
+mapping of each pathway (refusals named), then migrate the selected ones.
+
+Coordinators write models, not files: pathways are shown by number, version and waiting elements,
+never with the person's name.
+"""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.persistence.models import Pathway, ProcessVersion
+from parcours_engine.services.versions import (
+    MigrationPreview,
+    migrate_pathways,
+    pathways_on,
+    preview_migration,
+)
+from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.auth import current_account
+from parcours_engine.web.studio import bp
+from parcours_engine.web.studio.versions import programme_versions
+
+
+def _target(versions: list[ProcessVersion], raw: int | None) -> ProcessVersion:
+    if raw is None:
+        return versions[-1]
+    for version in versions:
+        if version.id == raw:
+            return version
+    raise InvalidInput("unknown target version", {"cible": ["unknown"]})
+
+
+def _older_pathways(versions: list[ProcessVersion], target: ProcessVersion) -> list[Pathway]:
+    session = db_session()
+    ids = [pid for v in versions if v.version < target.version for pid in pathways_on(session, v.id)]
+    return [p for p in (session.get(Pathway, pid) for pid in sorted(ids)) if p is not None]
+
+
+def _page(
+    programme: str,
+    target_id: int | None,
+    previews: list[MigrationPreview] | None = None,
+    migrated: bool = False,
+) -> str:
+    versions = programme_versions(programme)
+    target = _target(versions, target_id)
+    return render_template(
+        "studio/migration.html",
+        programme=programme,
+        versions=versions,
+        target=target,
+        pathways=_older_pathways(versions, target),
+        previews=previews,
+        migrated=migrated,
+        selected={p.pathway_id for p in previews or []},
+    )
+
+
+def _selected() -> list[int]:
+    chosen = sorted({int(raw) for raw in request.values.getlist("parcours") if raw.isdigit()})
+    if not chosen:
+        raise InvalidInput("choose at least one pathway", {"parcours": ["required"]})
+    return chosen
+
+
+@bp.get("/<programme>/migration")
+def migration(programme: str) -> str:
+    """The pathways on older versions; with `parcours` chosen, the preview of their migration."""
+    target_id = request.args.get("cible", type=int)
+    if "parcours" not in request.args:
+        return _page(programme, target_id)
+    target = _target(programme_versions(programme), target_id)
+    previews = preview_migration(db_session(), _selected(), target.id)
+    return _page(programme, target.id, previews)
+
+
+@bp.post("/<programme>/migration")
+def migrate(programme: str) -> str:
+    target = _target(programme_versions(programme), request.form.get("cible", type=int))
+    results = migrate_pathways(db_session(), clock(), current_account(), _selected(), target.id)
+    return _page(programme, target.id, results, migrated=True)

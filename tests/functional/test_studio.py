@@ -1,0 +1,306 @@
+"""The coordinator studio over HTTP: check a draft, publish it, refuse what the loader refuses (nothing
+stored), compare versions, preview and run migrations (refusals left untouched), and 403 for others."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from parcours_engine.persistence.models import Pathway, PathwayEvent, ProcessVersion
+from tests.functional.conftest import ACCUEIL, World
+from tests.support.library import FIXTURE_LIBRARY, complete_open, snapshot
+
+REFERENCE = (FIXTURE_LIBRARY / "processes" / "reference.bpmn").read_text()
+NEW_FORM = "ref_nouveau.schema.json"
+NEW_SCHEMA = json.dumps(
+    {"title": "Nouvelle étape", "type": "object", "properties": {"fait": {"type": "boolean"}}}
+)
+FORM_PROPERTY = (
+    '<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename" '
+    'value="{form}"/></spiffworkflow:properties></bpmn:extensionElements>'
+)
+XXE_PROLOGUE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
+)
+
+
+def with_new_task(xml: str = REFERENCE, form: str | None = None) -> str:
+    """The reference model with a user task `Task_nouveau` between Task_sortie and the end."""
+    props = FORM_PROPERTY.format(form=form) if form else ""
+    task = (
+        f'<bpmn:userTask id="Task_nouveau" name="Nouvelle étape">{props}<bpmn:incoming>Flow_10</bpmn:incoming>'
+        "<bpmn:outgoing>Flow_11</bpmn:outgoing></bpmn:userTask>\n    "
+    )
+    edits = [
+        ('<bpmn:endEvent id="End_ref"', task + '<bpmn:endEvent id="End_ref"'),
+        (
+            '<bpmn:endEvent id="End_ref" name="Fin de parcours"><bpmn:incoming>Flow_10',
+            '<bpmn:endEvent id="End_ref" name="Fin de parcours"><bpmn:incoming>Flow_11',
+        ),
+        (
+            'sourceRef="Task_sortie" targetRef="End_ref"></bpmn:sequenceFlow>',
+            'sourceRef="Task_sortie" targetRef="Task_nouveau"></bpmn:sequenceFlow>\n    '
+            '<bpmn:sequenceFlow id="Flow_11" sourceRef="Task_nouveau" targetRef="End_ref"></bpmn:sequenceFlow>',
+        ),
+        (
+            "<bpmn:flowNodeRef>End_ref</bpmn:flowNodeRef>",
+            "<bpmn:flowNodeRef>Task_nouveau</bpmn:flowNodeRef><bpmn:flowNodeRef>End_ref</bpmn:flowNodeRef>",
+        ),
+        (
+            'bpmnElement="End_ref"><dc:Bounds x="1450"',
+            'bpmnElement="End_ref"><dc:Bounds x="1600"',
+        ),
+        (
+            '<bpmndi:BPMNEdge id="Flow_10_di"',
+            '<bpmndi:BPMNShape id="Task_nouveau_di" bpmnElement="Task_nouveau"><dc:Bounds x="1450" y="260" '
+            'width="100" height="80"/></bpmndi:BPMNShape>\n    <bpmndi:BPMNEdge id="Flow_11_di" '
+            'bpmnElement="Flow_11"><di:waypoint x="1550" y="300"/><di:waypoint x="1600" y="300"/>'
+            '</bpmndi:BPMNEdge>\n    <bpmndi:BPMNEdge id="Flow_10_di"',
+        ),
+    ]
+    for old, new in edits:
+        assert old in xml, old
+        xml = xml.replace(old, new, 1)
+    return xml
+
+
+def without_bilan(xml: str = REFERENCE) -> str:
+    """The reference model without its Bilan task: a pathway waiting there has no counterpart."""
+    gone = ('id="Task_bilan"', 'id="Flow_8"', 'bpmnElement="Task_bilan"', 'bpmnElement="Flow_8"')
+    text = "\n".join(line for line in xml.splitlines() if not any(mark in line for mark in gone))
+    return (
+        text.replace("<bpmn:flowNodeRef>Task_bilan</bpmn:flowNodeRef>", "")
+        .replace('targetRef="Task_bilan"', 'targetRef="Timer_attente"')
+        .replace("<bpmn:incoming>Flow_8</bpmn:incoming>", "<bpmn:incoming>Flow_7</bpmn:incoming>")
+    )
+
+
+def to_bilan(world: World, pathway_id: int) -> None:
+    complete_open(world.sessions, world.clock, pathway_id, ACCUEIL)
+    complete_open(world.sessions, world.clock, pathway_id, {"besoin_formation": False, "diviseur": 1})
+    complete_open(world.sessions, world.clock, pathway_id, {"date_entretien": "2026-01-06"})
+
+
+def post_json(world: World, username: str, url: str, body: dict[str, Any]) -> Any:
+    client = world.client(username)
+    return client.raw.post(url, json=body, headers={"X-CSRFToken": client.token()})
+
+
+def version_count(world: World) -> int:
+    with world.sessions() as session:
+        return session.scalar(select(func.count()).select_from(ProcessVersion)) or 0
+
+
+def version_ids(world: World) -> list[int]:
+    with world.sessions() as session:
+        return list(session.scalars(select(ProcessVersion.id).order_by(ProcessVersion.version)))
+
+
+def publish(world: World, xml: str, forms: dict[str, str] | None = None) -> Any:
+    return post_json(world, "coordination", "/studio/reference/publier", {"xml": xml, "forms": forms or {}})
+
+
+def version_of(world: World, pathway_id: int) -> int:
+    with world.sessions() as session:
+        pathway = session.get(Pathway, pathway_id)
+        assert pathway is not None
+        return pathway.process_version.version
+
+
+def test_the_programme_list_shows_versions_with_their_publisher(world: World):
+    page = world.client("coordination").get("/studio").get_data(as_text=True)
+    assert "Parcours de référence" in page
+    assert "/studio/reference" in page
+    assert ">test<" in page  # published_by of the fixture library
+
+
+def test_the_editor_page_carries_the_model_its_forms_and_blocks(world: World):
+    response = world.client("coordination").get("/studio/reference")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="model-xml"' in page and "Task_accueil" in page
+    assert 'data-name="ref_accueil.schema.json"' in page
+    assert "/studio/reference/fichiers/blocs/formation.bpmn" in page
+    block = world.client("coordination").get("/studio/reference/fichiers/blocs/formation.bpmn")
+    assert block.status_code == 200 and "bloc_formation" in block.get_data(as_text=True)
+    assert "attachment" in block.headers["Content-Disposition"]
+
+
+def test_check_returns_each_problem_with_its_element(world: World):
+    response = post_json(world, "coordination", "/studio/reference/verifier", {"xml": with_new_task()})
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["ok"] is False
+    errors = [p for p in body["problems"] if p["severity"] == "error"]
+    assert [p["element"] for p in errors] == ["Task_nouveau"]
+    assert errors[0]["file"] == "reference.bpmn"
+
+
+def test_check_accepts_the_task_once_its_form_exists(world: World):
+    draft = {"xml": with_new_task(form=NEW_FORM), "forms": {NEW_FORM: NEW_SCHEMA}}
+    body = post_json(world, "coordination", "/studio/reference/verifier", draft).get_json()
+    assert body["ok"] is True, body
+    missing = post_json(
+        world, "coordination", "/studio/reference/verifier", {"xml": with_new_task(form=NEW_FORM)}
+    )
+    assert missing.get_json()["ok"] is False  # the form is named but does not exist
+
+
+def test_check_without_csrf_token_is_refused(world: World):
+    response = world.client("coordination").raw.post("/studio/reference/verifier", json={"xml": REFERENCE})
+    assert response.status_code == 400
+
+
+def test_publish_creates_version_two_and_new_pathways_start_on_it(world: World):
+    old_pathway = world.start(last_name="Avant")
+    response = publish(world, with_new_task(form=NEW_FORM), {NEW_FORM: NEW_SCHEMA})
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert body["ok"] and body["version"] == 2 and body["created"]
+    assert body["redirect"].startswith("/studio/reference/versions")
+    new_pathway = world.start(last_name="Apres")
+    assert (version_of(world, old_pathway), version_of(world, new_pathway)) == (1, 2)
+    with world.sessions() as session:
+        stored = session.scalar(select(ProcessVersion).where(ProcessVersion.version == 2))
+        assert stored is not None and stored.published_by == "coordination"
+        assert NEW_FORM in json.loads(stored.forms_json)
+
+
+def test_publish_is_refused_while_an_error_remains_and_nothing_is_stored(world: World):
+    response = publish(world, with_new_task())
+    assert response.status_code == 422
+    assert [p["element"] for p in response.get_json()["problems"] if p["severity"] == "error"] == [
+        "Task_nouveau"
+    ]
+    assert version_count(world) == 1
+
+
+def test_publish_refuses_a_model_that_changes_the_process_id(world: World):
+    renamed = REFERENCE.replace('process id="reference"', 'process id="autre"').replace(
+        'bpmnElement="reference"', 'bpmnElement="autre"'
+    )
+    response = publish(world, renamed)
+    assert response.status_code == 422
+    assert "reference" in response.get_json()["problems"][0]["message"]
+    assert version_count(world) == 1
+
+
+def test_an_xxe_upload_is_refused_with_the_loaders_message_and_nothing_stored(world: World):
+    body = XXE_PROLOGUE + REFERENCE.split("\n", 1)[1].replace('name="Accueil"', 'name="&e;"', 1)
+    client = world.client("coordination")
+    response = client.post(
+        "/studio/reference/import",
+        {"fichier": (io.BytesIO(body.encode()), "modele.bpmn")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "DOCTYPE and entities are not allowed" in page
+    assert "file:///etc/passwd" not in page and "&amp;e;" not in page
+    assert version_count(world) == 1
+
+
+def test_a_forbidden_script_upload_is_refused(world: World):
+    body = REFERENCE.replace("echeance = iso(", "import os\necheance = iso(", 1)
+    response = world.client("coordination").post(
+        "/studio/reference/import",
+        {"fichier": (io.BytesIO(body.encode()), "modele.bpmn")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'data-element="Script_calcul"' in page
+    assert "import os" not in page
+    assert version_count(world) == 1
+
+
+def test_a_valid_upload_is_loaded_in_the_editor_without_being_stored(world: World):
+    body = with_new_task(form="ref_suivi.schema.json")
+    response = world.client("coordination").post(
+        "/studio/reference/import",
+        {"fichier": (io.BytesIO(body.encode()), "modele.bpmn")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert "Task_nouveau" in response.get_data(as_text=True)
+    assert version_count(world) == 1
+
+
+def test_the_versions_page_shows_the_diff_of_the_last_change(world: World):
+    assert publish(world, with_new_task(form=NEW_FORM), {NEW_FORM: NEW_SCHEMA}).status_code == 200
+    old_id, new_id = version_ids(world)
+    page = world.client("coordination").get("/studio/reference/versions").get_data(as_text=True)
+    assert 'id="diff-added">Task_nouveau' in page
+    assert 'id="diff-removed">—' in page
+    assert "/studio/reference/versions/2/modele.bpmn" in page
+    explicit = world.client("coordination").get(
+        f"/studio/reference/versions?ancienne={new_id}&nouvelle={old_id}"
+    )
+    assert 'id="diff-removed">Task_nouveau' in explicit.get_data(as_text=True)
+    xml = world.client("coordination").get("/studio/reference/versions/2/modele.bpmn")
+    assert xml.status_code == 200 and "Task_nouveau" in xml.get_data(as_text=True)
+
+
+def test_migration_previews_then_migrates_and_refuses_what_has_no_counterpart(world: World):
+    at_accueil = world.start(last_name="Accueil")
+    at_bilan = world.start(last_name="Bilan")
+    to_bilan(world, at_bilan)
+    assert publish(world, without_bilan()).status_code == 200
+    _v1, v2 = version_ids(world)
+    client = world.client("coordination")
+    listing = client.get(f"/studio/reference/migration?cible={v2}").get_data(as_text=True)
+    assert f'value="{at_accueil}"' in listing and f'value="{at_bilan}"' in listing
+    preview = client.get(
+        f"/studio/reference/migration?cible={v2}&parcours={at_accueil}&parcours={at_bilan}"
+    ).get_data(as_text=True)
+    assert "Task_accueil → Task_accueil" in preview
+    assert "aucun équivalent pour Task_bilan" in preview
+    assert version_of(world, at_accueil) == 1  # a preview changes nothing
+    before = snapshot(world.sessions, at_bilan)
+    response = client.post("/studio/reference/migration", {"cible": v2, "parcours": [at_accueil, at_bilan]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "migré vers la version 2" in page and "aucun équivalent pour Task_bilan" in page
+    assert (version_of(world, at_accueil), version_of(world, at_bilan)) == (2, 1)
+    assert snapshot(world.sessions, at_bilan) == before  # refused: exactly as it was
+    with world.sessions() as session:
+        event = session.scalar(select(PathwayEvent).where(PathwayEvent.kind == "migrated"))
+        assert event is not None and event.pathway_id == at_accueil
+
+
+def test_migrating_nothing_is_refused(world: World):
+    response = world.client("coordination").post(
+        "/studio/reference/migration", {"cible": version_ids(world)[0]}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/studio"),
+        ("get", "/studio/reference"),
+        ("post", "/studio/reference/verifier"),
+        ("post", "/studio/reference/publier"),
+        ("post", "/studio/reference/import"),
+        ("get", "/studio/reference/fichiers/reference.bpmn"),
+        ("get", "/studio/reference/versions"),
+        ("get", "/studio/reference/versions/1/modele.bpmn"),
+        ("get", "/studio/reference/migration"),
+        ("post", "/studio/reference/migration"),
+        ("get", "/studio/static/studio.js"),
+    ],
+)
+def test_a_counsellor_gets_403_on_every_studio_route(world: World, method: str, url: str):
+    client = world.client("conseiller")
+    response = client.get(url) if method == "get" else client.post(url, {"xml": REFERENCE})
+    assert response.status_code == 403
+    assert version_count(world) == 1
+
+
+def test_an_admin_may_use_the_studio(world: World):
+    assert world.client("administrateur").get("/studio/reference").status_code == 200
