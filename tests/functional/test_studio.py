@@ -304,3 +304,8 @@ def test_a_counsellor_gets_403_on_every_studio_route(world: World, method: str, 
 
 def test_an_admin_may_use_the_studio(world: World):
     assert world.client("administrateur").get("/studio/reference").status_code == 200
+
+
+def test_the_header_leads_coordinators_to_the_studio_and_nobody_else(world: World):
+    assert 'id="studio-link"' in world.client("coordination").get("/taches").get_data(as_text=True)
+    assert 'id="studio-link"' not in world.client("conseiller").get("/taches").get_data(as_text=True)
