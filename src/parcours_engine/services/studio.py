@@ -1,0 +1,327 @@
+"""The coordinator studio's use cases: drafts of a programme, checking and publishing them, the
+history of its versions and what changed between two.
+
+A draft holds the whole library its programme needs (its BPMN file, every block it calls, every form),
+because the loader checks call activities and forms across files. Every write to a draft goes through
+one gate: a BPMN file the hardened parser refuses (DOCTYPE, entity, malformed, not BPMN) or whose
+scripts, conditions or timers the restricted environment refuses is rejected with the loader's own
+problems, and nothing is stored. Other problems (a missing form, an undrawn element) are normal while
+editing: `check_draft` lists them, and `publish_draft` refuses while any error remains.
+
+Only coordinators and admins edit, publish or discard drafts (`Forbidden` otherwise); migrating
+running pathways is services.versions' job.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.errors import (
+    ConflictError,
+    Forbidden,
+    InvalidInput,
+    ModelError,
+    ModelProblem,
+    NotFound,
+)
+from parcours_engine.engine.checks import check_expressions
+from parcours_engine.engine.loader import check_library
+from parcours_engine.engine.model_diff import ModelDiff, diff_models
+from parcours_engine.engine.xml import DOCUMENT, parse_document
+from parcours_engine.persistence.models import Account, Pathway, ProcessVersion
+from parcours_engine.persistence.studio_models import ModelDraft
+from parcours_engine.services import models_cache
+from parcours_engine.services.publishing import PublishResult, latest_version, publish_library
+from parcours_engine.services.versions import MIGRATING_ROLES
+
+EDITING_ROLES = MIGRATING_ROLES  # who may publish may edit: coordinators and admins
+MAX_FILE_BYTES = 2 * 1024 * 1024  # a programme's model is tens of kilobytes
+_BPMN_NAME = re.compile(
+    r"^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,80}/){0,3}[A-Za-z0-9_][A-Za-z0-9_.-]{0,120}\.bpmn$"
+)
+_FORM_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,120}\.json$")
+
+
+def _require_editor(actor: Account) -> None:
+    if actor.role not in EDITING_ROLES:
+        raise Forbidden("only coordinators and admins may edit and publish models")
+
+
+# -- the gate every stored file passes --------------------------------------------------------------
+
+
+def gate_bpmn(name: str, data: bytes) -> str:
+    """The file as text, or ModelError with the loader's problems: nothing unsafe is ever stored."""
+    if not _BPMN_NAME.match(name) or ".." in name.split("/"):
+        raise InvalidInput("invalid BPMN file name", {"file": [name]})
+    if len(data) > MAX_FILE_BYTES:
+        raise ModelError([ModelProblem(name, None, DOCUMENT, "the file is larger than 2 MB")])
+    parsed = parse_document(name, data)
+    if isinstance(parsed, ModelProblem):
+        raise ModelError([parsed])
+    refused = list(check_expressions(parsed))
+    if refused:
+        raise ModelError(refused)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelError([ModelProblem(name, None, DOCUMENT, "the file must be encoded in UTF-8")]) from exc
+
+
+def gate_form(name: str, data: bytes) -> str:
+    """A form file as text (its schema is checked with the library, by `check_draft`)."""
+    if not _FORM_NAME.match(name):
+        raise InvalidInput("invalid form file name", {"form": [name]})
+    if len(data) > MAX_FILE_BYTES:
+        raise ModelError([ModelProblem(name, None, DOCUMENT, "the file is larger than 2 MB")])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelError([ModelProblem(name, None, DOCUMENT, "the file must be encoded in UTF-8")]) from exc
+
+
+# -- drafts ---------------------------------------------------------------------------------------
+
+
+def _new_draft(
+    session: Session,
+    clock: Clock,
+    actor: Account,
+    programme: str,
+    base: ProcessVersion | None,
+    files: dict[str, str],
+    forms: dict[str, str],
+) -> ModelDraft:
+    draft = ModelDraft(
+        programme=programme,
+        base_version_id=None if base is None else base.id,
+        files_json=json.dumps(dict(sorted(files.items())), ensure_ascii=False),
+        forms_json=json.dumps(dict(sorted(forms.items())), ensure_ascii=False),
+        author=actor.username,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def start_draft(session: Session, clock: Clock, actor: Account, programme: str) -> ModelDraft:
+    """A draft holding the latest version's library, to edit."""
+    _require_editor(actor)
+    base = latest_version(session, programme)
+    files: dict[str, str] = json.loads(base.files_json)
+    forms: dict[str, str] = json.loads(base.forms_json)
+    return _new_draft(session, clock, actor, programme, base, files, forms)
+
+
+def upload_draft(
+    session: Session,
+    clock: Clock,
+    actor: Account,
+    programme: str,
+    bpmn_files: Mapping[str, bytes],
+    form_files: Mapping[str, bytes] | None = None,
+) -> ModelDraft:
+    """A draft of the latest version's library (if any) with uploaded files laid over it.
+
+    Every uploaded file passes the gate first: one refusal and nothing is stored.
+    """
+    _require_editor(actor)
+    texts = {name: gate_bpmn(name, data) for name, data in sorted(bpmn_files.items())}
+    form_texts = {name: gate_form(name, data) for name, data in sorted((form_files or {}).items())}
+    base = session.scalar(
+        select(ProcessVersion)
+        .where(ProcessVersion.programme == programme)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+    files: dict[str, str] = {} if base is None else json.loads(base.files_json)
+    forms: dict[str, str] = {} if base is None else json.loads(base.forms_json)
+    return _new_draft(session, clock, actor, programme, base, files | texts, forms | form_texts)
+
+
+def get_draft(session: Session, draft_id: int) -> ModelDraft:
+    draft = session.get(ModelDraft, draft_id)
+    if draft is None:
+        raise NotFound(f"no draft {draft_id}")
+    return draft
+
+
+def drafts_of(session: Session, programme: str) -> list[ModelDraft]:
+    query = select(ModelDraft).where(ModelDraft.programme == programme)
+    return list(session.scalars(query.order_by(ModelDraft.updated_at.desc(), ModelDraft.id.desc())))
+
+
+def draft_library(draft: ModelDraft) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The draft's BPMN files and forms, as bytes by name (what the loader reads)."""
+    files: dict[str, str] = json.loads(draft.files_json)
+    forms: dict[str, str] = json.loads(draft.forms_json)
+    return {n: t.encode() for n, t in files.items()}, {n: t.encode() for n, t in forms.items()}
+
+
+def _editable(session: Session, actor: Account, draft_id: int, revision: int | None) -> ModelDraft:
+    _require_editor(actor)
+    draft = get_draft(session, draft_id)
+    if revision is not None and revision != draft.revision:
+        raise ConflictError("someone else saved this draft since you opened it; reload it")
+    return draft
+
+
+def _saved(session: Session, draft: ModelDraft) -> ModelDraft:
+    try:
+        session.flush()
+    except (StaleDataError, OperationalError) as exc:  # saved by someone else since our read
+        # SQLite in WAL mode refuses a write from a stale snapshot at once ("database is locked").
+        if isinstance(exc, OperationalError) and not re.search("locked|busy", str(exc.orig)):
+            raise
+        raise ConflictError("someone else saved this draft at the same time; reload it") from exc
+    return draft
+
+
+def save_file(
+    session: Session,
+    clock: Clock,
+    actor: Account,
+    draft_id: int,
+    name: str,
+    data: bytes,
+    revision: int | None,
+) -> ModelDraft:
+    """Add or replace one BPMN file of the draft (after the gate); `revision` guards lost updates."""
+    draft = _editable(session, actor, draft_id, revision)
+    text = gate_bpmn(name, data)
+    files: dict[str, str] = json.loads(draft.files_json)
+    files[name] = text
+    draft.files_json = json.dumps(dict(sorted(files.items())), ensure_ascii=False)
+    draft.updated_at = clock.now()
+    return _saved(session, draft)
+
+
+def save_form(
+    session: Session,
+    clock: Clock,
+    actor: Account,
+    draft_id: int,
+    name: str,
+    data: bytes,
+    revision: int | None,
+) -> ModelDraft:
+    """Add or replace one form (JSON Schema) of the draft; `revision` guards lost updates."""
+    draft = _editable(session, actor, draft_id, revision)
+    text = gate_form(name, data)
+    forms: dict[str, str] = json.loads(draft.forms_json)
+    forms[name] = text
+    draft.forms_json = json.dumps(dict(sorted(forms.items())), ensure_ascii=False)
+    draft.updated_at = clock.now()
+    return _saved(session, draft)
+
+
+def discard_draft(session: Session, actor: Account, draft_id: int) -> None:
+    _require_editor(actor)
+    session.delete(get_draft(session, draft_id))
+    session.flush()
+
+
+def check_draft(session: Session, draft_id: int) -> list[ModelProblem]:
+    """Every error and warning of the draft's library (the same checks as `processes check`)."""
+    bpmn, forms = draft_library(get_draft(session, draft_id))
+    return check_library(bpmn, forms)
+
+
+def publish_draft(session: Session, clock: Clock, actor: Account, draft_id: int) -> PublishResult:
+    """Publish the draft as its programme's new version and delete the draft.
+
+    Raises ModelError listing every problem while one error remains: nothing is published then (the
+    caller's unit of work rolls back, the draft stays as it was).
+    """
+    draft = _editable(session, actor, draft_id, None)
+    bpmn, forms = draft_library(draft)
+    results = publish_library(session, clock, bpmn, forms, actor.username)
+    mine = [result for result in results if result.programme == draft.programme]
+    if not mine:
+        message = f"no process with the id {draft.programme!r} in the draft: keep the programme's process id"
+        raise ModelError([ModelProblem("", None, draft.programme, message)])
+    session.delete(draft)
+    session.flush()
+    return mine[0]
+
+
+# -- versions -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: int
+    version: int
+    content_hash: str
+    published_at: datetime
+    published_by: str | None
+    active_pathways: int  # still running on this version (candidates for migration)
+
+
+def version_history(session: Session, programme: str) -> list[VersionInfo]:
+    """Who published which version of a programme and when, newest first, in one query."""
+    running = (
+        select(Pathway.process_version_id, func.count(Pathway.id).label("n"))
+        .where(Pathway.programme == programme, Pathway.status == "active")
+        .group_by(Pathway.process_version_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ProcessVersion, func.coalesce(running.c.n, 0))
+        .outerjoin(running, running.c.process_version_id == ProcessVersion.id)
+        .where(ProcessVersion.programme == programme)
+        .order_by(ProcessVersion.version.desc())
+    ).all()
+    if not rows:
+        raise NotFound(f"no published version of programme {programme!r}")
+    return [
+        VersionInfo(v.id, v.version, v.content_hash, v.published_at, v.published_by, int(count))
+        for v, count in rows
+    ]
+
+
+@dataclass(frozen=True)
+class VersionComparison:
+    programme: str
+    old_version: int
+    new_version: int
+    elements: ModelDiff  # by element id with names, blocks included; scripts and timers count
+    forms_added: tuple[str, ...]
+    forms_removed: tuple[str, ...]
+    forms_changed: tuple[str, ...]
+    old_xml: str  # the programme's own BPMN file in each version: the web draws the diff on it
+    new_xml: str
+
+
+def compare_versions(session: Session, old_id: int, new_id: int) -> VersionComparison:
+    """What changed from one version of a programme to another: elements, forms, and both diagrams."""
+    old, new = session.get(ProcessVersion, old_id), session.get(ProcessVersion, new_id)
+    if old is None or new is None:
+        raise NotFound(f"no process version {old_id if old is None else new_id}")
+    if old.programme != new.programme:
+        raise InvalidInput("both versions must belong to the same programme")
+    before: dict[str, str] = json.loads(old.forms_json)
+    after: dict[str, str] = json.loads(new.forms_json)
+    return VersionComparison(
+        programme=new.programme,
+        old_version=old.version,
+        new_version=new.version,
+        elements=diff_models(models_cache.model_for(old), models_cache.model_for(new)),
+        forms_added=tuple(sorted(after.keys() - before.keys())),
+        forms_removed=tuple(sorted(before.keys() - after.keys())),
+        forms_changed=tuple(sorted(n for n in before.keys() & after.keys() if before[n] != after[n])),
+        old_xml=json.loads(old.files_json)[old.filename],
+        new_xml=json.loads(new.files_json)[new.filename],
+    )
