@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from parcours_engine.web import create_app
 from tests.functional.conftest import PASSWORD
 
 
@@ -89,3 +90,13 @@ def test_htmx_posts_carry_the_csrf_token_in_a_header(world):
         f"/taches/{item_id}/prendre", headers={"HX-Request": "true", "X-CSRFToken": token}
     )
     assert taken.status_code == 303
+
+
+def test_without_a_configured_key_the_signing_key_survives_a_restart(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PARCOURS_SECRET_KEY", raising=False)
+    url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
+    first = create_app({"DATABASE_URL": url}).config["SECRET_KEY"]
+    again = create_app({"DATABASE_URL": url}).config["SECRET_KEY"]
+    assert first == again and len(first) == 64
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600

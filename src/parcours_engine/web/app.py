@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from parcours_engine.domain.clock import Clock, SystemClock
-from parcours_engine.persistence.db import make_engine, session_factory
+from parcours_engine.persistence.db import DEFAULT_SQLITE_PATH, make_engine, session_factory
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("fr", "en")
@@ -32,11 +33,28 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 csrf = CSRFProtect()
 
 
+def _instance_secret(instance: Path) -> str:
+    """The embedded install's signing key, kept beside its database so a restart signs nobody out.
+
+    Deployments set PARCOURS_SECRET_KEY (the same for every process) instead.
+    """
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL"),
-        SECRET_KEY=os.environ.get("PARCOURS_SECRET_KEY") or os.urandom(32).hex(),
+        SECRET_KEY=os.environ.get("PARCOURS_SECRET_KEY") or _instance_secret(DEFAULT_SQLITE_PATH.parent),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
