@@ -238,6 +238,9 @@ register_supervision(main)
 from parcours_engine.cli_versions import register as register_versions  # noqa: E402 - same
 
 register_versions(main, processes)
+from parcours_engine.cli_studio import register as register_studio  # noqa: E402 - same
+
+register_studio(processes)
 
 if __name__ == "__main__":
     main()
