@@ -60,7 +60,9 @@ def test_diff_names_added_removed_and_changed_elements(sessions, clock):
     with sessions() as session:
         v1 = session.scalar(select(ProcessVersion.id).where(ProcessVersion.version == 1))
         diff = versions.diff_versions(session, v1, v2)
-    assert (diff.added, diff.removed, diff.changed) == ([], ["Task_bilan"], ["Task_diagnostic"])
+    # Renamed, and re-wired around the removed task (their flows changed):
+    assert (diff.added, diff.removed) == ([], ["Task_bilan"])
+    assert diff.changed == ["Gateway_merge", "Task_diagnostic", "Timer_attente"]
 
 
 def test_new_pathways_start_on_v2_old_ones_stay_until_migrated(sessions, clock):
@@ -138,3 +140,30 @@ def test_migration_keeps_a_waiting_timer(sessions, clock):
         pathway = session.get(Pathway, pathway_id)
         assert (pathway.current_elements, pathway.process_version.version) == ("Timer_attente", 2)
         assert pathway.next_timer_due == datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
+
+
+def test_a_migration_racing_a_task_completion_is_a_conflict(sessions, clock):
+    from parcours_engine.domain.errors import ConflictError
+
+    publish_fixture(sessions, clock)
+    pathway_id = start(sessions, clock)
+    v2 = publish_version_two(sessions, clock)
+    admin = account(sessions, clock, "admin")
+    late = sessions()
+    late.get(Pathway, pathway_id)  # the migrating session read the pathway before the completion
+    complete_open(sessions, clock, pathway_id, ACCUEIL)
+    try:
+        versions.migrate_pathways(late, clock, late.merge(admin), [pathway_id], v2)
+        late.commit()
+        expected_version = 2  # PostgreSQL: the locked re-read sees the completion, then migrates
+    except ConflictError:
+        late.rollback()
+        expected_version = 1  # SQLite: the stale snapshot cannot write; a clear conflict, no 500
+    late.close()
+    with sessions() as session:
+        pathway = session.get(Pathway, pathway_id)
+        # Never a lost update: the completion is there whichever way the race went.
+        assert (pathway.process_version.version, pathway.current_elements) == (
+            expected_version,
+            "Task_diagnostic",
+        )

@@ -97,7 +97,7 @@ def get_pathway(session: Session, pathway_id: int, for_update: bool = False) -> 
     # The state is needed by every transition: load it in the same round trip.
     query = select(Pathway).where(Pathway.id == pathway_id).options(joinedload(Pathway.state))
     if for_update:
-        query = query.with_for_update(of=Pathway)
+        query = query.with_for_update(of=Pathway).execution_options(populate_existing=True)
     pathway = session.scalar(query)
     if pathway is None:
         raise NotFound(f"no pathway {pathway_id}")
@@ -173,7 +173,7 @@ def set_referent(
     """
     pathway = get_pathway(session, pathway_id)
     referents.transfer(session, clock, pathway, referent_id, actor, kind, ends_on)
-    _flush(session)
+    flush_or_conflict(session)
     return pathway
 
 
@@ -209,7 +209,7 @@ def _route(session: Session, clock: Clock, pathway: Pathway, workflow: BpmnWorkf
             if code is not None:
                 break
     if referents.route(session, clock, pathway, code, actor):
-        _flush(session)
+        flush_or_conflict(session)
 
 
 def _transition(
@@ -279,7 +279,8 @@ def _start_follow_on(
     )
 
 
-def _flush(session: Session) -> None:
+def flush_or_conflict(session: Session) -> None:
+    """Flush; a lost race with another writer becomes ConflictError (HTTP 409), never a 500."""
     with _conflicts_reported():
         session.flush()
 

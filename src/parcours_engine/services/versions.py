@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import Forbidden, InvalidInput, NotFound
-from parcours_engine.engine import instance_migration
+from parcours_engine.engine import instance_migration, model_diff
 from parcours_engine.persistence.models import Account, Pathway, ProcessVersion
 from parcours_engine.services import models_cache, pathways, projection
 
@@ -53,12 +53,14 @@ def diff_versions(session: Session, old_id: int, new_id: int) -> VersionDiff:
     old, new = _version(session, old_id), _version(session, new_id)
     if old.programme != new.programme:
         raise InvalidInput("both versions must belong to the same programme")
+    diff = model_diff.diff_models(models_cache.model_for(old), models_cache.model_for(new))
+    # SpecDiff sees scripts, conditions and timers; our metadata sees forms, lanes, limits, measures.
     before, after = models_cache.model_for(old).elements, models_cache.model_for(new).elements
-    changed = [eid for eid in before.keys() & after.keys() if before[eid] != after[eid]]
+    metadata = {eid for eid in before.keys() & after.keys() if before[eid] != after[eid]}
     return VersionDiff(
-        added=sorted(after.keys() - before.keys()),
-        removed=sorted(before.keys() - after.keys()),
-        changed=sorted(changed),
+        added=sorted(c.element_id for c in diff.added),
+        removed=sorted(c.element_id for c in diff.removed),
+        changed=sorted(metadata | {c.element_id for c in diff.changed}),
     )
 
 
@@ -87,8 +89,13 @@ def migrate_pathways(
     results = []
     for preview in preview_migration(session, pathway_ids, target_version_id):
         if preview.possible:
-            pathway = pathways.get_pathway(session, preview.pathway_id)
-            migrated = instance_migration.apply(_load(pathway), new_model, clock)
+            # Lock the row and re-read it: a migration applies to the newest state, never to a stale one.
+            pathway = pathways.get_pathway(session, preview.pathway_id, for_update=True)
+            try:
+                migrated = instance_migration.apply(_load(pathway), new_model, clock)
+            except instance_migration.MigrationRefused as refusal:
+                results.append(MigrationPreview(preview.pathway_id, preview.mapping, (str(refusal),)))
+                continue
             source = pathway.process_version
             pathway.process_version = target
             projection.save(session, pathway, migrated, new_model, clock.now(), actor.username)
@@ -100,8 +107,9 @@ def migrate_pathways(
                 "migrated",
                 {"from_version": source.version, "to_version": target.version},
             )
+            pathways.flush_or_conflict(session)  # each move lands alone; a race is a 409
         results.append(preview)
-    session.flush()
+    pathways.flush_or_conflict(session)
     return results
 
 
