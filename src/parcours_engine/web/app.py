@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from parcours_engine.web.auth import init_login
     from parcours_engine.web.counsellors import bp as counsellors_bp
     from parcours_engine.web.studio import bp as studio_bp
+    from parcours_engine.web.supervisors import bp as supervisors_bp
 
     init_login(app)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no cross-site forgery to guard against
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(counsellors_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(studio_bp)  # coordinator studio
+    app.register_blueprint(supervisors_bp)  # dashboard, stalled list, where people wait
     beneficiaries_portal.register(app)  # the person's portal and the referents' passport pages
     errors.register(app)
 

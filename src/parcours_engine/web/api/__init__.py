@@ -31,4 +31,4 @@ def _authenticate() -> Response | None:
     return None
 
 
-from parcours_engine.web.api import routes  # noqa: E402, F401
+from parcours_engine.web.api import indicators, routes  # noqa: E402, F401

@@ -254,6 +254,19 @@ def _paths() -> dict[str, Any]:
                 ],
             )
         },
+        "/indicators": {
+            "get": _op(
+                "The supervisors' dashboard figures per programme and period (supervisors, coordinators, admins)",
+                {"200": _json(_indicators(), "one entry per programme asked for")},
+                400,
+                403,
+                parameters=[
+                    _query("programme", {"type": "string", "maxLength": 64}),
+                    _query("from", {"type": "string", "format": "date"}),
+                    _query("to", {"type": "string", "format": "date"}),
+                ],
+            )
+        },
         "/work-items/{work_item_id}/claim": {
             "post": _op(
                 "Take an unclaimed task of your team",
@@ -283,6 +296,52 @@ def _paths() -> dict[str, Any]:
                     }
                 ),
             )
+        },
+    }
+
+
+def _indicators() -> dict[str, Any]:
+    count = {"type": "integer", "minimum": 0}
+    share = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+    days = {"type": ["number", "null"]}
+    breakdown = {
+        "type": "object",
+        "required": ["people", "women", "men", "below_baccalaureat", "priority_district", "renforce"],
+        "properties": {
+            k: count
+            for k in ("people", "women", "men", "below_baccalaureat", "priority_district", "renforce")
+        },
+    }
+    programme = {
+        "type": "object",
+        "required": ["programme", "present", "entries", "objective", "exits", "exits_by_outcome", "passport"],
+        "properties": {
+            "programme": _STR,
+            "name": _STR,
+            "present": breakdown,
+            "entries": breakdown,
+            "objective": {"type": ["integer", "null"]},
+            "exits": count,
+            "exits_by_outcome": {"type": "object", "additionalProperties": count},
+            "positive_exits": count,
+            "positive_share": share,
+            "durable_employment_exits": count,
+            "durable_employment_share": share,
+            "idle_between_measures": {
+                "type": "object",
+                "properties": {"count": count, "median_days": days, "p90_days": days},
+            },
+            "caseloads": {"type": "array", "items": {"type": "object"}},
+            "passport": {"type": "object", "description": "the employment passport's figures (seed 002)"},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["from", "to", "programmes"],
+        "properties": {
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "programmes": {"type": "array", "items": programme},
         },
     }
 

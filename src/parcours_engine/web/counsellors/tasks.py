@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.models import Beneficiary, WorkItem
-from parcours_engine.services import access, forms, models_cache, worklist
+from parcours_engine.services import access, forms, models_cache, supervision, worklist
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name, schema_form
@@ -28,9 +28,21 @@ def inbox() -> Any:
     programme = request.args.get("programme") or None
     due = request.args.get("echeance") or None
     box = worklist.inbox(db_session(), clock(), account, programme=programme, due=due)
-    template = "counsellors/_inbox.html" if request.headers.get("HX-Request") else "counsellors/inbox.html"
+    if request.headers.get("HX-Request"):  # the filtered list only: the banner stays as it was
+        template, stalled = "counsellors/_inbox.html", 0
+    else:
+        template, stalled = (
+            "counsellors/inbox.html",
+            supervision.stalled_count_for_referent(db_session(), account.id),
+        )
     return render_template(
-        template, box=box, programme=programme, due=due, programmes=_programmes(), dues=worklist.DUE_FILTERS
+        template,
+        box=box,
+        programme=programme,
+        due=due,
+        programmes=_programmes(),
+        dues=worklist.DUE_FILTERS,
+        stalled=stalled,
     )
 
 

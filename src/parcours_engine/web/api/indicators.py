@@ -1,0 +1,21 @@
+"""GET /api/v1/indicators: the supervisors' dashboard figures as JSON (same rules as the pages)."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+
+from parcours_engine.web.api import bp
+from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.auth import current_account
+from parcours_engine.web.supervisors import figures, require_figures
+
+
+@bp.get("/indicators")
+def indicators() -> ResponseReturnValue:
+    """?programme=&from=&to= (default: every programme, this calendar year)."""
+    require_figures(current_account())
+    session = db_session()
+    period = figures.period_from(request.args, clock())
+    found = figures.read(session, figures.programmes_from(session, request.args), period)
+    return jsonify(figures.as_json(found, period))

@@ -1,0 +1,127 @@
+"""The dashboard's figures for the selected programmes and period: parsed from the query string, read
+through services.indicators and services.passport_indicators, shaped as JSON (for /api/v1/indicators)
+and as tables (for the page and its CSV exports). The page, the CSV and the API read the same figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.engine.timers import PARIS
+from parcours_engine.services import indicators, passport_indicators, worklist
+from parcours_engine.services.indicators import Breakdown, Indicators, Period
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # beyond, dates are typos (and year 1 overflows time zones)
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    code: str
+    name: str
+    figures: Indicators
+    passport: dict[str, Any]
+
+
+def period_from(args: Mapping[str, str], clock: Clock) -> Period:
+    """`from` and `to` (ISO dates, both included); by default the current calendar year."""
+    this_year = Period.year(clock.now().astimezone(PARIS).year)
+    start = _date(args, "from") or this_year.start
+    end = _date(args, "to") or (
+        this_year.end if start.year == this_year.start.year else date(start.year, 12, 31)
+    )
+    if end < start:
+        raise InvalidInput("the period ends before it starts", {"to": ["must not be before 'from'"]})
+    return Period(start, end)
+
+
+def _date(args: Mapping[str, str], name: str) -> date | None:
+    raw = args.get(name) or ""
+    if not raw:
+        return None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("invalid date", {name: ["must be a date (YYYY-MM-DD)"]}) from None
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise InvalidInput("invalid date", {name: [f"must be between {FIRST_YEAR} and {LAST_YEAR}"]})
+    return value
+
+
+def programmes_from(session: Session, args: Mapping[str, str]) -> dict[str, str]:
+    """The programme asked for (code → name), or every published one."""
+    published = worklist.programmes(session)
+    code = args.get("programme") or ""
+    if not code:
+        return published
+    if code not in published:
+        raise InvalidInput("unknown programme", {"programme": ["no published programme has this code"]})
+    return {code: published[code]}
+
+
+def read(session: Session, programmes: dict[str, str], period: Period) -> list[ProgrammeFigures]:
+    return [
+        ProgrammeFigures(
+            code,
+            name,
+            indicators.indicators(session, code, period),
+            passport_indicators.indicators(session, code, period.start, period.end),
+        )
+        for code, name in programmes.items()
+    ]
+
+
+# --- JSON ------------------------------------------------------------------------------------------
+
+
+def as_json(found: list[ProgrammeFigures], period: Period) -> dict[str, Any]:
+    return {
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "programmes": [_programme_json(item) for item in found],
+    }
+
+
+def _programme_json(item: ProgrammeFigures) -> dict[str, Any]:
+    f = item.figures
+    spread = f.idle_between_measures
+    return {
+        "programme": item.code,
+        "name": item.name,
+        "present": _breakdown(f.present),
+        "entries": _breakdown(f.entries),
+        "objective": f.objective,
+        "exits": f.exits,
+        "exits_by_outcome": dict(sorted(f.exits_by_outcome.items())),
+        "positive_exits": f.positive_exits,
+        "positive_share": f.share(f.positive_exits),
+        "durable_employment_exits": f.durable_employment_exits,
+        "durable_employment_share": f.share(f.durable_employment_exits),
+        "idle_between_measures": {
+            "count": spread.count,
+            "median_days": spread.median_days,
+            "p90_days": spread.p90_days,
+        },
+        "caseloads": [
+            {"referent_id": referent, "referent_name": name, "active_pathways": count}
+            for referent, name, count in f.caseloads
+        ],
+        "passport": item.passport,
+    }
+
+
+def _breakdown(b: Breakdown) -> dict[str, int]:
+    return {
+        "people": b.people,
+        "women": b.women,
+        "men": b.men,
+        "below_baccalaureat": b.below_baccalaureat,
+        "priority_district": b.priority_district,
+        "renforce": b.renforce,
+    }

@@ -1,0 +1,160 @@
+"""The stalled list (sortable, filterable, exported to CSV) and each programme's diagram with, on
+every element, how many pathways wait there now and their median waiting time."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from parcours_engine.domain import supervision as rules
+from parcours_engine.domain.errors import Forbidden, InvalidInput
+from parcours_engine.persistence.models import Account
+from parcours_engine.services import indicators, publishing, supervision, worklist
+from parcours_engine.services.supervision import StalledFilter, StalledRow
+from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.auth import current_account
+from parcours_engine.web.supervisors import bp, require_files, tables
+
+PAGE_SIZE = 50
+CSV_LIMIT = 20_000
+
+
+@bp.get("/blocages")
+def stalled_list() -> ResponseReturnValue:
+    """?programme=&reason=&referent=&sort=&order=asc|desc&page=; &format=csv exports every row."""
+    account = current_account()
+    require_files(account)
+    session = db_session()
+    where = _filter(account)
+    sort = request.args.get("sort") or "stalled_since"
+    if sort not in supervision.SORTS:
+        raise InvalidInput("unknown sort", {"sort": [f"must be one of {', '.join(supervision.SORTS)}"]})
+    descending = request.args.get("order") == "desc"
+    if request.args.get("format") == "csv":
+        rows = supervision.stalled_list(session, where, sort, descending, limit=CSV_LIMIT)
+        return tables.csv_response(_table(rows), "parcours")
+    page = _int("page") or 1
+    rows = supervision.stalled_list(
+        session, where, sort, descending, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return render_template(
+        "supervisors/stalled.html",
+        rows=rows,
+        total=supervision.stalled_count(session, where),
+        page=page,
+        page_size=PAGE_SIZE,
+        where=where,
+        sort=sort,
+        descending=descending,
+        now=clock().now(),
+        programmes=worklist.programmes(session),
+        reasons=rules.STALL_REASONS,
+        referents=[(rid, name) for rid, name, _n in indicators.caseloads(session) if rid is not None],
+    )
+
+
+def _filter(account: Account) -> StalledFilter:
+    structure_id = None
+    if account.role != "admin":  # a supervisor reads the pathways of their structure (services.access)
+        if account.structure_id is None:
+            raise Forbidden("a supervisor without a structure follows no pathway")
+        structure_id = account.structure_id
+    reason = request.args.get("reason") or None
+    if reason is not None and reason not in rules.STALL_REASONS:
+        raise InvalidInput("unknown reason", {"reason": [f"must be one of {', '.join(rules.STALL_REASONS)}"]})
+    return StalledFilter(
+        programme=request.args.get("programme") or None,
+        reason=reason,
+        referent_id=_int("referent"),
+        structure_id=structure_id,
+    )
+
+
+def _int(name: str) -> int | None:
+    raw = request.args.get(name) or ""
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise InvalidInput("invalid number", {name: ["must be a whole number"]})
+    return int(raw)
+
+
+def reason_label(code: str | None) -> str:
+    return {
+        rules.IDLE_TOO_LONG: _("Sans mesure depuis trop longtemps"),
+        rules.ELEMENT_WAIT_TOO_LONG: _("Attente trop longue à une étape"),
+        rules.TASK_OVERDUE: _("Tâche en retard"),
+    }.get(code or "", code or "")
+
+
+def _table(rows: list[StalledRow]) -> tables.Table:
+    now = clock().now()
+    headers = [
+        _("Parcours"),
+        _("Programme"),
+        _("Personne"),
+        _("Référent"),
+        _("Motif"),
+        _("Étape"),
+        _("Bloqué depuis"),
+        _("Jours"),
+    ]
+    body: list[list[tables.Cell]] = [
+        [
+            row.pathway_id,
+            row.programme,
+            row.beneficiary_identifier,
+            row.referent_name,
+            reason_label(row.reason),
+            row.element_name or row.element_id,
+            row.stalled_since.date().isoformat(),
+            row.days_stalled(now),
+        ]
+        for row in rows
+    ]
+    return tables.Table("stalled", _("Parcours bloqués"), headers, body)
+
+
+@bp.app_template_global()
+def stall_reason_label(code: str | None) -> str:
+    """For the notifications page and the stalled list: a stall reason in words."""
+    return reason_label(code)
+
+
+# --- the diagram overlay ---------------------------------------------------------------------------
+
+
+@bp.get("/programmes/<programme>/diagramme")
+def diagram(programme: str) -> ResponseReturnValue:
+    session = db_session()
+    version = publishing.latest_version(session, programme)  # NotFound: 404
+    waits = sorted(
+        indicators.element_waits(session, version.id, clock().now()).values(), key=lambda w: -w.waiting
+    )
+    overlays = [{"element": w.element_id, "html": str(_badge(w))} for w in waits]
+    return render_template(
+        "supervisors/diagram.html", version=version, waits=waits, overlays=json.dumps(overlays)
+    )
+
+
+def _badge(wait: indicators.ElementWait) -> Markup:
+    """The overlay on one element; the viewer inserts it as HTML, so every value is escaped here."""
+    days = format_decimal(wait.median_days, format="#,##0.0")
+    title = _("%(n)s en attente, attente médiane %(d)s jours", n=wait.waiting, d=days)
+    return Markup('<span class="parcours-waits" title="{}">{} · {} {}</span>').format(
+        title, wait.waiting, days, _("j")
+    )
+
+
+@bp.get("/programmes/<programme>/modele.bpmn")
+def diagram_xml(programme: str) -> Response:
+    """The BPMN XML of the programme's newest version, for the diagram viewer (readers only)."""
+    version = publishing.latest_version(db_session(), programme)
+    files: dict[str, str] = json.loads(version.files_json)
+    xml = files.get(version.filename) or next(iter(files.values()))
+    return Response(xml, mimetype="application/xml")

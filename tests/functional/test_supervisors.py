@@ -1,0 +1,169 @@
+"""The supervisors' pages: dashboard figures, CSV exports, the stalled list, the diagram overlay, and
+the same figures at /api/v1/indicators."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from html import unescape
+
+import pytest
+
+from parcours_engine.persistence.db import unit_of_work
+from parcours_engine.services import indicators, pathways
+from tests.functional.conftest import World
+from tests.support import supervision as sv
+
+
+def _pathway(world: World, referent: str = "conseiller", by: str = "accueil", **person: object) -> int:
+    """A pathway of the supervision programme in `by`'s structure, its accueil done."""
+    structure = "ml_sud" if by == "ailleurs" else "ml_nord"
+    person_id = world.person(structure, **person)
+    with unit_of_work(world.sessions) as session:
+        started = pathways.start_pathway(
+            session, world.clock, sv.PROGRAMME, person_id, by, world.ids[referent]
+        ).id
+    sv.accueil(world.sessions, world.clock, started)
+    return started
+
+
+@pytest.fixture
+def dataset(world: World) -> dict[str, int]:
+    """Five people in 2026: two exits (a CDI, a drop-out), three stalled (one in another structure)."""
+    sv.publish(world.sessions, world.clock)
+    with unit_of_work(world.sessions) as session:
+        indicators.set_objective(session, world.clock, sv.PROGRAMME, 2026, 10, "test")
+    hired = _pathway(world, sex="F", qualification_level="V")
+    sv.exit_with(world.sessions, world.clock, hired, "cdi")
+    dropped = _pathway(world, sex="M", qualification_level="IV")
+    sv.exit_with(world.sessions, world.clock, dropped, "abandon")
+    first = _pathway(world, sex="F", qualification_level="VI", last_name="Premier")
+    world.clock.advance(days=2)
+    second = _pathway(world, referent="collegue", sex="M", qualification_level="IV", last_name="Second")
+    elsewhere = _pathway(world, referent="ailleurs", by="ailleurs", last_name="Sud")
+    world.clock.advance(days=31)
+    assert sv.sweep(world.sessions, world.clock).flagged == 3
+    return {"first": first, "second": second, "elsewhere": elsewhere}
+
+
+def _csv(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode())  # Excel reads the accents
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_dashboard_shows_the_programmes_figures(world, dataset):
+    page = world.client("superviseur").get(f"/supervision/?programme={sv.PROGRAMME}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="table-summary"' in html and "dist/charts.js" in html
+    summary = _csv(
+        world.client("superviseur").get(f"/supervision/?programme={sv.PROGRAMME}&format=csv&table=summary")
+    )
+    assert summary[0][:3] == ["Programme", "Personnes présentes", "Entrées"]
+    #           present entries objective  done %  exits positive  %   durable  %
+    assert summary[1][1:10] == ["5", "5", "10", "50", "2", "1", "50", "1", "50"]
+    exits = _csv(world.client("superviseur").get("/supervision/?format=csv&table=exits"))
+    assert sorted(row[1:] for row in exits[1:]) == [["Abandon", "1"], ["CDI", "1"]]
+
+
+def test_breakdowns_and_caseloads_export_to_csv(world, dataset):
+    client = world.client("coordination")  # counts only: coordinators read them too
+    rows = _csv(client.get(f"/supervision/?programme={sv.PROGRAMME}&format=csv&table=breakdowns"))
+    assert rows[0][1:] == [
+        "Population",
+        "Personnes",
+        "Femmes",
+        "Hommes",
+        "Infra-bac",
+        "Quartier prioritaire",
+        "Renforcé",
+    ]
+    assert rows[1][1:] == ["Présentes", "5", "3", "2", "3", "0", "1"]
+    caseloads = _csv(client.get(f"/supervision/?programme={sv.PROGRAMME}&format=csv&table=caseloads"))
+    assert sorted(row[1:] for row in caseloads[1:]) == [
+        ["Ailleurs", "1"],
+        ["Collegue", "1"],
+        ["Conseiller", "1"],
+    ]
+    assert client.get("/supervision/?format=csv&table=nope").status_code == 400
+
+
+def test_stalled_list_is_sorted_filtered_and_scoped_to_the_structure(world, dataset):
+    client = world.client("superviseur")
+    html = client.get("/supervision/blocages").get_data(as_text=True)
+    assert f'/parcours/{dataset["first"]}"' in html and f'/parcours/{dataset["second"]}"' in html
+    assert f'/parcours/{dataset["elsewhere"]}"' not in html  # another structure's pathway
+    oldest_first = html.index(f'data-pathway="{dataset["first"]}"') < html.index(
+        f'data-pathway="{dataset["second"]}"'
+    )
+    assert oldest_first
+    newest = client.get("/supervision/blocages?sort=stalled_since&order=desc").get_data(as_text=True)
+    assert newest.index(f'data-pathway="{dataset["second"]}"') < newest.index(
+        f'data-pathway="{dataset["first"]}"'
+    )
+    mine = client.get(f"/supervision/blocages?referent={world.ids['collegue']}").get_data(as_text=True)
+    assert f'data-pathway="{dataset["second"]}"' in mine and f'data-pathway="{dataset["first"]}"' not in mine
+    other_reason = client.get("/supervision/blocages?reason=task_overdue").get_data(as_text=True)
+    assert "data-pathway=" not in other_reason
+    rows = _csv(client.get("/supervision/blocages?format=csv&sort=referent"))
+    assert [row[3] for row in rows[1:]] == ["Collegue", "Conseiller"]
+    assert rows[1][4] == "Sans mesure depuis trop longtemps"
+    admin = world.client("administrateur").get("/supervision/blocages").get_data(as_text=True)
+    assert f'data-pathway="{dataset["elsewhere"]}"' in admin
+
+
+def test_counsellors_get_403_and_coordinators_may_not_read_the_stalled_list(world, dataset):
+    counsellor = world.client("conseiller")
+    for url in (
+        "/supervision/",
+        "/supervision/blocages",
+        f"/supervision/programmes/{sv.PROGRAMME}/modele.bpmn",
+    ):
+        assert counsellor.get(url).status_code == 403, url
+    assert world.client("coordination").get("/supervision/blocages").status_code == 403
+    assert world.client().get("/supervision/").status_code in (302, 401)
+
+
+def test_diagram_overlay_and_its_access_checked_xml(world, dataset):
+    client = world.client("superviseur")
+    page = client.get(f"/supervision/programmes/{sv.PROGRAMME}/diagramme")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "dist/viewer.js" in html and 'id="waits"' in html
+    found = re.search(r"data-overlays='([^']*)'", html)
+    assert found, "no overlays on the diagram"
+    overlays = json.loads(unescape(found.group(1)))
+    (waiting,) = [o for o in overlays if "parcours-waits" in o["html"]]  # the three stalled wait at one task
+    assert ">3 · 31,0 j<" in waiting["html"] or ">3 · 32,0 j<" in waiting["html"]
+    xml = client.get(f"/supervision/programmes/{sv.PROGRAMME}/modele.bpmn")
+    assert xml.status_code == 200 and xml.mimetype == "application/xml"
+    assert b"bpmn:definitions" in xml.get_data()
+    assert client.get("/supervision/programmes/inconnu/modele.bpmn").status_code == 404
+
+
+def test_api_indicators_json_and_401_without_token(world, dataset):
+    body = world.api("superviseur").get(f"/indicators?programme={sv.PROGRAMME}&from=2026-01-01&to=2026-12-31")
+    assert body.status_code == 200
+    (figures,) = body.get_json()["programmes"]
+    assert (figures["present"]["people"], figures["objective"], figures["exits"]) == (5, 10, 2)
+    assert figures["exits_by_outcome"] == {"abandon": 1, "cdi": 1}
+    assert figures["positive_share"] == 0.5 and figures["durable_employment_share"] == 0.5
+    assert "company_periods" in figures["passport"]
+    assert world.app.test_client().get("/api/v1/indicators").status_code == 401
+    assert world.api("conseiller").get("/indicators").status_code == 403
+    assert world.api("superviseur").get("/indicators?from=0001-01-01").status_code == 400
+
+
+def test_inbox_banner_counts_the_referents_stalled_pathways(world, dataset):
+    html = world.client("conseiller").get("/taches").get_data(as_text=True)
+    assert 'id="stalled-banner"' in html and 'id="stalled-count">1<' in html
+    notes = world.client("conseiller").get("/notifications").get_data(as_text=True)
+    assert "Un parcours de votre file active est bloqué : Sans mesure depuis trop longtemps." in notes
+    digest = world.client("superviseur").get("/notifications").get_data(as_text=True)
+    assert "2 parcours viennent d'être signalés bloqués." in digest  # their structure's two
