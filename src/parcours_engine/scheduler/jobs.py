@@ -157,6 +157,13 @@ class Leadership:
 
     def release(self) -> None:
         if self.connection is not None:
+            # Unlock explicitly: the server drops a closed session's locks only once its backend has
+            # exited, so another process asking right away could still be refused.
+            try:
+                self.connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK})
+                self.connection.commit()
+            except DBAPIError:
+                pass  # the connection is already gone, and its lock with it
             # Really close it: returned to the pool, the database session (and the lock) would live on.
             self.connection.invalidate()
             self.connection = None
