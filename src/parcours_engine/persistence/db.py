@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from parcours_engine.domain.errors import TransitionFailed
+from parcours_engine.domain.errors import ConflictError, TransitionFailed
 from parcours_engine.persistence.models import Incident
 
 DEFAULT_SQLITE_PATH = Path("instance") / "parcours.sqlite3"
@@ -81,6 +83,23 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def lost_race_as_conflict(message: str) -> Iterator[None]:
+    """Turn a lost optimistic-concurrency race (at flush or autoflush) into `ConflictError(message)`.
+
+    A stale version counter raises StaleDataError; SQLite in WAL mode refuses a write from a stale
+    snapshot at once with "database is locked". Both mean: someone else wrote first.
+    """
+    try:
+        yield
+    except StaleDataError as exc:
+        raise ConflictError(message) from exc
+    except OperationalError as exc:
+        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+            raise ConflictError(message) from exc
+        raise
 
 
 def _record_incident(factory: sessionmaker[Session], draft: dict[str, Any]) -> int:

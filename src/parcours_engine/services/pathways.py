@@ -8,22 +8,21 @@ incident that the unit of work records after rolling back (persistence.db.unit_o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ConflictError, InvalidInput, NotFound, TransitionFailed
 from parcours_engine.domain.outcomes import BY_CODE as OUTCOMES
 from parcours_engine.engine.runtime import EngineFailure, TaskNotReady
+from parcours_engine.persistence.db import lost_race_as_conflict
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, PathwayEvent, WorkItem
 from parcours_engine.services import forms, models_cache, passport_tasks, projection, referents
 from parcours_engine.services.publishing import latest_version
@@ -285,20 +284,8 @@ def flush_or_conflict(session: Session) -> None:
         session.flush()
 
 
-@contextmanager
-def _conflicts_reported() -> Iterator[None]:
-    """Turn a lost optimistic-concurrency race (at flush or autoflush) into ConflictError."""
-    try:
-        yield
-    except StaleDataError as exc:
-        raise ConflictError("someone else changed this pathway at the same time; reload and retry") from exc
-    except OperationalError as exc:
-        # SQLite in WAL mode refuses a write whose snapshot is stale ("database is locked" at once).
-        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
-            raise ConflictError(
-                "someone else changed this pathway at the same time; reload and retry"
-            ) from exc
-        raise
+def _conflicts_reported() -> AbstractContextManager[None]:
+    return lost_race_as_conflict("someone else changed this pathway at the same time; reload and retry")
 
 
 def _log(

@@ -21,9 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import (
@@ -38,6 +36,7 @@ from parcours_engine.engine.checks import check_expressions
 from parcours_engine.engine.loader import check_library
 from parcours_engine.engine.model_diff import ModelDiff, diff_models
 from parcours_engine.engine.xml import DOCUMENT, parse_document
+from parcours_engine.persistence.db import lost_race_as_conflict
 from parcours_engine.persistence.models import Account, Pathway, ProcessVersion
 from parcours_engine.persistence.studio_models import ModelDraft
 from parcours_engine.services import models_cache
@@ -179,13 +178,8 @@ def _editable(session: Session, actor: Account, draft_id: int, revision: int | N
 
 
 def _saved(session: Session, draft: ModelDraft) -> ModelDraft:
-    try:
+    with lost_race_as_conflict("someone else saved this draft at the same time; reload it"):
         session.flush()
-    except (StaleDataError, OperationalError) as exc:  # saved by someone else since our read
-        # SQLite in WAL mode refuses a write from a stale snapshot at once ("database is locked").
-        if isinstance(exc, OperationalError) and not re.search("locked|busy", str(exc.orig)):
-            raise
-        raise ConflictError("someone else saved this draft at the same time; reload it") from exc
     return draft
 
 
