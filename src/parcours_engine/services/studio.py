@@ -177,6 +177,13 @@ def _editable(session: Session, actor: Account, draft_id: int, revision: int | N
     return draft
 
 
+def _with_entry(entries_json: str, name: str, text: str) -> str:
+    """A draft's {name: text} JSON with one entry added or replaced, names kept sorted."""
+    entries: dict[str, str] = json.loads(entries_json)
+    entries[name] = text
+    return json.dumps(dict(sorted(entries.items())), ensure_ascii=False)
+
+
 def _saved(session: Session, draft: ModelDraft) -> ModelDraft:
     with lost_race_as_conflict("someone else saved this draft at the same time; reload it"):
         session.flush()
@@ -194,10 +201,7 @@ def save_file(
 ) -> ModelDraft:
     """Add or replace one BPMN file of the draft (after the gate); `revision` guards lost updates."""
     draft = _editable(session, actor, draft_id, revision)
-    text = gate_bpmn(name, data)
-    files: dict[str, str] = json.loads(draft.files_json)
-    files[name] = text
-    draft.files_json = json.dumps(dict(sorted(files.items())), ensure_ascii=False)
+    draft.files_json = _with_entry(draft.files_json, name, gate_bpmn(name, data))
     draft.updated_at = clock.now()
     return _saved(session, draft)
 
@@ -213,10 +217,7 @@ def save_form(
 ) -> ModelDraft:
     """Add or replace one form (JSON Schema) of the draft; `revision` guards lost updates."""
     draft = _editable(session, actor, draft_id, revision)
-    text = gate_form(name, data)
-    forms: dict[str, str] = json.loads(draft.forms_json)
-    forms[name] = text
-    draft.forms_json = json.dumps(dict(sorted(forms.items())), ensure_ascii=False)
+    draft.forms_json = _with_entry(draft.forms_json, name, gate_form(name, data))
     draft.updated_at = clock.now()
     return _saved(session, draft)
 
