@@ -1,11 +1,16 @@
-"""What every `parcours-engine` command shares: the database URL given on the command line, and the
-session factory built from it once per invocation."""
+"""What every `parcours-engine` command shares: the database URL given on the command line, the
+session factory built from it once per invocation, and how an input error is told."""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
+from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.db import make_engine, session_factory
 
 
@@ -21,3 +26,14 @@ def sessions(ctx: click.Context) -> sessionmaker[Session]:
         obj["sessions"] = session_factory(make_engine(obj.get("url")))
     factory: sessionmaker[Session] = obj["sessions"]
     return factory
+
+
+@contextmanager
+def input_errors() -> Iterator[None]:
+    """Print each field's errors of an InvalidInput on stderr and exit with status 1."""
+    try:
+        yield
+    except InvalidInput as error:
+        for field, messages in error.field_errors.items():
+            click.echo(f"{field}: {'; '.join(messages)}", err=True)
+        sys.exit(1)

@@ -6,16 +6,15 @@ Registered on the main command group by cli.py; each command is one unit of work
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 
 import click
 
+from parcours_engine.cli_context import input_errors
 from parcours_engine.cli_context import sessions as _sessions
 from parcours_engine.domain.clock import SystemClock
-from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.db import unit_of_work
-from parcours_engine.services import indicators
+from parcours_engine.services import accounts, indicators
 
 
 @click.group()
@@ -27,18 +26,17 @@ def objectives() -> None:
 @click.argument("programme")
 @click.argument("year", type=int)
 @click.argument("entries", type=int)
+@click.option("--structure", help="A structure's code (default: the whole organisation's objective)")
 @click.option("--actor", default="cli", show_default=True)
 @click.pass_context
-def objectives_set(ctx: click.Context, programme: str, year: int, entries: int, actor: str) -> None:
-    """Set the number of entries PROGRAMME aims at in YEAR."""
-    try:
-        with unit_of_work(_sessions(ctx)) as session:
-            indicators.set_objective(session, SystemClock(), programme, year, entries, actor)
-    except InvalidInput as error:
-        for name, messages in error.field_errors.items():
-            click.echo(f"{name}: {'; '.join(messages)}", err=True)
-        sys.exit(1)
-    click.echo(f"{programme} {year}: objective {entries} entries")
+def objectives_set(
+    ctx: click.Context, programme: str, year: int, entries: int, structure: str | None, actor: str
+) -> None:
+    """Set the number of entries PROGRAMME aims at in YEAR, for a structure or the organisation."""
+    with input_errors(), unit_of_work(_sessions(ctx)) as session:
+        scope = accounts.structure_by_code(session, structure).id if structure else None
+        indicators.set_objective(session, SystemClock(), programme, year, entries, actor, scope)
+    click.echo(f"{programme} {year}{f' {structure}' if structure else ''}: objective {entries} entries")
 
 
 @click.command("indicators")
@@ -46,17 +44,19 @@ def objectives_set(ctx: click.Context, programme: str, year: int, entries: int, 
 @click.option("--year", type=int, help="A calendar year (default: the current one)")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (with --to)")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included")
+@click.option("--structure", help="A structure's code (default: every structure)")
 @click.pass_context
 def indicators_command(
-    ctx: click.Context, programme: str, year: int | None, start: object, end: object
+    ctx: click.Context, programme: str, year: int | None, start: object, end: object, structure: str | None
 ) -> None:
     """Print the dashboard's figures for PROGRAMME and a period, as JSON."""
     if start is not None and end is not None:
         period = indicators.Period(start.date(), end.date())  # type: ignore[attr-defined]
     else:
         period = indicators.Period.year(year or SystemClock().now().year)
-    with unit_of_work(_sessions(ctx)) as session:
-        figures = indicators.indicators(session, programme, period)
+    with input_errors(), unit_of_work(_sessions(ctx)) as session:
+        scope = accounts.structure_by_code(session, structure).id if structure else None
+        figures = indicators.indicators(session, programme, period, scope)
     body = asdict(figures)
     body.update(
         exits=figures.exits,

@@ -9,9 +9,10 @@ import sys
 
 import click
 
+from parcours_engine.cli_context import input_errors
 from parcours_engine.cli_context import sessions as _sessions
 from parcours_engine.domain.clock import SystemClock
-from parcours_engine.domain.errors import InvalidInput, ParcoursError
+from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.domain.roles import LANE_ROLES
 from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.services import accounts
@@ -57,26 +58,21 @@ def create(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        with unit_of_work(_sessions(ctx)) as session:
-            if structure_code:
-                accounts.ensure_structure(session, structure_code, kind=structure_kind)
-            account = accounts.create_account(
-                session,
-                SystemClock(),
-                username=username,
-                password=password,
-                role=role,
-                structure_code=structure_code,
-                team=team,
-                display_name=display_name,
-                routing_code=routing_code,
-            )
-            click.echo(f"account {account.username} created ({account.role})")
-    except InvalidInput as error:
-        for field, messages in error.field_errors.items():
-            click.echo(f"{field}: {'; '.join(messages)}", err=True)
-        sys.exit(1)
+    with input_errors(), unit_of_work(_sessions(ctx)) as session:
+        if structure_code:
+            accounts.ensure_structure(session, structure_code, kind=structure_kind)
+        account = accounts.create_account(
+            session,
+            SystemClock(),
+            username=username,
+            password=password,
+            role=role,
+            structure_code=structure_code,
+            team=team,
+            display_name=display_name,
+            routing_code=routing_code,
+        )
+        click.echo(f"account {account.username} created ({account.role})")
 
 
 @users.command("token")

@@ -31,10 +31,16 @@ def _pathway(world: World, referent: str = "conseiller", by: str = "accueil", **
 
 @pytest.fixture
 def dataset(world: World) -> dict[str, int]:
-    """Five people in 2026: two exits (a CDI, a drop-out), three stalled (one in another structure)."""
+    """Five people in 2026: two exits (a CDI, a drop-out), three stalled (one in another structure).
+
+    Objectives for 2026: 10 entries for the organisation, 8 for ml_nord (the supervisor's structure).
+    """
     sv.publish(world.sessions, world.clock)
     with unit_of_work(world.sessions) as session:
         indicators.set_objective(session, world.clock, sv.PROGRAMME, 2026, 10, "test")
+        indicators.set_objective(
+            session, world.clock, sv.PROGRAMME, 2026, 8, "test", world.structures["ml_nord"]
+        )
     hired = _pathway(world, sex="F", qualification_level="V")
     sv.exit_with(world.sessions, world.clock, hired, "cdi")
     dropped = _pathway(world, sex="M", qualification_level="IV")
@@ -66,8 +72,9 @@ def test_dashboard_shows_the_programmes_figures(world, dataset):
         world.client("superviseur").get(f"/supervision/?programme={sv.PROGRAMME}&format=csv&table=summary")
     )
     assert summary[0][:3] == ["Programme", "Personnes présentes", "Entrées"]
+    # Their structure's figures only: ml_sud's pathway and the organisation's objective are not theirs.
     #           present entries objective  done %  exits positive  %   durable  %
-    assert summary[1][1:10] == ["5", "5", "10", "50", "2", "1", "50", "1", "50"]
+    assert summary[1][1:10] == ["4", "4", "8", "50", "2", "1", "50", "1", "50"]
     exits = _csv(world.client("superviseur").get("/supervision/?format=csv&table=exits"))
     assert sorted(row[1:] for row in exits[1:]) == [["Abandon", "1"], ["CDI", "1"]]
 
@@ -84,13 +91,9 @@ def test_breakdowns_and_caseloads_export_to_csv(world, dataset):
         "Quartier prioritaire",
         "Renforcé",
     ]
-    assert rows[1][1:] == ["Présentes", "5", "3", "2", "3", "0", "1"]
+    assert rows[1][1:] == ["Présentes", "4", "2", "2", "2", "0", "1"]  # ml_nord's people only
     caseloads = _csv(client.get(f"/supervision/?programme={sv.PROGRAMME}&format=csv&table=caseloads"))
-    assert sorted(row[1:] for row in caseloads[1:]) == [
-        ["Ailleurs", "1"],
-        ["Collegue", "1"],
-        ["Conseiller", "1"],
-    ]
+    assert sorted(row[1:] for row in caseloads[1:]) == [["Collegue", "1"], ["Conseiller", "1"]]
     assert client.get("/supervision/?format=csv&table=nope").status_code == 400
 
 
@@ -139,8 +142,11 @@ def test_diagram_overlay_and_its_access_checked_xml(world, dataset):
     found = re.search(r"data-overlays='([^']*)'", html)
     assert found, "no overlays on the diagram"
     overlays = json.loads(unescape(found.group(1)))
-    (waiting,) = [o for o in overlays if "parcours-waits" in o["html"]]  # the three stalled wait at one task
-    assert ">3 · 31,0 j<" in waiting["html"] or ">3 · 32,0 j<" in waiting["html"]
+    (waiting,) = [o for o in overlays if "parcours-waits" in o["html"]]  # ml_nord's two stalled, one task
+    assert ">2 · 33,0 j<" in waiting["html"]  # waiting 33 and 31 days: the nearest-rank median is 33
+    everyone = world.client("administrateur").get(f"/supervision/programmes/{sv.PROGRAMME}/diagramme")
+    found = re.search(r"data-overlays='([^']*)'", everyone.get_data(as_text=True))
+    assert found and ">3 · " in json.loads(unescape(found.group(1)))[0]["html"]  # every structure's three
     xml = client.get(f"/supervision/programmes/{sv.PROGRAMME}/modele.bpmn")
     assert xml.status_code == 200 and xml.mimetype == "application/xml"
     assert b"bpmn:definitions" in xml.get_data()
@@ -151,7 +157,7 @@ def test_api_indicators_json_and_401_without_token(world, dataset):
     body = world.api("superviseur").get(f"/indicators?programme={sv.PROGRAMME}&from=2026-01-01&to=2026-12-31")
     assert body.status_code == 200
     (figures,) = body.get_json()["programmes"]
-    assert (figures["present"]["people"], figures["objective"], figures["exits"]) == (5, 10, 2)
+    assert (figures["present"]["people"], figures["objective"], figures["exits"]) == (4, 8, 2)
     assert figures["exits_by_outcome"] == {"abandon": 1, "cdi": 1}
     assert figures["positive_share"] == 0.5 and figures["durable_employment_share"] == 0.5
     assert "company_periods" in figures["passport"]
@@ -167,3 +173,69 @@ def test_inbox_banner_counts_the_referents_stalled_pathways(world, dataset):
     assert "Un parcours de votre file active est bloqué : Sans mesure depuis trop longtemps." in notes
     digest = world.client("superviseur").get("/notifications").get_data(as_text=True)
     assert "2 parcours viennent d'être signalés bloqués." in digest  # their structure's two
+
+
+def test_figures_are_scoped_to_the_readers_structure(world, dataset):
+    """A supervisor reads their structure's figures; an admin reads every structure's or picks one."""
+    url = f"/indicators?programme={sv.PROGRAMME}&from=2026-01-01&to=2026-12-31"
+
+    def read(who: str, extra: str = "") -> tuple[object, ...]:
+        body = world.api(who).get(url + extra).get_json()
+        (figures,) = body["programmes"]
+        return body["structure"], figures["present"]["people"], figures["objective"], figures["exits"]
+
+    assert read("superviseur") == ("ml_nord", 4, 8, 2)
+    assert read("superviseur_sud") == ("ml_sud", 1, None, 0)
+    assert read("coordination") == ("ml_nord", 4, 8, 2)
+    assert read("administrateur") == (None, 5, 10, 2)  # the organisation's own objective
+    assert read("administrateur", "&structure=ml_sud") == ("ml_sud", 1, None, 0)
+    assert read("superviseur", "&structure=ml_nord") == ("ml_nord", 4, 8, 2)
+    refused = world.api("superviseur").get(url + "&structure=ml_sud")
+    assert refused.status_code == 403 and refused.get_json()["message"]
+    unknown = world.api("administrateur").get(url + "&structure=nulle_part")
+    assert unknown.status_code == 400 and "structure" in unknown.get_json()["field_errors"]
+    page = world.client("administrateur").get(f"/supervision/?programme={sv.PROGRAMME}&structure=ml_sud")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="structure"' in html and "ML_SUD" in html
+    assert 'id="structure"' not in world.client("superviseur").get("/supervision/").get_data(as_text=True)
+    assert world.client("superviseur").get("/supervision/?structure=ml_sud").status_code == 403
+
+
+def test_without_an_organisation_objective_every_structure_reads_the_sum(world, dataset):
+    with unit_of_work(world.sessions) as session:
+        indicators.set_objective(
+            session, world.clock, sv.PROGRAMME, 2027, 8, "t", world.structures["ml_nord"]
+        )
+        indicators.set_objective(session, world.clock, sv.PROGRAMME, 2027, 5, "t", world.structures["ml_sud"])
+    with world.sessions() as session:
+        assert indicators.objective(session, sv.PROGRAMME, 2027) == 13
+        assert indicators.objective(session, sv.PROGRAMME, 2027, world.structures["ml_sud"]) == 5
+        assert indicators.objective(session, sv.PROGRAMME, 2028) is None
+
+
+def test_supervisors_set_their_structures_objective_on_the_dashboard(world, dataset):
+    client = world.client("superviseur")
+    page = client.get(f"/supervision/?programme={sv.PROGRAMME}").get_data(as_text=True)
+    assert 'id="objectives"' in page and f'id="objective-{sv.PROGRAMME}"' in page
+    form = {"programme": sv.PROGRAMME, "year": "2026", "entries": "12", "programme_filter": sv.PROGRAMME}
+    done = client.post("/supervision/objectifs", form)
+    assert done.status_code == 302 and f"programme={sv.PROGRAMME}" in done.headers["Location"]
+    with world.sessions() as session:
+        assert indicators.objective(session, sv.PROGRAMME, 2026, world.structures["ml_nord"]) == 12
+        assert indicators.objective(session, sv.PROGRAMME, 2026) == 10  # the organisation's is untouched
+    # Another structure's objective is not theirs to set; bad numbers are field errors; CSRF is checked.
+    assert client.post("/supervision/objectifs", {**form, "structure": "ml_sud"}).status_code == 403
+    bad = client.post("/supervision/objectifs", {**form, "entries": "-3"})
+    assert bad.status_code == 400 and "entries" in bad.get_data(as_text=True)
+    assert client.post("/supervision/objectifs", {**form, "programme": "inconnu"}).status_code == 400
+    assert client.post("/supervision/objectifs", form, csrf=False).status_code == 400
+    coordinator = world.client("coordination")
+    assert 'id="objectives"' not in coordinator.get("/supervision/").get_data(as_text=True)
+    assert coordinator.post("/supervision/objectifs", form).status_code == 403
+    admin = world.client("administrateur")
+    assert (
+        admin.post("/supervision/objectifs", {**form, "structure": "ml_sud", "entries": "4"}).status_code
+        == 302
+    )
+    with world.sessions() as session:
+        assert indicators.objective(session, sv.PROGRAMME, 2026, world.structures["ml_sud"]) == 4

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from parcours_engine.cli import main
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.db import unit_of_work
-from parcours_engine.persistence.models import IdlePeriod, Objective, ProcessVersion
+from parcours_engine.persistence.models import IdlePeriod, Objective
 from parcours_engine.services import indicators
 from tests.support import supervision as sv
 
@@ -45,8 +45,7 @@ def test_overlay_counts_who_waits_where_and_their_median_wait(sessions, clock):
     sv.plan(sessions, clock, in_measure, "mesure")
     clock.advance(days=2)
     with sessions() as session:
-        version = session.scalar(select(ProcessVersion.id).where(ProcessVersion.programme == sv.PROGRAMME))
-        waits = indicators.element_waits(session, version, clock.now())
+        waits = indicators.element_waits(session, sv.PROGRAMME, clock.now())
     assert waits["Task_sm_accueil"] == indicators.ElementWait("Task_sm_accueil", 3, 6.0)
     assert waits["Call_sm_mesure"].waiting == 1 and waits["Call_sm_mesure"].median_days == 2.0
     assert waits["Task_suivre_mesure"].waiting == 1  # the user task inside the measure block

@@ -12,7 +12,7 @@ from parcours_engine.domain.errors import Forbidden
 from parcours_engine.engine.loader import read_library_dir
 from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Account, Pathway, PathwayEvent, ProcessVersion
-from parcours_engine.services import versions
+from parcours_engine.services import indicators, publishing, versions
 from parcours_engine.services.publishing import publish_library
 from tests.support.library import FIXTURE_LIBRARY, complete_open, publish_fixture, snapshot, start
 
@@ -167,3 +167,22 @@ def test_a_migration_racing_a_task_completion_is_a_conflict(sessions, clock):
             expected_version,
             "Task_diagnostic",
         )
+
+
+def test_the_overlay_counts_the_pathways_of_every_version(sessions, clock):
+    """The diagram shows the newest version; who waits at an element is counted on every version."""
+    publish_fixture(sessions, clock)
+    on_v1 = start(sessions, clock)
+    stuck = start(sessions, clock)
+    to_bilan(sessions, clock, stuck)  # waits at Task_bilan, which v2 removes
+    publish_version_two(sessions, clock)
+    clock.advance(days=2)
+    on_v2 = start(sessions, clock)
+    with sessions() as session:
+        waits = indicators.element_waits(session, "reference", clock.now())
+        versions_of = {p.id: p.process_version.version for p in session.scalars(select(Pathway))}
+        names = publishing.element_names(session, "reference")
+    assert versions_of == {on_v1: 1, stuck: 1, on_v2: 2}
+    assert waits["Task_accueil"].waiting == 2  # one on v1, one on v2
+    assert waits["Task_bilan"].waiting == 1  # still counted: the page lists it under the diagram
+    assert names["Task_diagnostic"] == "Diagnostic global"  # the newest name

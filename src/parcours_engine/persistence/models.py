@@ -152,10 +152,21 @@ class Pathway(Base):
                 ("referent", ("referent_id", "stalled_since")),
             )
         ),
-        # The dashboard, index-only: people present and entries; exits; caseloads.
-        Index("ix_pathway_programme_beneficiary", "programme", "beneficiary_id", "started_at", "ended_at"),
-        Index("ix_pathway_programme_ended", "programme", "ended_at", "status", "outcome"),
-        Index("ix_pathway_programme_status_referent", "programme", "status", "referent_id"),
+        # The dashboard, index-only, for one structure or all: people present and entries with their
+        # profile at entry; exits; caseloads.
+        Index(
+            "ix_pathway_programme_people",
+            "programme",
+            "beneficiary_id",
+            "started_at",
+            "ended_at",
+            "structure_id",
+            "entry_sex",
+            "entry_qualification_level",
+            "entry_priority_district",
+        ),
+        Index("ix_pathway_programme_ended", "programme", "ended_at", "status", "outcome", "structure_id"),
+        Index("ix_pathway_programme_status_referent", "programme", "status", "referent_id", "structure_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -163,7 +174,14 @@ class Pathway(Base):
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
     referent_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    # Set at start and never changed (a transfer stays within the structure): rows derived from the
+    # pathway (waiting_element, idle_period) copy it so that each structure's figures read one index.
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"), index=True)
+    # The person's profile when the pathway started, as funders count it ("à l'entrée"): the
+    # dashboard's breakdowns read it from the pathway index instead of joining every person.
+    entry_sex: Mapped[str | None] = mapped_column(String(1))
+    entry_qualification_level: Mapped[str | None] = mapped_column(String(8))
+    entry_priority_district: Mapped[bool | None] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(16))  # active | completed | cancelled
     current_elements: Mapped[str] = mapped_column(Text, default="")  # comma-separated element ids
     idle_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -238,6 +256,7 @@ class WaitingElement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     pathway_id: Mapped[int] = mapped_column(ForeignKey("pathway.id"), index=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    structure_id: Mapped[int | None] = mapped_column(Integer)  # the pathway's (see Pathway.structure_id)
     element_id: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(40))
     measure: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -249,7 +268,9 @@ class WaitingElement(Base):
 
     __table_args__ = (
         # `since` too: the diagram overlay's median wait per element is read from the index alone.
-        Index("ix_waiting_element_version_element", "process_version_id", "element_id", "since"),
+        Index(
+            "ix_waiting_element_version_element", "process_version_id", "element_id", "since", "structure_id"
+        ),
         Index("ix_waiting_element_stall_at", "stall_at"),
     )
 
@@ -365,25 +386,43 @@ class IdlePeriod(Base):
     """A closed idle wait: from when no measure ran or was planned to when one started or was planned."""
 
     __tablename__ = "idle_period"
-    __table_args__ = (Index("ix_idle_period_programme_ended_at", "programme", "ended_at", "seconds"),)
+    __table_args__ = (
+        Index("ix_idle_period_programme_ended_at", "programme", "ended_at", "seconds", "structure_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pathway_id: Mapped[int] = mapped_column(ForeignKey("pathway.id"), index=True)
     programme: Mapped[str] = mapped_column(String(64))
+    structure_id: Mapped[int | None] = mapped_column(Integer)  # the pathway's (see Pathway.structure_id)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime())
     seconds: Mapped[int] = mapped_column(Integer)  # stored so percentiles need no date arithmetic in SQL
 
 
 class Objective(Base):
-    """How many entries a programme aims at in a year (set by supervisors)."""
+    """How many entries a programme aims at in a year, for one structure (set by its supervisors).
+
+    A row without a structure is the organisation's own objective (set by an admin): the all-structures
+    dashboard reads it when there is one, else the sum of the structures' objectives.
+    """
 
     __tablename__ = "objective"
-    __table_args__ = (UniqueConstraint("programme", "year", name="uq_objective_programme_year"),)
+    __table_args__ = (
+        UniqueConstraint("programme", "year", "structure_id", name="uq_objective_programme_year_structure"),
+        Index(
+            "uq_objective_programme_year_organisation",
+            "programme",
+            "year",
+            unique=True,
+            sqlite_where=text("structure_id IS NULL"),
+            postgresql_where=text("structure_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme: Mapped[str] = mapped_column(String(64))
     year: Mapped[int] = mapped_column(Integer)
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"))
     entries: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str | None] = mapped_column(String(80))

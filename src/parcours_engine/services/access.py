@@ -7,6 +7,8 @@ Who may see a pathway:
   theirs or unclaimed in their team's lane, in their structure (the reception desk must open a file
   to receive the person);
 - anyone else (coordinators write models, not files): none.
+Whose figures (dashboard, overlay, indicators API): an admin reads every structure's or picks one;
+everyone else reads their own structure's only, and reads nothing without one (`structure_scope`).
 Who may see a beneficiary: whoever may see one of their pathways; also a counsellor or supervisor of
 the structure that registered the person (to find them before starting a pathway, never to read
 another referent's pathway). A file that exists but is not theirs answers 403 (`Forbidden`); one
@@ -106,6 +108,17 @@ def beneficiary_for(
         raise Forbidden("this person is not in your caseload")
     log(session, clock, account, person.id, None, action, route)
     return person
+
+
+def structure_scope(account: Account, requested: int | None = None) -> int | None:
+    """The structure whose figures `account` reads (None: every structure, for an admin only)."""
+    if account.role == "admin":
+        return requested
+    if account.structure_id is None:
+        raise Forbidden("an account without a structure reads no structure's figures")
+    if requested is not None and requested != account.structure_id:
+        raise Forbidden("you read your own structure's figures only")
+    return account.structure_id
 
 
 def require_staff_of_structure(account: Account) -> None:

@@ -70,6 +70,14 @@ def ensure_structure(
     return structure
 
 
+def structure_by_code(session: Session, code: str, field: str = "structure") -> Structure:
+    """The structure with this code; an unknown code is an input error on `field`."""
+    structure = session.scalar(select(Structure).where(Structure.code == code))
+    if structure is None:
+        raise InvalidInput("unknown structure", {field: ["no structure has this code"]})
+    return structure
+
+
 def create_account(
     session: Session,
     clock: Clock,

@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
     case,
     func,
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session
 
@@ -32,10 +32,10 @@ from parcours_engine.domain.outcomes import OUTCOMES
 from parcours_engine.engine.timers import PARIS
 from parcours_engine.persistence.models import (
     Account,
-    Beneficiary,
     IdlePeriod,
     Objective,
     Pathway,
+    ProcessVersion,
     WaitingElement,
 )
 
@@ -109,65 +109,76 @@ class Indicators:
         return part / self.exits if self.exits else None
 
 
-def indicators(session: Session, programme: str, period: Period) -> Indicators:
-    """Every figure of the dashboard for one programme and period (a handful of queries)."""
-    present, entries = breakdowns(session, programme, period)
+def indicators(
+    session: Session, programme: str, period: Period, structure_id: int | None = None
+) -> Indicators:
+    """Every figure of the dashboard for one programme and period (a handful of queries), for one
+    structure's pathways or, with `structure_id` None, every structure's."""
+    present, entries = breakdowns(session, programme, period, structure_id)
     return Indicators(
         programme=programme,
         period=period,
         present=present,
         entries=entries,
-        objective=objective(session, programme, period.start.year),
-        exits_by_outcome=exits_by_outcome(session, programme, period),
-        idle_between_measures=idle_spread(session, programme, period),
-        caseloads=caseloads(session, programme),
+        objective=objective(session, programme, period.start.year, structure_id),
+        exits_by_outcome=exits_by_outcome(session, programme, period, structure_id),
+        idle_between_measures=idle_spread(session, programme, period, structure_id),
+        caseloads=caseloads(session, programme, structure_id),
     )
 
 
-def _present(programme: str, period: Period) -> ColumnElement[bool]:
+def _in_structure(column: Any, structure_id: int | None) -> ColumnElement[bool]:
+    return true() if structure_id is None else column == structure_id
+
+
+def _present(programme: str, period: Period, structure_id: int | None) -> ColumnElement[bool]:
     return (
         (Pathway.programme == programme)
         & (Pathway.started_at < period.until)
         & or_(Pathway.ended_at.is_(None), Pathway.ended_at >= period.since)
+        & _in_structure(Pathway.structure_id, structure_id)
     )
 
 
-def breakdowns(session: Session, programme: str, period: Period) -> tuple[Breakdown, Breakdown]:
+def breakdowns(
+    session: Session, programme: str, period: Period, structure_id: int | None = None
+) -> tuple[Breakdown, Breakdown]:
     """People present and people who entered, by sex, qualification, district and "renforcé".
 
-    One query: the people present, grouped from the pathway index (ordered by person, so no sort),
-    each marked when one of their pathways started in the period, then one lookup per person.
+    The profile is the person's at entry, copied on the pathway: one pass over the programme's part of
+    ix_pathway_programme_people (ordered by person, so no sort and no join), one row per person
+    (a person with two pathways of the programme counts once), then the sums.
     """
-    entered = func.max(case((Pathway.started_at >= period.since, 1), else_=0))
+    traits = (
+        Pathway.entry_sex == "F",
+        Pathway.entry_sex == "M",
+        Pathway.entry_qualification_level.in_(rules.BELOW_BACCALAUREAT),
+        Pathway.entry_priority_district.is_(True),
+        Pathway.entry_qualification_level.in_(rules.RENFORCE_LEVELS),
+    )
     persons = (
-        select(Pathway.beneficiary_id.label("id"), entered.label("entered"))
-        .where(_present(programme, period))
+        select(
+            func.max(case((Pathway.started_at >= period.since, 1), else_=0)).label("entered"),
+            *(func.max(case((trait, 1), else_=0)).label(f"trait{n}") for n, trait in enumerate(traits)),
+        )
+        .where(_present(programme, period, structure_id))
         .group_by(Pathway.beneficiary_id)
         .subquery("persons")
     )
-    traits = (
-        Beneficiary.sex == "F",
-        Beneficiary.sex == "M",
-        Beneficiary.qualification_level.in_(rules.BELOW_BACCALAUREAT),
-        Beneficiary.priority_district.is_(True),
-        Beneficiary.qualification_level.in_(rules.RENFORCE_LEVELS),
-    )
-    is_new = persons.c.entered == 1
-    query = (
-        select(
-            func.count(),
-            *(func.sum(case((trait, 1), else_=0)) for trait in traits),
-            func.sum(persons.c.entered),
-            *(func.sum(case((and_(is_new, trait), 1), else_=0)) for trait in traits),
-        )
-        .select_from(persons)
-        .join(Beneficiary, Beneficiary.id == persons.c.id)
-    )
+    marks = [persons.c[f"trait{n}"] for n in range(len(traits))]
+    query = select(
+        func.count(),
+        *(func.sum(mark) for mark in marks),
+        func.sum(persons.c.entered),
+        *(func.sum(persons.c.entered * mark) for mark in marks),
+    ).select_from(persons)
     row = [int(value or 0) for value in session.execute(query).one()]
     return Breakdown(*row[:6]), Breakdown(*row[6:])
 
 
-def exits_by_outcome(session: Session, programme: str, period: Period) -> dict[str, int]:
+def exits_by_outcome(
+    session: Session, programme: str, period: Period, structure_id: int | None = None
+) -> dict[str, int]:
     query = (
         select(Pathway.outcome, func.count(Pathway.id))
         .where(
@@ -175,6 +186,7 @@ def exits_by_outcome(session: Session, programme: str, period: Period) -> dict[s
             Pathway.status == "completed",
             Pathway.ended_at >= period.since,
             Pathway.ended_at < period.until,
+            _in_structure(Pathway.structure_id, structure_id),
         )
         .group_by(Pathway.outcome)
     )
@@ -184,26 +196,37 @@ def exits_by_outcome(session: Session, programme: str, period: Period) -> dict[s
     return found
 
 
-def caseloads(session: Session, programme: str | None = None) -> list[tuple[int | None, str | None, int]]:
-    """Active pathways per referent (None: not assigned yet), the largest first."""
-    query = (
-        select(Pathway.referent_id, Account.display_name, func.count(Pathway.id))
-        .outerjoin(Account, Account.id == Pathway.referent_id)
-        .where(Pathway.status == "active")
-        .group_by(Pathway.referent_id, Account.display_name)
-        .order_by(func.count(Pathway.id).desc(), Account.display_name)
+def caseloads(
+    session: Session, programme: str | None = None, structure_id: int | None = None
+) -> list[tuple[int | None, str | None, int]]:
+    """Active pathways per referent (None: not assigned yet), the largest first.
+
+    Counted per referent first (index-only over the programme's active rows), then named: joining the
+    accounts before grouping would make the database hash every pathway with its referent's name.
+    """
+    counts = (
+        select(Pathway.referent_id.label("referent_id"), func.count().label("n"))
+        .where(Pathway.status == "active", _in_structure(Pathway.structure_id, structure_id))
+        .group_by(Pathway.referent_id)
     )
     if programme is not None:
-        query = query.where(Pathway.programme == programme)
+        counts = counts.where(Pathway.programme == programme)
+    per_referent = counts.subquery("per_referent")
+    query = (
+        select(per_referent.c.referent_id, Account.display_name, per_referent.c.n)
+        .outerjoin(Account, Account.id == per_referent.c.referent_id)
+        .order_by(per_referent.c.n.desc(), Account.display_name)
+    )
     return [(referent, name, int(count)) for referent, name, count in session.execute(query)]
 
 
-def idle_spread(session: Session, programme: str, period: Period) -> Spread:
+def idle_spread(session: Session, programme: str, period: Period, structure_id: int | None = None) -> Spread:
     """Idle waits that ended in the period: count, median and 90th percentile (days)."""
     values = select(IdlePeriod.seconds.label("value")).where(
         IdlePeriod.programme == programme,
         IdlePeriod.ended_at >= period.since,
         IdlePeriod.ended_at < period.until,
+        _in_structure(IdlePeriod.structure_id, structure_id),
     )
     count, p50, p90 = percentiles(session, values, (50, 90))
 
@@ -247,18 +270,23 @@ def _percentile_query(inner: Any, pcts: tuple[int, ...], grouped: bool) -> Selec
 
 @dataclass(frozen=True)
 class ElementWait:
-    """How many active pathways wait at one element of a version now, and their median wait."""
+    """How many active pathways wait at one element of a programme now, and their median wait."""
 
     element_id: str
     waiting: int
     median_days: float
 
 
-def element_waits(session: Session, process_version_id: int, now: datetime) -> dict[str, ElementWait]:
-    """The diagram overlay: per element, the pathways waiting there and their median waiting time."""
+def element_waits(
+    session: Session, programme: str, now: datetime, structure_id: int | None = None
+) -> dict[str, ElementWait]:
+    """The diagram overlay: per element, the pathways waiting there now (on any version of the
+    programme: element ids carry over between versions) and their median waiting time."""
     # Only active pathways wait somewhere: the projection deletes the positions of one that ends.
+    versions = select(ProcessVersion.id).where(ProcessVersion.programme == programme)
     values = select(WaitingElement.element_id.label("grp"), WaitingElement.since.label("value")).where(
-        WaitingElement.process_version_id == process_version_id
+        WaitingElement.process_version_id.in_(versions),
+        _in_structure(WaitingElement.structure_id, structure_id),
     )
     found = {}
     for element_id, (count, median_since) in grouped_percentiles(session, values, (50,)).items():
@@ -277,28 +305,53 @@ def _aware(value: Any) -> datetime:
 # --- objectives ------------------------------------------------------------------------------------
 
 
-def objective(session: Session, programme: str, year: int) -> int | None:
+def objective(session: Session, programme: str, year: int, structure_id: int | None = None) -> int | None:
+    """The entries aimed at: a structure's own objective; for every structure (None), the
+    organisation's objective when one is set, else the sum of the structures' (None if none is)."""
+    query = select(Objective.entries).where(Objective.programme == programme, Objective.year == year)
+    if structure_id is not None:
+        return session.scalar(query.where(Objective.structure_id == structure_id))
+    own = session.scalar(query.where(Objective.structure_id.is_(None)))
+    if own is not None:
+        return own
     return session.scalar(
-        select(Objective.entries).where(Objective.programme == programme, Objective.year == year)
+        select(func.sum(Objective.entries)).where(Objective.programme == programme, Objective.year == year)
     )
 
 
 def set_objective(
-    session: Session, clock: Clock, programme: str, year: int, entries: int, actor: str | None
+    session: Session,
+    clock: Clock,
+    programme: str,
+    year: int,
+    entries: int,
+    actor: str | None,
+    structure_id: int | None = None,
 ) -> Objective:
-    """Set how many entries `programme` aims at in `year` (replacing a previous objective)."""
+    """Set how many entries `programme` aims at in `year` for a structure, or for the organisation
+    (`structure_id` None), replacing a previous objective."""
     errors: dict[str, list[str]] = {}
     if entries < 0:
         errors["entries"] = ["must be 0 or more"]
+    if entries > 1_000_000:
+        errors["entries"] = ["must be 1,000,000 or less"]
     if not 2000 <= year <= 2100:
         errors["year"] = ["must be a year between 2000 and 2100"]
     if not programme.strip():
         errors["programme"] = ["required"]
     if errors:
         raise InvalidInput("the objective is invalid", errors)
-    row = session.scalar(select(Objective).where(Objective.programme == programme, Objective.year == year))
+    row = session.scalar(
+        select(Objective).where(
+            Objective.programme == programme,
+            Objective.year == year,
+            Objective.structure_id.is_(None)
+            if structure_id is None
+            else Objective.structure_id == structure_id,
+        )
+    )
     if row is None:
-        row = Objective(programme=programme, year=year, entries=entries)
+        row = Objective(programme=programme, year=year, structure_id=structure_id, entries=entries)
         session.add(row)
     row.entries, row.updated_at, row.updated_by = entries, clock.now(), actor
     session.flush()

@@ -31,13 +31,16 @@ from parcours_engine.persistence.passport_models import (
 from parcours_engine.services.passport_referential import Referential, referential
 
 
-def indicators(session: Session, programme: str | None, start: date, end: date) -> dict[str, Any]:
+def indicators(
+    session: Session, programme: str | None, start: date, end: date, structure_id: int | None = None
+) -> dict[str, Any]:
     """Company periods, competence levels at start and end, partners involved, employment situations.
 
-    JSON-ready (codes with their French labels), for the supervisors' dashboard and the API.
+    JSON-ready (codes with their French labels), for the supervisors' dashboard and the API. With a
+    `structure_id`, only the people that structure follows in the programme are counted.
     """
     ref = referential()
-    spans = _follow_up_spans(session, programme, start, end)
+    spans = _follow_up_spans(session, programme, start, end, structure_id)
     people = set(spans)
     experiences = _experiences(session, people, start, end)
     periods = _counted(ref, experiences)
@@ -56,7 +59,7 @@ def indicators(session: Session, programme: str | None, start: date, end: date) 
 
 
 def _follow_up_spans(
-    session: Session, programme: str | None, start: date, end: date
+    session: Session, programme: str | None, start: date, end: date, structure_id: int | None
 ) -> dict[int, tuple[date, date]]:
     """Per person: from when to when they were followed within the period."""
     begin, finish = _at(start), _at(end + timedelta(days=1))
@@ -65,6 +68,8 @@ def _follow_up_spans(
     )
     if programme is not None:
         query = query.where(Pathway.programme == programme)
+    if structure_id is not None:
+        query = query.where(Pathway.structure_id == structure_id)
     spans: dict[int, tuple[date, date]] = {}
     for person, started_at, ended_at in session.execute(query):
         first = max(start, started_at.date())

@@ -131,6 +131,7 @@ def _project_positions(
             row = WaitingElement(
                 pathway=pathway,
                 process_version_id=pathway.process_version.id,
+                structure_id=pathway.structure_id,
                 element_id=position.element_id,
                 kind=position.kind,
                 measure=is_measure,
@@ -169,6 +170,7 @@ def _project_idle(
             IdlePeriod(
                 pathway_id=pathway.id,  # set: a new pathway cannot be leaving an idle wait
                 programme=pathway.programme,
+                structure_id=pathway.structure_id,
                 started_at=idle_from_before,
                 ended_at=now,
                 seconds=seconds,

@@ -98,6 +98,17 @@ def latest_version(session: Session, programme: str) -> ProcessVersion:
     return version
 
 
+def element_names(session: Session, programme: str) -> dict[str, str]:
+    """Element id → its name in the newest version that has it (ids carry over between versions)."""
+    rows = session.execute(
+        select(ProcessElement.element_id, ProcessElement.name)
+        .join(ProcessVersion, ProcessVersion.id == ProcessElement.process_version_id)
+        .where(ProcessVersion.programme == programme, ProcessElement.name.is_not(None))
+        .order_by(ProcessVersion.version)
+    )
+    return {element_id: name or element_id for element_id, name in rows}
+
+
 def list_versions(session: Session) -> list[ProcessVersion]:
     return list(
         session.scalars(select(ProcessVersion).order_by(ProcessVersion.programme, ProcessVersion.version))

@@ -47,9 +47,14 @@ def history(session: Session, pathway_id: int) -> list[ReferentAssignment]:
 
 def candidates(session: Session, pathway: Pathway) -> list[Account]:
     """Who may become the pathway's referent: active counsellors and partners of its structure."""
+    return referent_accounts(session, pathway.structure_id)
+
+
+def referent_accounts(session: Session, structure_id: int | None) -> list[Account]:
+    """Active counsellors and partners of a structure (None: of every structure), by name."""
     query = select(Account).where(Account.active.is_(True), Account.role.in_(REFERENT_ROLES))
-    if pathway.structure_id is not None:
-        query = query.where(Account.structure_id == pathway.structure_id)
+    if structure_id is not None:
+        query = query.where(Account.structure_id == structure_id)
     return list(session.scalars(query.order_by(Account.display_name, Account.id)))
 
 

@@ -13,9 +13,12 @@ from parcours_engine.web.supervisors import figures, require_figures
 
 @bp.get("/indicators")
 def indicators() -> ResponseReturnValue:
-    """?programme=&from=&to= (default: every programme, this calendar year)."""
-    require_figures(current_account())
+    """?programme=&from=&to=&structure= (default: every programme, this calendar year, the reader's
+    structure; an admin reads every structure's unless `structure` names one)."""
+    account = current_account()
+    require_figures(account)
     session = db_session()
     period = figures.period_from(request.args, clock())
-    found = figures.read(session, figures.programmes_from(session, request.args), period)
-    return jsonify(figures.as_json(found, period))
+    structure = figures.structure_from(session, request.args, account)
+    found = figures.read(session, figures.programmes_from(session, request.args), period, structure)
+    return jsonify(figures.as_json(found, period, structure))

@@ -264,6 +264,7 @@ def _paths() -> dict[str, Any]:
                     _query("programme", {"type": "string", "maxLength": 64}),
                     _query("from", {"type": "string", "format": "date"}),
                     _query("to", {"type": "string", "format": "date"}),
+                    _query("structure", {"type": "string", "maxLength": 40}),
                 ],
             )
         },
@@ -337,10 +338,14 @@ def _indicators() -> dict[str, Any]:
     }
     return {
         "type": "object",
-        "required": ["from", "to", "programmes"],
+        "required": ["from", "to", "structure", "programmes"],
         "properties": {
             "from": {"type": "string", "format": "date"},
             "to": {"type": "string", "format": "date"},
+            "structure": {
+                "type": ["string", "null"],
+                "description": "the structure whose pathways are counted (null: every structure)",
+            },
             "programmes": {"type": "array", "items": programme},
         },
     }

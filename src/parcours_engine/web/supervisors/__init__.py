@@ -22,6 +22,7 @@ bp = Blueprint(
 
 FIGURE_ROLES = ("supervisor", "admin", "coordinator")  # counts only, no person named
 FILE_ROLES = ("supervisor", "admin")  # lists naming people, linking to their files
+OBJECTIVE_ROLES = ("supervisor", "admin")  # the yearly objectives of entries (coordinators read them)
 
 
 @bp.before_request

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from parcours_engine.domain.errors import Forbidden, InvalidInput
+from parcours_engine.services import indicators
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
-from parcours_engine.web.supervisors import FILE_ROLES, bp, figures, tables
+from parcours_engine.web.supervisors import FILE_ROLES, OBJECTIVE_ROLES, bp, figures, tables
 from parcours_engine.web.supervisors.figures import ProgrammeFigures
 
 
 @bp.get("/")
 def dashboard() -> ResponseReturnValue:
-    """?programme=&from=&to= (default: every programme, this year); &format=csv&table=KEY exports."""
+    """?programme=&from=&to=&structure= (default: every programme, this year, the reader's structure);
+    &format=csv&table=KEY exports."""
     session = db_session()
+    account = current_account()
     period = figures.period_from(request.args, clock())
+    structure = figures.structure_from(session, request.args, account)
     chosen = figures.programmes_from(session, request.args)
-    found = figures.read(session, chosen, period)
+    found = figures.read(session, chosen, period, structure)
     built = tables.dashboard_tables(found)
     if request.args.get("format") == "csv":
         return tables.csv_response(tables.pick(built, request.args.get("table")), "indicateurs")
@@ -29,11 +35,48 @@ def dashboard() -> ResponseReturnValue:
         period=period,
         programme=request.args.get("programme") or "",
         programmes=figures.programmes_from(session, {}),
+        structure=structure,
+        structures=figures.structures(session, account),
         found=found,
         tables=built,
         charts={item.code: _charts(item) for item in found},
-        reads_files=current_account().role in FILE_ROLES,
+        reads_files=account.role in FILE_ROLES,
+        sets_objectives=account.role in OBJECTIVE_ROLES,
     )
+
+
+@bp.post("/objectifs")
+def set_objective() -> ResponseReturnValue:
+    """A yearly objective of entries: a supervisor's for their structure; an admin's for the structure
+    chosen on the dashboard, or for the whole organisation."""
+    account = current_account()
+    if account.role not in OBJECTIVE_ROLES:
+        raise Forbidden("only supervisors and admins set objectives")
+    session = db_session()
+    structure = figures.structure_from(session, request.form, account)
+    programme = request.form.get("programme") or ""
+    figures.programmes_from(session, {"programme": programme})  # unknown: 400
+    year, entries = _whole(request.form, "year"), _whole(request.form, "entries")
+    indicators.set_objective(
+        session,
+        clock(),
+        programme,
+        year,
+        entries,
+        account.username,
+        None if structure is None else structure.id,
+    )
+    back: dict[str, Any] = {k: request.form.get(k) or None for k in ("from", "to", "structure")}
+    return redirect(
+        url_for("supervisors.dashboard", programme=request.form.get("programme_filter") or None, **back)
+    )
+
+
+def _whole(form: Mapping[str, str], name: str) -> int:
+    raw = (form.get(name) or "").strip()
+    if not raw.isdigit() or len(raw) > 9:
+        raise InvalidInput("invalid number", {name: ["must be a whole number"]})
+    return int(raw)
 
 
 def _charts(item: ProgrammeFigures) -> dict[str, Any]:

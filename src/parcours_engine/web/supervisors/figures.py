@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.engine.timers import PARIS
-from parcours_engine.services import indicators, passport_indicators, worklist
+from parcours_engine.persistence.models import Account, Structure
+from parcours_engine.services import access, accounts, indicators, passport_indicators, worklist
 from parcours_engine.services.indicators import Breakdown, Indicators, Period
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # beyond, dates are typos (and year 1 overflows time zones)
@@ -65,13 +67,32 @@ def programmes_from(session: Session, args: Mapping[str, str]) -> dict[str, str]
     return {code: published[code]}
 
 
-def read(session: Session, programmes: dict[str, str], period: Period) -> list[ProgrammeFigures]:
+def structure_from(session: Session, args: Mapping[str, str], account: Account) -> Structure | None:
+    """Whose figures: `structure` (a structure's code) for an admin, who reads every structure's
+    without it; everyone else reads their own structure's (services.access.structure_scope)."""
+    code = args.get("structure") or ""
+    requested = accounts.structure_by_code(session, code) if code else None
+    scope = access.structure_scope(account, requested.id if requested else None)
+    return None if scope is None else session.get(Structure, scope)
+
+
+def structures(session: Session, account: Account) -> list[Structure]:
+    """The structures `account` may choose between (an admin: all of them; others: none to choose)."""
+    if account.role != "admin":
+        return []
+    return list(session.scalars(select(Structure).order_by(Structure.name)))
+
+
+def read(
+    session: Session, programmes: dict[str, str], period: Period, structure: Structure | None
+) -> list[ProgrammeFigures]:
+    scope = None if structure is None else structure.id
     return [
         ProgrammeFigures(
             code,
             name,
-            indicators.indicators(session, code, period),
-            passport_indicators.indicators(session, code, period.start, period.end),
+            indicators.indicators(session, code, period, scope),
+            passport_indicators.indicators(session, code, period.start, period.end, scope),
         )
         for code, name in programmes.items()
     ]
@@ -80,10 +101,11 @@ def read(session: Session, programmes: dict[str, str], period: Period) -> list[P
 # --- JSON ------------------------------------------------------------------------------------------
 
 
-def as_json(found: list[ProgrammeFigures], period: Period) -> dict[str, Any]:
+def as_json(found: list[ProgrammeFigures], period: Period, structure: Structure | None) -> dict[str, Any]:
     return {
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
+        "structure": None if structure is None else structure.code,
         "programmes": [_programme_json(item) for item in found],
     }
 

@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from parcours_engine.domain import supervision as rules
-from parcours_engine.domain.errors import Forbidden, InvalidInput
+from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.models import Account
-from parcours_engine.services import indicators, publishing, supervision, worklist
+from parcours_engine.services import access, indicators, publishing, referents, supervision, worklist
 from parcours_engine.services.supervision import StalledFilter, StalledRow
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
-from parcours_engine.web.supervisors import bp, require_files, tables
+from parcours_engine.web.supervisors import bp, figures, require_files, tables
 
 PAGE_SIZE = 50
 CSV_LIMIT = 20_000
@@ -54,16 +54,12 @@ def stalled_list() -> ResponseReturnValue:
         now=clock().now(),
         programmes=worklist.programmes(session),
         reasons=rules.STALL_REASONS,
-        referents=[(rid, name) for rid, name, _n in indicators.caseloads(session) if rid is not None],
+        referents=[(a.id, a.display_name) for a in referents.referent_accounts(session, where.structure_id)],
     )
 
 
 def _filter(account: Account) -> StalledFilter:
-    structure_id = None
-    if account.role != "admin":  # a supervisor reads the pathways of their structure (services.access)
-        if account.structure_id is None:
-            raise Forbidden("a supervisor without a structure follows no pathway")
-        structure_id = account.structure_id
+    structure_id = access.structure_scope(account)  # a supervisor reads their structure's pathways
     reason = request.args.get("reason") or None
     if reason is not None and reason not in rules.STALL_REASONS:
         raise InvalidInput("unknown reason", {"reason": [f"must be one of {', '.join(rules.STALL_REASONS)}"]})
@@ -131,14 +127,22 @@ def stall_reason_label(code: str | None) -> str:
 
 @bp.get("/programmes/<programme>/diagramme")
 def diagram(programme: str) -> ResponseReturnValue:
+    """The newest version's diagram; the counts cover every version's pathways (?structure= for admins)."""
     session = db_session()
     version = publishing.latest_version(session, programme)  # NotFound: 404
+    structure = figures.structure_from(session, request.args, current_account())
+    scope = None if structure is None else structure.id
     waits = sorted(
-        indicators.element_waits(session, version.id, clock().now()).values(), key=lambda w: -w.waiting
+        indicators.element_waits(session, programme, clock().now(), scope).values(), key=lambda w: -w.waiting
     )
     overlays = [{"element": w.element_id, "html": str(_badge(w))} for w in waits]
     return render_template(
-        "supervisors/diagram.html", version=version, waits=waits, overlays=json.dumps(overlays)
+        "supervisors/diagram.html",
+        version=version,
+        waits=waits,
+        overlays=json.dumps(overlays),
+        structure=structure,
+        names=publishing.element_names(session, programme),
     )
 
 
