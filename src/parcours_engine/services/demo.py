@@ -3,7 +3,8 @@
 Runs through the same services as real use (start, complete with valid form data, fire timers), with
 a clock moved back in time, so the states are real ones: some tasks overdue, some pathways idle.
 Idempotent: when the demo accounts exist, only their structures and routing codes are brought up to
-date (a database loaded by an older release gains them), nothing else is created.
+date and the demo passports added if missing (a database loaded by an older release gains them),
+nothing else is created. Passports and portal codes: services.demo_passports.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, ProcessVersion, WorkItem
 from parcours_engine.services import accounts as accounts_service
 from parcours_engine.services import beneficiaries, forms, models_cache, notifications, pathways
+from parcours_engine.services.demo_passports import load_demo_passports
 from parcours_engine.services.sample_data import sample_form_data
 
 # (username, display name, account role, team); the password of each is printed and in README.
@@ -94,6 +96,7 @@ FIRST_NAMES = (
 def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 2026) -> str:
     if session.scalar(select(Account).where(Account.username == "conseiller1")) is not None:
         _place_accounts(session)
+        load_demo_passports(session, clock)  # a database loaded by an older release gains them
         return "demo data already loaded"
     programmes = sorted(set(session.scalars(select(ProcessVersion.programme))))
     if not programmes:
@@ -121,11 +124,12 @@ def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 202
             continue
         started += 1
         steps += _advance(session, then, clock, pathway.id, rng)
+    passports = load_demo_passports(session, clock)
     for account in accounts:  # the demo's own assignments are not news to anyone
         notifications.mark_all_read(session, clock, account.id)
     return (
         f"demo data loaded: {len(accounts)} accounts (password {DEMO_PASSWORD!r}), "
-        f"{started} pathways, {steps} steps"
+        f"{started} pathways, {steps} steps, {passports}"
     )
 
 

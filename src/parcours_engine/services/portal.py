@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import ParcoursError
+from parcours_engine.domain.errors import InvalidInput, ParcoursError
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, Structure, WorkItem
 from parcours_engine.persistence.passport_models import PortalAccess
 from parcours_engine.services import access, consent
@@ -54,10 +54,25 @@ def display_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-def issue_code(session: Session, clock: Clock, account: Account, beneficiary_id: int, route: str) -> str:
-    """A new access code for the person (shown once, on the card); any previous one stops working."""
+def issue_code(
+    session: Session,
+    clock: Clock,
+    account: Account,
+    beneficiary_id: int,
+    route: str,
+    code: str | None = None,
+) -> str:
+    """A new access code for the person (shown once, on the card); any previous one stops working.
+
+    Real cards always get a random code. `code` is for the demo data only (services.demo_passports):
+    a code written in README so that anyone can try the portal; it must still be one a card could show.
+    """
     person = consent.may_manage(session, account, beneficiary_id)
-    code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    if code is None:
+        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    code = normalise_code(code)
+    if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
+        raise InvalidInput("not an access code", {"code": [f"{CODE_LENGTH} characters of {ALPHABET}"]})
     row = session.scalar(select(PortalAccess).where(PortalAccess.beneficiary_id == person.id))
     if row is None:
         row = PortalAccess(beneficiary_id=person.id)
