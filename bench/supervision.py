@@ -15,13 +15,16 @@ and, in the same run, a baseline: a bare indexed SELECT of the rows that query i
   stalled-list   the first page (50) of the stalled list with its total, and the same filtered by
                  programme; baseline: 50 ids of stalled pathways through ix_pathway_stalled_since
   dashboard      services.indicators.indicators for one programme and a year (present and entries
-                 with breakdowns, objective, exits by outcome, idle-time median and p90, caseloads);
-                 baseline: the ids of that programme's pathways through ix_pathway_programme_status
-  overlay        services.indicators.element_waits for one version; baseline: its waiting rows
+                 with breakdowns, objective, exits by outcome, idle-time median and p90, caseloads),
+                 every structure's (an admin's view); baseline: the ids of that programme's pathways
+                 through ix_pathway_programme_status
+  dashboard/str  the same for one of the ten structures (a supervisor's view); same baseline
+  overlay        services.indicators.element_waits for one programme; baseline: its waiting rows
 
 SQLite runs in WAL mode with synchronous=NORMAL (the application's settings); PostgreSQL is a
 throwaway cluster with fsync and synchronous_commit off (tests/support/pgcluster.py): fine for read
-queries, flattering for writes.
+queries, flattering for writes. After loading, the tables are analysed (and on PostgreSQL vacuumed,
+as autovacuum would have done in a running system: index-only scans need the visibility map).
 
 Usage: python -m bench.supervision [--large] [--pathways N] [--runs 30] [--no-postgres] [--no-sqlite]
 """
@@ -53,6 +56,7 @@ from parcours_engine.persistence.models import (
     Pathway,
     ProcessElement,
     ProcessVersion,
+    Structure,
     WaitingElement,
     WorkItem,
 )
@@ -78,6 +82,7 @@ ELEMENTS = [  # (element id, kind, measure, max wait days)
     ("Timer_relance", "intermediateCatchEvent", False, None),
 ]
 LEVELS = ("VI", "Vbis", "V", "IV", "III", "II", "I")
+STRUCTURES = 10  # a département's missions locales and partners; pathways are spread evenly
 CHUNK = 20_000
 DAY = timedelta(days=1)
 MINUTE = timedelta(minutes=1)
@@ -117,11 +122,20 @@ def load(engine: Engine, count: int, seed: int = 7) -> None:
             for e, k, m, w in ELEMENTS
         ),
     )
+    _bulk(
+        engine,
+        Structure.__table__,
+        (
+            {"id": n, "code": f"ml_{n}", "name": f"Mission locale {n}", "kind": "mission_locale"}
+            for n in range(1, STRUCTURES + 1)
+        ),
+    )
     referents = max(count // 55, 10)  # a caseload of about 55 (seed 003: 50 to 60 per accompagnateur)
     _bulk(engine, Account.__table__, (_account(n, "counsellor") for n in range(1, referents + 1)))
     _bulk(engine, Account.__table__, (_account(referents + n, "supervisor") for n in range(1, 6)))
-    _bulk(engine, Beneficiary.__table__, (_person(rng, n) for n in range(1, count + 1)))
-    plans = [_plan(rng, n, referents) for n in range(1, count + 1)]
+    people = [_person(rng, n) for n in range(1, count + 1)]
+    _bulk(engine, Beneficiary.__table__, iter(people))
+    plans = [_plan(rng, person, referents) for person in people]
     _bulk(engine, Pathway.__table__, (p["pathway"] for p in plans))
     _bulk(engine, WaitingElement.__table__, (p["waiting"] for p in plans if p["waiting"]))
     _bulk(engine, WorkItem.__table__, (p["item"] for p in plans if p["item"]))
@@ -129,10 +143,18 @@ def load(engine: Engine, count: int, seed: int = 7) -> None:
     _bulk(
         engine,
         Objective.__table__,
-        ({"programme": p, "year": 2025, "entries": count // 20, "updated_at": NOW} for p in PROGRAMMES),
+        (
+            {"programme": p, "year": 2025, "structure_id": s, "entries": count // 200, "updated_at": NOW}
+            for p in PROGRAMMES
+            for s in range(1, STRUCTURES + 1)
+        ),
     )
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
 
 
 def _version(n: int, programme: str) -> dict[str, Any]:
@@ -156,8 +178,14 @@ def _account(n: int, role: str) -> dict[str, Any]:
         "username": f"{role}{n}",
         "display_name": f"{role.title()} {n}",
         "role": role,
+        "structure_id": _structure(n),
         "created_at": NOW,
     }
+
+
+def _structure(n: int) -> int:
+    """Referent n works in structure n mod 10: a pathway's structure is its referent's."""
+    return n % STRUCTURES + 1
 
 
 def _person(rng: random.Random, n: int) -> dict[str, Any]:
@@ -174,17 +202,23 @@ def _person(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def _plan(rng: random.Random, n: int, referents: int) -> dict[str, Any]:
+def _plan(rng: random.Random, person: dict[str, Any], referents: int) -> dict[str, Any]:
     """One pathway: 75 % active (half of them idle, a fifth of those stalled already), 25 % ended."""
+    n = person["id"]
     version = n % len(PROGRAMMES) + 1
     started = NOW - timedelta(days=rng.randrange(1, 1100), hours=rng.randrange(24))
     active = rng.random() < 0.75
+    referent = rng.randrange(1, referents + 1)
     row: dict[str, Any] = {
         "id": n,
         "programme": PROGRAMMES[version - 1],
         "process_version_id": version,
         "beneficiary_id": n,
-        "referent_id": rng.randrange(1, referents + 1) if rng.random() < 0.95 else None,
+        "referent_id": referent if rng.random() < 0.95 else None,
+        "structure_id": _structure(referent),
+        "entry_sex": person["sex"],
+        "entry_qualification_level": person["qualification_level"],
+        "entry_priority_district": person["priority_district"],
         "status": "active" if active else "completed",
         "current_elements": "",
         "started_at": started,
@@ -212,6 +246,7 @@ def _plan(rng: random.Random, n: int, referents: int) -> dict[str, Any]:
         waiting = {
             "pathway_id": n,
             "process_version_id": version,
+            "structure_id": row["structure_id"],
             "element_id": element,
             "kind": kind,
             "measure": measure,
@@ -244,6 +279,7 @@ def _plan(rng: random.Random, n: int, referents: int) -> dict[str, Any]:
             {
                 "pathway_id": n,
                 "programme": row["programme"],
+                "structure_id": row["structure_id"],
                 "started_at": begin,
                 "ended_at": end,
                 "seconds": int((end - begin).total_seconds()),
@@ -331,8 +367,12 @@ def scenarios(session: Session) -> dict[str, tuple[Callable[[], object], Callabl
             lambda: indicators.indicators(session, programme, year),
             bare(select(Pathway.id).where(Pathway.programme == programme, Pathway.status != "")),
         ),
+        "dashboard/str": (
+            lambda: indicators.indicators(session, programme, year, structure_id=3),
+            bare(select(Pathway.id).where(Pathway.programme == programme, Pathway.status != "")),
+        ),
         "overlay": (
-            lambda: indicators.element_waits(session, 2, NOW),
+            lambda: indicators.element_waits(session, programme, NOW),
             bare(
                 select(WaitingElement.element_id, WaitingElement.since).where(
                     WaitingElement.process_version_id == 2

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import BigInteger, String, literal, select, union_all
 
 from parcours_engine.cli import main
 from parcours_engine.domain.errors import InvalidInput
@@ -84,3 +86,34 @@ def test_cli_sets_objectives_and_prints_indicators(database_url):
     assert shown.exit_code == 0, shown.output
     body = json.loads(shown.output)
     assert (body["objective"], body["exits"], body["present"]["people"]) == (375, 0, 0)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    groups=st.dictionaries(
+        st.sampled_from("abc"), st.lists(st.integers(-1000, 10**9), min_size=1, max_size=120), min_size=1
+    ),
+    pcts=st.lists(st.integers(1, 100), min_size=1, max_size=4).map(tuple),
+)
+def test_percentiles_are_nearest_rank_on_both_databases(sessions, groups, pcts):
+    """PostgreSQL's percentile_disc and SQLite's window functions pick the same rank: ceil(p·n/100)."""
+
+    def nearest_rank(values: list[int], pct: int) -> int:
+        return sorted(values)[-(-pct * len(values) // 100) - 1]
+
+    # A UNION ALL of literal rows (SQLite names no VALUES columns; at most 360 rows, under its 500).
+    table = union_all(
+        *(
+            select(literal(grp, String).label("grp"), literal(value, BigInteger).label("value"))
+            for grp, values in groups.items()
+            for value in values
+        )
+    ).subquery("t")
+    with sessions() as session:
+        grouped = indicators.grouped_percentiles(session, select(table.c.grp, table.c.value), pcts)
+        whole = indicators.percentiles(session, select(table.c.value), pcts)
+    assert grouped == {
+        grp: (len(values), *(nearest_rank(values, p) for p in pcts)) for grp, values in groups.items()
+    }
+    everything = [value for values in groups.values() for value in values]
+    assert whole == (len(everything), *(nearest_rank(everything, p) for p in pcts))
