@@ -122,7 +122,7 @@ def demo() -> None:
 @click.option("--people", default=240, show_default=True, help="How many beneficiaries to create")
 @click.pass_context
 def demo_load(ctx: click.Context, people: int) -> None:
-    """Create demo accounts, beneficiaries and pathways (does nothing if already loaded)."""
+    """Create demo accounts, people, pathways, passports and portal accesses (idempotent)."""
     from parcours_engine.services.demo import load_demo
 
     with unit_of_work(_sessions(ctx)) as session:
