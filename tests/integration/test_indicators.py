@@ -9,12 +9,19 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import BigInteger, String, literal, select, union_all
+from sqlalchemy import BigInteger, String, insert, literal, select, union_all
 
 from parcours_engine.cli import main
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.db import unit_of_work
-from parcours_engine.persistence.models import IdlePeriod, Objective
+from parcours_engine.persistence.models import (
+    Beneficiary,
+    IdlePeriod,
+    Objective,
+    Pathway,
+    ProcessVersion,
+    Structure,
+)
 from parcours_engine.services import indicators
 from tests.support import supervision as sv
 
@@ -117,3 +124,117 @@ def test_percentiles_are_nearest_rank_on_both_databases(sessions, groups, pcts):
     }
     everything = [value for values in groups.values() for value in values]
     assert whole == (len(everything), *(nearest_rank(everything, p) for p in pcts))
+
+
+PERSON = st.tuples(
+    st.sampled_from(["F", "M"]), st.sampled_from(["VI", "Vbis", "V", "IV", "III", None]), st.booleans()
+)
+PATHWAY = st.tuples(
+    st.integers(0, 5),  # whose (people may have several pathways of the programme)
+    st.integers(-400, 400),  # started, in days from the period's start
+    st.one_of(st.none(), st.integers(0, 500)),  # ended, days after it started (None: still running)
+    st.sampled_from([1, 2]),  # structure
+    st.sampled_from(["civis", "csj"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(people=st.lists(PERSON, min_size=6, max_size=6), rows=st.lists(PATHWAY, max_size=25))
+def test_breakdowns_count_each_present_person_once_with_their_profile(sessions, clock, people, rows):
+    """Whatever the overlaps, the breakdowns equal a count of people done by hand."""
+    period = indicators.Period(date(2025, 1, 1), date(2025, 12, 31))
+    since = period.since
+    with sessions() as session:
+        session.execute(
+            insert(Structure),
+            [{"id": n, "code": f"s{n}", "name": f"s{n}", "kind": "mission_locale"} for n in (1, 2)],
+        )
+        session.execute(insert(ProcessVersion), [_version_row(clock)])
+        session.execute(
+            insert(Beneficiary),
+            [
+                {
+                    "id": n + 1,
+                    "identifier": f"P{n}",
+                    "last_name": "X",
+                    "first_name": "Y",
+                    "sex": sex,
+                    "birth_date": date(2000, 1, 1),
+                    "qualification_level": level,
+                    "priority_district": qpv,
+                    "created_at": clock.now(),
+                }
+                for n, (sex, level, qpv) in enumerate(people)
+            ],
+        )
+        pathways_rows = []
+        for n, (who, start, length, structure, programme) in enumerate(rows, 1):
+            started = since + timedelta(days=start)
+            ended = None if length is None else started + timedelta(days=length)
+            sex, level, qpv = people[who]
+            pathways_rows.append(
+                {
+                    "id": n,
+                    "programme": programme,
+                    "process_version_id": 1,
+                    "beneficiary_id": who + 1,
+                    "structure_id": structure,
+                    "entry_sex": sex,
+                    "entry_qualification_level": level,
+                    "entry_priority_district": qpv,
+                    "status": "active" if ended is None else "completed",
+                    "current_elements": "",
+                    "started_at": started,
+                    "ended_at": ended,
+                    "updated_at": started,
+                    "version": 1,
+                }
+            )
+        if pathways_rows:
+            session.execute(insert(Pathway), pathways_rows)
+        for structure in (None, 1):
+            got = indicators.breakdowns(session, "civis", period, structure)
+            assert got == _by_hand(people, rows, period, structure)
+        session.rollback()
+
+
+def _version_row(clock) -> dict:
+    return {
+        "id": 1,
+        "programme": "civis",
+        "version": 1,
+        "content_hash": "0" * 64,
+        "name": "CIVIS",
+        "filename": "civis.bpmn",
+        "files_json": "{}",
+        "forms_json": "{}",
+        "idle_threshold_days": 30,
+        "published_at": clock.now(),
+    }
+
+
+def _by_hand(people, rows, period, structure):
+    since, until = period.since, period.until
+    present, entered = set(), set()
+    for who, start, length, pathway_structure, programme in rows:
+        started = since + timedelta(days=start)
+        ended = None if length is None else started + timedelta(days=length)
+        if programme != "civis" or (structure is not None and pathway_structure != structure):
+            continue
+        if started < until and (ended is None or ended >= since):
+            present.add(who)
+            if started >= since:
+                entered.add(who)
+
+    def breakdown(who_set):
+        traits = [people[w] for w in who_set]
+        return indicators.Breakdown(
+            people=len(traits),
+            women=sum(sex == "F" for sex, _l, _q in traits),
+            men=sum(sex == "M" for sex, _l, _q in traits),
+            below_baccalaureat=sum(level in ("VI", "Vbis", "V") for _s, level, _q in traits),
+            priority_district=sum(qpv for _s, _l, qpv in traits),
+            renforce=sum(level in ("VI", "Vbis") for _s, level, _q in traits),
+        )
+
+    return breakdown(present), breakdown(entered)

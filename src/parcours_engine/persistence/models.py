@@ -152,8 +152,8 @@ class Pathway(Base):
                 ("referent", ("referent_id", "stalled_since")),
             )
         ),
-        # The dashboard, index-only, for one structure or all: people present and entries with their
-        # profile at entry; exits; caseloads.
+        # The dashboard, index-only, for one structure or all: people present (per person, and per
+        # profile at entry, in the order GROUP BY reads them); exits; caseloads.
         Index(
             "ix_pathway_programme_people",
             "programme",
@@ -161,9 +161,16 @@ class Pathway(Base):
             "started_at",
             "ended_at",
             "structure_id",
+        ),
+        Index(
+            "ix_pathway_programme_profile",
+            "programme",
             "entry_sex",
             "entry_qualification_level",
             "entry_priority_district",
+            "started_at",
+            "ended_at",
+            "structure_id",
         ),
         Index("ix_pathway_programme_ended", "programme", "ended_at", "status", "outcome", "structure_id"),
         Index("ix_pathway_programme_status_referent", "programme", "status", "referent_id", "structure_id"),

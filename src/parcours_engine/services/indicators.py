@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import (
@@ -18,7 +19,6 @@ from sqlalchemy import (
     Select,
     case,
     func,
-    literal,
     or_,
     select,
     true,
@@ -145,35 +145,52 @@ def breakdowns(
 ) -> tuple[Breakdown, Breakdown]:
     """People present and people who entered, by sex, qualification, district and "renforcé".
 
-    The profile is the person's at entry, copied on the pathway: one pass over the programme's part of
-    ix_pathway_programme_people (ordered by person, so no sort and no join), one row per person
-    (a person with two pathways of the programme counts once), then the sums.
+    The profile is the person's at entry, copied on the pathway. Two queries, each one pass over a
+    covering index, no sort: the present pathways counted per profile (a few dozen rows, read in
+    the order of ix_pathway_programme_profile), then the rows of the few people with several present
+    pathways, who were counted once per pathway and are taken back to once. The rules (which levels
+    are below the baccalauréat, which are "renforcé") apply in Python to those few rows: evaluating
+    them on every pathway row costs SQLite more than the scan itself.
     """
-    traits = (
-        Pathway.entry_sex == "F",
-        Pathway.entry_sex == "M",
-        Pathway.entry_qualification_level.in_(rules.BELOW_BACCALAUREAT),
-        Pathway.entry_priority_district.is_(True),
-        Pathway.entry_qualification_level.in_(rules.RENFORCE_LEVELS),
-    )
-    persons = (
-        select(
-            func.max(case((Pathway.started_at >= period.since, 1), else_=0)).label("entered"),
-            *(func.max(case((trait, 1), else_=0)).label(f"trait{n}") for n, trait in enumerate(traits)),
-        )
-        .where(_present(programme, period, structure_id))
+    present = _present(programme, period, structure_id)
+    entered = case((Pathway.started_at >= period.since, 1), else_=0)
+    profile = (Pathway.entry_sex, Pathway.entry_qualification_level, Pathway.entry_priority_district)
+    totals = [0] * 12
+    per_profile = select(*profile, func.count(), func.sum(entered)).where(present).group_by(*profile)
+    for sex, level, district, count, count_entered in session.execute(per_profile):
+        before, after = _measures(sex, level, district, False), _measures(sex, level, district, True)
+        for j in range(12):
+            totals[j] += (count - count_entered) * before[j] + count_entered * after[j]
+    several = (
+        select(Pathway.beneficiary_id)
+        .where(present)
         .group_by(Pathway.beneficiary_id)
-        .subquery("persons")
+        .having(func.count() > 1)
     )
-    marks = [persons.c[f"trait{n}"] for n in range(len(traits))]
-    query = select(
-        func.count(),
-        *(func.sum(mark) for mark in marks),
-        func.sum(persons.c.entered),
-        *(func.sum(persons.c.entered * mark) for mark in marks),
-    ).select_from(persons)
-    row = [int(value or 0) for value in session.execute(query).one()]
-    return Breakdown(*row[:6]), Breakdown(*row[6:])
+    rows = session.execute(
+        select(Pathway.beneficiary_id, *profile, entered)
+        .where(present, Pathway.beneficiary_id.in_(several))
+        .order_by(Pathway.beneficiary_id)
+    )
+    for _person, pathways in groupby(rows, key=lambda row: row[0]):
+        measured = [_measures(*row[1:]) for row in pathways]
+        for j in range(12):  # counted on each pathway, once for the person (when any pathway counts)
+            totals[j] -= sum(m[j] for m in measured) - max(m[j] for m in measured)
+    return Breakdown(*totals[:6]), Breakdown(*totals[6:])
+
+
+def _measures(sex: str | None, level: str | None, district: bool | None, entered: Any) -> tuple[int, ...]:
+    """What one pathway adds to the present and entries breakdowns (people, women, men, below
+    baccalauréat, priority district, renforcé; then the same for entries)."""
+    traits = (
+        sex == "F",
+        sex == "M",
+        level in rules.BELOW_BACCALAUREAT,
+        bool(district),
+        level in rules.RENFORCE_LEVELS,
+    )
+    came = bool(entered)
+    return (1, *map(int, traits), int(came), *(int(came and trait) for trait in traits))
 
 
 def exits_by_outcome(
@@ -237,45 +254,49 @@ def idle_spread(session: Session, programme: str, period: Period, structure_id: 
 
 
 def percentiles(session: Session, values: Select[Any], pcts: tuple[int, ...]) -> tuple[Any, ...]:
-    """(count, value at each nearest-rank percentile) of the one column `value` of `values`."""
-    inner = values.add_columns(literal(1).label("grp")).subquery("v")
-    row = session.execute(_percentile_query(session, inner, pcts, grouped=False)).one()
-    return tuple(row)
+    """(count, value at each nearest-rank percentile) of the one column `value` of `values`.
+
+    The nearest-rank percentile p of n sorted values is the value at rank ceil(p * n / 100).
+    PostgreSQL computes it with its ordered-set aggregate percentile_disc (the first value whose
+    cumulative share reaches p: the same rank), in one sort. SQLite has no such aggregate (and its
+    window functions cost 5 to 10 times more): it counts, then reads the value at each rank with
+    ORDER BY ... LIMIT 1 OFFSET rank - 1, which walks an index when one is ordered by the value.
+    """
+    inner = values.subquery("v")
+    if _has_percentile_disc(session):
+        return tuple(session.execute(select(func.count(), *_percentile_disc(inner, pcts))).one())
+    return _ranked(session, inner, pcts, true())
 
 
 def grouped_percentiles(
     session: Session, values: Select, pcts: tuple[int, ...]
 ) -> dict[Any, tuple[Any, ...]]:
     """Per `grp` column of `values`: (count, value at each nearest-rank percentile of `value`)."""
-    rows = session.execute(_percentile_query(session, values.subquery("v"), pcts, grouped=True))
-    return {row[0]: tuple(row[1:]) for row in rows}
+    inner = values.subquery("v")
+    if _has_percentile_disc(session):
+        query = select(inner.c.grp, func.count(), *_percentile_disc(inner, pcts)).group_by(inner.c.grp)
+        return {row[0]: tuple(row[1:]) for row in session.execute(query)}
+    groups = session.scalars(select(inner.c.grp).distinct()).all()
+    return {grp: _ranked(session, inner, pcts, inner.c.grp == grp) for grp in groups}
 
 
-def _percentile_query(session: Session, inner: Any, pcts: tuple[int, ...], grouped: bool) -> Select[Any]:
-    """The nearest-rank percentile p of n sorted values is the value at rank ceil(p * n / 100).
+def _has_percentile_disc(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
-    PostgreSQL computes it with its ordered-set aggregate percentile_disc (the first value whose
-    cumulative share reaches p: the same rank), in one sort per group: 4 to 5 times faster than
-    window functions. SQLite has no such aggregate: two window functions rank the values, and the
-    rank is computed in integer arithmetic, (n * p + 99) // 100, so that no math function is needed.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        ordered = [func.percentile_disc(pct / 100).within_group(inner.c.value) for pct in pcts]
-        if grouped:
-            return select(inner.c.grp, func.count(), *ordered).group_by(inner.c.grp)
-        return select(func.count(), *ordered)
-    ranked = select(
-        inner.c.grp,
-        inner.c.value,
-        func.row_number().over(partition_by=inner.c.grp, order_by=inner.c.value).label("rank"),
-        func.count().over(partition_by=inner.c.grp).label("n"),
-    ).subquery("ranked")
-    picks = [
-        func.max(case((ranked.c.rank == (ranked.c.n * pct + 99) // 100, ranked.c.value))) for pct in pcts
-    ]
-    if grouped:
-        return select(ranked.c.grp, func.max(ranked.c.n), *picks).group_by(ranked.c.grp)
-    return select(func.coalesce(func.max(ranked.c.n), 0), *picks)
+
+def _percentile_disc(inner: Any, pcts: tuple[int, ...]) -> list[Any]:
+    return [func.percentile_disc(pct / 100).within_group(inner.c.value) for pct in pcts]
+
+
+def _ranked(
+    session: Session, inner: Any, pcts: tuple[int, ...], where: ColumnElement[bool]
+) -> tuple[Any, ...]:
+    count = session.scalar(select(func.count()).select_from(inner).where(where)) or 0
+    if count == 0:
+        return (0, *(None for _ in pcts))
+    ordered = select(inner.c.value).where(where).order_by(inner.c.value).limit(1)
+    ranks = [-(-pct * count // 100) for pct in pcts]  # ceil(pct * count / 100), in integers
+    return (count, *(session.scalar(ordered.offset(rank - 1)) for rank in ranks))
 
 
 @dataclass(frozen=True)
@@ -305,10 +326,8 @@ def element_waits(
     return found
 
 
-def _aware(value: Any) -> datetime:
-    # MAX(CASE ...) over a timestamp loses the column type: SQLite gives back its stored text.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+def _aware(value: datetime) -> datetime:
+    # Timestamps are stored in UTC; a database may give them back without their zone.
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 

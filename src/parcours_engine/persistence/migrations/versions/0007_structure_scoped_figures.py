@@ -42,15 +42,19 @@ def upgrade() -> None:
         batch_op.drop_index("ix_pathway_programme_beneficiary")
         batch_op.create_index(
             "ix_pathway_programme_people",
+            ["programme", "beneficiary_id", "started_at", "ended_at", "structure_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_pathway_programme_profile",
             [
                 "programme",
-                "beneficiary_id",
-                "started_at",
-                "ended_at",
-                "structure_id",
                 "entry_sex",
                 "entry_qualification_level",
                 "entry_priority_district",
+                "started_at",
+                "ended_at",
+                "structure_id",
             ],
             unique=False,
         )
@@ -137,6 +141,7 @@ def downgrade() -> None:
         batch_op.create_index(
             "ix_pathway_programme_ended", ["programme", "ended_at", "status", "outcome"], unique=False
         )
+        batch_op.drop_index("ix_pathway_programme_profile")
         batch_op.drop_index("ix_pathway_programme_people")
         batch_op.create_index(
             "ix_pathway_programme_beneficiary",
