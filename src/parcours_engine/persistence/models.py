@@ -39,6 +39,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of the rows matching `where` only, the same on SQLite and PostgreSQL."""
+    condition = text(where)
+    return Index(name, *columns, unique=unique, sqlite_where=condition, postgresql_where=condition)
+
+
 class Structure(Base):
     """An organisation that runs pathways: a mission locale, a CSP team, a partner."""
 
@@ -140,12 +146,7 @@ class Pathway(Base):
         # programme or referent); and the sweep's "not stalled yet" must not pick these over the
         # deadline ranges (SQLite would otherwise walk every unflagged row).
         *(
-            Index(
-                f"ix_pathway_stalled_{name}",
-                *columns,
-                sqlite_where=text("stalled_since IS NOT NULL"),
-                postgresql_where=text("stalled_since IS NOT NULL"),
-            )
+            partial_index(f"ix_pathway_stalled_{name}", *columns, where="stalled_since IS NOT NULL")
             for name, columns in (
                 ("since", ("stalled_since",)),
                 ("programme", ("programme", "stalled_since")),
@@ -319,13 +320,7 @@ class ReferentAssignment(Base):
 
     __tablename__ = "referent_assignment"
     __table_args__ = (
-        Index(
-            "uq_referent_assignment_active",
-            "pathway_id",
-            unique=True,
-            sqlite_where=text("ended_at IS NULL"),
-            postgresql_where=text("ended_at IS NULL"),
-        ),
+        partial_index("uq_referent_assignment_active", "pathway_id", where="ended_at IS NULL", unique=True),
         Index("ix_referent_assignment_kind_ends_on", "kind", "ends_on"),
     )
 
@@ -416,13 +411,12 @@ class Objective(Base):
     __tablename__ = "objective"
     __table_args__ = (
         UniqueConstraint("programme", "year", "structure_id", name="uq_objective_programme_year_structure"),
-        Index(
+        partial_index(
             "uq_objective_programme_year_organisation",
             "programme",
             "year",
+            where="structure_id IS NULL",
             unique=True,
-            sqlite_where=text("structure_id IS NULL"),
-            postgresql_where=text("structure_id IS NULL"),
         ),
     )
 

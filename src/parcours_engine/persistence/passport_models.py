@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parcours_engine.persistence.models import Base
+from parcours_engine.persistence.models import Base, partial_index
 from parcours_engine.persistence.types import UTCDateTime
 
 
@@ -103,13 +103,12 @@ class SharingConsent(Base):
 
     __tablename__ = "sharing_consent"
     __table_args__ = (
-        Index(
+        partial_index(
             "uq_sharing_consent_active",
             "beneficiary_id",
             "structure_id",
+            where="withdrawn_at IS NULL",
             unique=True,
-            sqlite_where=text("withdrawn_at IS NULL"),
-            postgresql_where=text("withdrawn_at IS NULL"),
         ),
     )
 
