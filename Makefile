@@ -45,8 +45,8 @@ serve: install
 test: install assets lint typecheck contracts migrations pytest
 
 lint:
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 
 typecheck:
 	$(BIN)/mypy src
