@@ -31,3 +31,7 @@ def test_demo_accounts_sign_in_and_see_their_work(database_url, sessions, clock)
     supervisor = world.client()
     supervisor.sign_in("superviseur", DEMO_PASSWORD)
     assert supervisor.get("/parcours").get_data(as_text=True).count("/parcours/") >= 10
+    # The demo structure has this year's objectives: the supervisor's dashboard shows them.
+    figures = supervisor.get("/supervision/?format=csv&table=summary").get_data(as_text=True)
+    rows = [line.split(";") for line in figures.lstrip("\ufeff").splitlines()[1:]]
+    assert rows and all(row[3].isdigit() for row in rows)  # "Objectif d'entrées" filled

@@ -20,7 +20,7 @@ from parcours_engine.domain.clock import Clock, FrozenClock
 from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, ProcessVersion, WorkItem
 from parcours_engine.services import accounts as accounts_service
-from parcours_engine.services import beneficiaries, forms, models_cache, notifications, pathways
+from parcours_engine.services import beneficiaries, forms, indicators, models_cache, notifications, pathways
 from parcours_engine.services.demo_passports import load_demo_passports
 from parcours_engine.services.sample_data import sample_form_data
 
@@ -125,12 +125,24 @@ def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 202
         started += 1
         steps += _advance(session, then, clock, pathway.id, rng)
     passports = load_demo_passports(session, clock)
+    _set_objectives(session, clock, programmes, structure_id, started)
     for account in accounts:  # the demo's own assignments are not news to anyone
         notifications.mark_all_read(session, clock, account.id)
     return (
         f"demo data loaded: {len(accounts)} accounts (password {DEMO_PASSWORD!r}), "
         f"{started} pathways, {steps} steps, {passports}"
     )
+
+
+def _set_objectives(
+    session: Session, clock: Clock, programmes: list[str], structure_id: int, started: int
+) -> None:
+    """This year's objective of entries of the demo structure, per programme: a little above what the
+    demo started in it, so that the dashboard shows an objective being met."""
+    year = clock.now().year
+    per_programme = max(started // max(len(programmes), 1), 1)
+    for programme in programmes:
+        indicators.set_objective(session, clock, programme, year, per_programme + 5, "demo", structure_id)
 
 
 def _create_accounts(session: Session, clock: Clock) -> list[Account]:
