@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from parcours_engine.persistence import passport_models, studio_models  # noqa: F401 - their tables join Base.metadata
+from parcours_engine.persistence import (  # noqa: F401 - their tables join Base.metadata
+    admin_models,
+    passport_models,
+    studio_models,
+)
 from parcours_engine.persistence.db import make_engine
 from parcours_engine.persistence.models import Base
 
