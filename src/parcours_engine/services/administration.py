@@ -1,0 +1,369 @@
+"""A département's admin manages structures and accounts; every change is written to `account_event`.
+
+The admin area (web/admin) calls these; the CLI keeps services.accounts, on which this builds. Each
+change writes one journal row in the caller's transaction: who (the admin's id), when, what (a kind and
+`{field: [old, new]}` with codes only; a structure's name when it is renamed). A generated password is
+returned once for the caller to show and is stored only as its argon2 hash, never in the journal.
+
+Two refusals keep the organisation administrable: an admin cannot deactivate their own account, and
+the last active admin can be neither deactivated nor given another role. Two admins demoting each
+other at once cannot both succeed: on PostgreSQL the admins' rows are locked before they are counted
+(the second waits, then sees the first's change and is refused); on SQLite the second's write from a
+stale snapshot is refused as a conflict.
+
+Field errors carry short English codes (`required`, `already taken`, ...) that the web layer words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, aliased
+
+from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.errors import Forbidden, InvalidInput, NotFound
+from parcours_engine.domain.roles import LANE_ROLES
+from parcours_engine.persistence.admin_models import AccountEvent
+from parcours_engine.persistence.db import lost_race_as_conflict
+from parcours_engine.persistence.models import Account, LoginThrottle, Structure
+from parcours_engine.services import accounts
+
+ADMIN = "admin"
+NO_STRUCTURE = "-"  # the accounts filter's value for accounts without a structure (admins)
+TEAMS = tuple(role.code for role in LANE_ROLES)
+# Account fields an admin may change after creation; the journal names them so.
+EDITABLE = ("role", "team", "structure", "routing_code")
+HISTORY_LIMIT = 200
+RACE = "another admin changed the accounts at the same time; reload and try again"
+
+_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{1,39}")  # structure codes: ml_nord, csp-moulins
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,79}")
+_ROUTING = re.compile(r"[A-Za-z0-9_-]{1,40}")
+# Generated passwords: no look-alike characters (0/o, 1/l/i), read aloud or copied without a mistake.
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+@dataclass(frozen=True)
+class IssuedPassword:
+    account: Account
+    password: str  # shown once; only its hash is stored
+
+
+@dataclass(frozen=True)
+class StructureRow:
+    structure: Structure
+    accounts: int
+
+
+@dataclass(frozen=True)
+class Event:
+    """One journal row, with its actor's username for display."""
+
+    at: datetime
+    actor: str
+    kind: str
+    changes: dict[str, list[Any]]
+
+
+def require_admin(actor: Account) -> None:
+    if actor.role != ADMIN:
+        raise Forbidden("only admins manage accounts and structures")
+
+
+def generate_password() -> str:
+    """Four groups of four characters (about 79 bits): `abcd-efgh-jkmn-pqrs`."""
+    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(4))
+
+
+# Structures -------------------------------------------------------------------------------------
+
+
+def list_structures(session: Session) -> list[StructureRow]:
+    """Every structure by code, with how many accounts it has."""
+    counts = (
+        select(Account.structure_id, func.count(Account.id).label("n"))
+        .group_by(Account.structure_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Structure, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.structure_id == Structure.id)
+        .order_by(Structure.code)
+    )
+    return [StructureRow(structure, int(n)) for structure, n in rows]
+
+
+def get_structure(session: Session, structure_id: int) -> Structure:
+    structure = session.get(Structure, structure_id)
+    if structure is None:
+        raise NotFound(f"no structure {structure_id}")
+    return structure
+
+
+def create_structure(
+    session: Session, clock: Clock, actor: Account, *, code: str, name: str, kind: str
+) -> Structure:
+    require_admin(actor)
+    code, name = code.strip(), name.strip()
+    errors: dict[str, list[str]] = {}
+    if not code:
+        errors["code"] = ["required"]
+    elif not _CODE.fullmatch(code):
+        errors["code"] = ["invalid format"]
+    elif session.scalar(select(Structure.id).where(Structure.code == code)) is not None:
+        errors["code"] = ["already taken"]
+    _check_name(name, errors)
+    if kind not in accounts.STRUCTURE_KINDS:
+        errors["kind"] = ["not in the list"]
+    if errors:
+        raise InvalidInput("some fields are invalid", errors)
+    structure = Structure(code=code, name=name, kind=kind)
+    session.add(structure)
+    session.flush()
+    changes = {"code": [None, code], "name": [None, name], "kind": [None, kind]}
+    _record(session, clock, actor, "structure_created", structure_id=structure.id, changes=changes)
+    return structure
+
+
+def rename_structure(session: Session, clock: Clock, actor: Account, structure_id: int, name: str) -> None:
+    require_admin(actor)
+    structure = get_structure(session, structure_id)
+    name = name.strip()
+    errors: dict[str, list[str]] = {}
+    _check_name(name, errors)
+    if errors:
+        raise InvalidInput("some fields are invalid", errors)
+    if name == structure.name:
+        return
+    changes = {"name": [structure.name, name]}
+    structure.name = name
+    _record(session, clock, actor, "structure_renamed", structure_id=structure.id, changes=changes)
+
+
+def _check_name(name: str, errors: dict[str, list[str]]) -> None:
+    if not name:
+        errors["name"] = ["required"]
+    elif len(name) > 200:
+        errors["name"] = ["too long"]
+
+
+# Accounts ---------------------------------------------------------------------------------------
+
+
+def list_accounts(
+    session: Session, *, structure: str | None = None, role: str | None = None
+) -> list[Account]:
+    """Accounts by username, of one structure (its code, or NO_STRUCTURE) and one role when given."""
+    query = select(Account).order_by(Account.username)
+    errors: dict[str, list[str]] = {}
+    if role:
+        if role not in accounts.STAFF_ROLES:
+            errors["role"] = ["not in the list"]
+        query = query.where(Account.role == role)
+    if structure == NO_STRUCTURE:
+        query = query.where(Account.structure_id.is_(None))
+    elif structure:
+        found = session.scalar(select(Structure.id).where(Structure.code == structure))
+        if found is None:
+            errors["structure"] = ["not in the list"]
+        query = query.where(Account.structure_id == found)
+    if errors:
+        raise InvalidInput("unknown filter", errors)
+    return list(session.scalars(query))
+
+
+def create_account(
+    session: Session,
+    clock: Clock,
+    actor: Account,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    structure: str | None,
+    team: str | None,
+    routing_code: str | None,
+) -> IssuedPassword:
+    """A new account with a generated password; InvalidInput names every wrong field."""
+    require_admin(actor)
+    username, display_name = username.strip(), display_name.strip()
+    fields = {"role": role, "structure": _blank(structure), "team": _blank(team)}
+    fields["routing_code"] = _blank(routing_code)
+    errors = _check_fields(session, fields)
+    if not username:
+        errors["username"] = ["required"]
+    elif not _USERNAME.fullmatch(username):
+        errors["username"] = ["invalid format"]
+    elif session.scalar(select(Account.id).where(Account.username == username)) is not None:
+        errors["username"] = ["already taken"]
+    if not display_name:
+        errors["display_name"] = ["required"]
+    elif len(display_name) > 120:
+        errors["display_name"] = ["too long"]
+    if errors:
+        raise InvalidInput("some fields are invalid", errors)
+    password = generate_password()
+    account = accounts.create_account(
+        session,
+        clock,
+        username=username,
+        password=password,
+        role=role,
+        structure_code=fields["structure"],
+        team=fields["team"],
+        display_name=display_name,
+        routing_code=fields["routing_code"],
+    )
+    changes: dict[str, list[Any]] = {"username": [None, username]}
+    changes.update({name: [None, value] for name, value in fields.items() if value is not None})
+    _record(session, clock, actor, "account_created", account_id=account.id, changes=changes)
+    return IssuedPassword(account, password)
+
+
+def update_account(
+    session: Session, clock: Clock, actor: Account, account_id: int, values: dict[str, str | None]
+) -> None:
+    """Change role, team, structure and routing code (`values` keyed by EDITABLE; blank means none)."""
+    require_admin(actor)
+    account = accounts.get_account(session, account_id)
+    wanted = {name: _blank(values.get(name)) for name in EDITABLE}
+    errors = _check_fields(session, wanted)
+    demoted = account.role == ADMIN and wanted["role"] != ADMIN and account.active
+    if not errors and demoted and _other_active_admins(session, account) == 0:
+        errors["role"] = ["last active admin"]
+    if errors:
+        raise InvalidInput("some fields are invalid", errors)
+    current = _editable_values(account)
+    changes = {name: [current[name], wanted[name]] for name in EDITABLE if current[name] != wanted[name]}
+    if not changes:
+        return
+    structure = _structure(session, wanted["structure"])
+    with lost_race_as_conflict(RACE):
+        account.role = str(wanted["role"])
+        account.team = wanted["team"]
+        account.routing_code = wanted["routing_code"]
+        account.structure = structure
+        _record(session, clock, actor, "account_changed", account_id=account.id, changes=changes)
+
+
+def set_active(session: Session, clock: Clock, actor: Account, account_id: int, active: bool) -> None:
+    """Deactivate (no sign-in, no API token, open sessions end) or reactivate an account."""
+    require_admin(actor)
+    account = accounts.get_account(session, account_id)
+    if account.active == active:
+        return
+    if not active:
+        if account.id == actor.id:
+            raise InvalidInput("refused", {"active": ["cannot deactivate yourself"]})
+        if account.role == ADMIN and _other_active_admins(session, account) == 0:
+            raise InvalidInput("refused", {"active": ["last active admin"]})
+    with lost_race_as_conflict(RACE):
+        account.active = active
+        kind = "reactivated" if active else "deactivated"
+        _record(session, clock, actor, kind, account_id=account.id, changes={"active": [not active, active]})
+
+
+def reset_password(session: Session, clock: Clock, actor: Account, account_id: int) -> IssuedPassword:
+    """A new generated password; the old one stops working and the account's sign-in locks are lifted."""
+    require_admin(actor)
+    account = accounts.get_account(session, account_id)
+    password = generate_password()
+    account.password_hash = accounts.hash_password(password)
+    # A person locked out by failed attempts gets in with the new password at once.
+    session.execute(delete(LoginThrottle).where(LoginThrottle.username == account.username))
+    _record(session, clock, actor, "password_reset", account_id=account.id, changes={})
+    return IssuedPassword(account, password)
+
+
+def history(
+    session: Session, *, account_id: int | None = None, structure_id: int | None = None
+) -> list[Event]:
+    """The journal of one account or one structure, newest first."""
+    actor = aliased(Account)
+    query = select(AccountEvent, actor.username).join(actor, actor.id == AccountEvent.actor_id)
+    if account_id is not None:
+        query = query.where(AccountEvent.account_id == account_id)
+    if structure_id is not None:
+        query = query.where(AccountEvent.structure_id == structure_id)
+    rows = session.execute(
+        query.order_by(AccountEvent.at.desc(), AccountEvent.id.desc()).limit(HISTORY_LIMIT)
+    )
+    return [Event(event.at, username, event.kind, json.loads(event.changes_json)) for event, username in rows]
+
+
+def _check_fields(session: Session, fields: dict[str, str | None]) -> dict[str, list[str]]:
+    """Errors of role, structure (a code), team and routing code."""
+    errors: dict[str, list[str]] = {}
+    role = fields["role"]
+    if not role:
+        errors["role"] = ["required"]
+    elif role not in accounts.STAFF_ROLES:
+        errors["role"] = ["not in the list"]
+    code = fields["structure"]
+    if code is None and role and role != ADMIN:
+        errors["structure"] = ["required for this role"]
+    elif code is not None and session.scalar(select(Structure.id).where(Structure.code == code)) is None:
+        errors["structure"] = ["not in the list"]
+    if fields["team"] is not None and fields["team"] not in TEAMS:
+        errors["team"] = ["not in the list"]
+    routing = fields["routing_code"]
+    if routing is not None and not _ROUTING.fullmatch(routing):
+        errors["routing_code"] = ["invalid format"]
+    return errors
+
+
+def _editable_values(account: Account) -> dict[str, str | None]:
+    return {
+        "role": account.role,
+        "team": account.team,
+        "structure": account.structure.code if account.structure else None,
+        "routing_code": account.routing_code,
+    }
+
+
+def _structure(session: Session, code: str | None) -> Structure | None:
+    if code is None:
+        return None
+    return session.scalar(select(Structure).where(Structure.code == code))
+
+
+def _other_active_admins(session: Session, account: Account) -> int:
+    """How many active admins besides `account`, the admins' rows locked until the transaction ends."""
+    locked = session.scalars(
+        select(Account.id).where(Account.role == ADMIN, Account.active.is_(True)).with_for_update()
+    )
+    return sum(1 for admin_id in locked if admin_id != account.id)
+
+
+def _blank(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _record(
+    session: Session,
+    clock: Clock,
+    actor: Account,
+    kind: str,
+    *,
+    account_id: int | None = None,
+    structure_id: int | None = None,
+    changes: dict[str, list[Any]],
+) -> None:
+    session.add(
+        AccountEvent(
+            at=clock.now(),
+            actor_id=actor.id,
+            kind=kind,
+            account_id=account_id,
+            structure_id=structure_id,
+            changes_json=json.dumps(changes, ensure_ascii=False, sort_keys=True),
+        )
+    )
+    session.flush()
