@@ -1,0 +1,154 @@
+"""The admin area: structures and accounts managed in the browser by a département's admin.
+
+Admins only (403 for every other role; the sign-in page for nobody signed in). The views parse the
+form, call services.administration and render; a refused form comes back with its values and the
+errors next to the fields (400). The labels of the closed lists (roles, teams, kinds of structure,
+journal entries) are worded here, in the reader's language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, redirect, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from parcours_engine.domain.errors import Forbidden, InvalidInput
+from parcours_engine.domain.roles import LANE_ROLES
+from parcours_engine.services import administration
+from parcours_engine.web.auth import current_account
+from parcours_engine.web.errors import field_message
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@bp.before_request
+@login_required
+def _admins_only() -> None:
+    if current_account().role != administration.ADMIN:
+        raise Forbidden("only admins manage accounts and structures")
+
+
+@bp.get("/")
+def home() -> Response:
+    return redirect(url_for("admin.account_list"))
+
+
+def role_label(code: str | None) -> str:
+    labels = {
+        "admin": _("Administrateur"),
+        "coordinator": _("Coordinateur"),
+        "counsellor": _("Conseiller"),
+        "supervisor": _("Superviseur"),
+        "partner": _("Partenaire"),
+    }
+    return labels.get(code or "", code or "—")
+
+
+def team_label(code: str | None) -> str:
+    for role in LANE_ROLES:
+        if role.code == code:
+            return role.label_fr if str(get_locale()) == "fr" else role.label_en
+    return code or "—"
+
+
+def kind_label(code: str | None) -> str:
+    labels = {
+        "mission_locale": _("Mission locale"),
+        "csp_team": _("Équipe CSP"),
+        "partner": _("Structure partenaire"),
+    }
+    return labels.get(code or "", code or "—")
+
+
+def event_label(kind: str) -> str:
+    labels = {
+        "account_created": _("Compte créé"),
+        "account_changed": _("Compte modifié"),
+        "password_reset": _("Mot de passe réinitialisé"),
+        "deactivated": _("Compte désactivé"),
+        "reactivated": _("Compte réactivé"),
+        "structure_created": _("Structure créée"),
+        "structure_renamed": _("Structure renommée"),
+    }
+    return labels.get(kind, kind)
+
+
+def field_label(name: str) -> str:
+    labels = {
+        "username": _("Identifiant"),
+        "role": _("Rôle"),
+        "team": _("Équipe"),
+        "structure": _("Structure"),
+        "routing_code": _("Code d'affectation"),
+        "active": _("Actif"),
+        "code": _("Code"),
+        "name": _("Nom"),
+        "kind": _("Type"),
+    }
+    return labels.get(name, name)
+
+
+def value_label(name: str, value: Any) -> str:
+    """A journal value in words: labels for the closed lists, codes as they are."""
+    if value is None:
+        return "—"
+    if name == "role":
+        return role_label(value)
+    if name == "team":
+        return team_label(value)
+    if name == "kind":
+        return kind_label(value)
+    if name == "active":
+        return _("oui") if value else _("non")
+    return str(value)
+
+
+def error_texts(error: InvalidInput) -> dict[str, list[str]]:
+    """The service's field error codes, worded for the reader."""
+    texts = {
+        "required": _("Champ obligatoire."),
+        "too long": _("Texte trop long."),
+        "already taken": _("Déjà utilisé : choisissez-en un autre."),
+        "not in the list": _("Choisissez une valeur de la liste."),
+        "invalid format": _("Format incorrect."),
+        "required for this role": _(
+            "Obligatoire pour ce rôle (seul un administrateur peut n'en avoir aucune)."
+        ),
+        "cannot deactivate yourself": _("Vous ne pouvez pas désactiver votre propre compte."),
+        "last active admin": _(
+            "C'est le dernier administrateur actif : nommez d'abord un autre administrateur."
+        ),
+    }
+    return {
+        name: [texts.get(message) or field_message(message) for message in messages]
+        for name, messages in error.field_errors.items()
+    }
+
+
+def local_time(at: datetime) -> str:
+    """A journal instant as read in France (stored in UTC)."""
+    return at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "local_time": local_time,
+        "role_label": role_label,
+        "team_label": team_label,
+        "kind_label": kind_label,
+        "event_label": event_label,
+        "field_label": field_label,
+        "value_label": value_label,
+    }
+
+
+# The views register themselves on `bp`.
+from parcours_engine.web.admin import accounts, structures  # noqa: E402, F401

@@ -1,0 +1,138 @@
+"""Accounts: the filtered list, creation, an account's page (changes, password, active, journal).
+
+A generated password appears once, on the page answering the POST that made it (never redirected to,
+never stored in the session, `no-store` so the browser keeps no copy); only its hash is saved.
+"""
+
+from __future__ import annotations
+
+from flask import make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.persistence.models import Account
+from parcours_engine.services import accounts, administration
+from parcours_engine.web.admin import bp, error_texts
+from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.auth import current_account
+
+NEW_FIELDS = ("username", "display_name", "role", "structure", "team", "routing_code")
+
+
+@bp.get("/comptes")
+def account_list() -> ResponseReturnValue:
+    filters = {key: request.args.get(key, "").strip() for key in ("structure", "role")}
+    session = db_session()
+    errors: dict[str, list[str]] = {}
+    try:
+        found = administration.list_accounts(session, structure=filters["structure"], role=filters["role"])
+    except InvalidInput as error:
+        found, errors = [], error_texts(error)
+    body = render_template(
+        "admin/accounts.html",
+        accounts=found,
+        filters=filters,
+        errors=errors,
+        no_structure=administration.NO_STRUCTURE,
+        **_choices(),
+    )
+    return body, 400 if errors else 200
+
+
+@bp.route("/comptes/nouveau", methods=["GET", "POST"])
+def new_account() -> ResponseReturnValue:
+    if request.method == "GET":
+        return render_template("admin/account_new.html", values={}, errors={}, **_choices())
+    values = {key: request.form.get(key, "") for key in NEW_FIELDS}
+    try:
+        issued = administration.create_account(db_session(), clock(), current_account(), **values)
+    except InvalidInput as error:
+        body = render_template(
+            "admin/account_new.html", values=values, errors=error_texts(error), **_choices()
+        )
+        return body, 400
+    return _password_page(issued, created=True)
+
+
+@bp.get("/comptes/<int:account_id>")
+def account(account_id: int) -> ResponseReturnValue:
+    found = accounts.get_account(db_session(), account_id)
+    return _account_page(found, _current_values(found), {})
+
+
+@bp.post("/comptes/<int:account_id>")
+def update_account(account_id: int) -> ResponseReturnValue:
+    session = db_session()
+    values = {key: request.form.get(key, "") for key in administration.EDITABLE}
+    try:
+        administration.update_account(session, clock(), current_account(), account_id, dict(values))
+    except InvalidInput as error:
+        return _account_page(accounts.get_account(session, account_id), values, error_texts(error)), 400
+    return redirect(url_for("admin.account", account_id=account_id, enregistre=1), code=303)
+
+
+@bp.post("/comptes/<int:account_id>/mot-de-passe")
+def reset_password(account_id: int) -> ResponseReturnValue:
+    issued = administration.reset_password(db_session(), clock(), current_account(), account_id)
+    return _password_page(issued, created=False)
+
+
+@bp.post("/comptes/<int:account_id>/desactiver")
+def deactivate(account_id: int) -> ResponseReturnValue:
+    return _set_active(account_id, False)
+
+
+@bp.post("/comptes/<int:account_id>/reactiver")
+def reactivate(account_id: int) -> ResponseReturnValue:
+    return _set_active(account_id, True)
+
+
+def _set_active(account_id: int, active: bool) -> ResponseReturnValue:
+    session = db_session()
+    try:
+        administration.set_active(session, clock(), current_account(), account_id, active)
+    except InvalidInput as error:
+        found = accounts.get_account(session, account_id)
+        return _account_page(found, _current_values(found), error_texts(error)), 400
+    return redirect(url_for("admin.account", account_id=account_id), code=303)
+
+
+def _account_page(found: Account, values: dict[str, str], errors: dict[str, list[str]]) -> str:
+    return render_template(
+        "admin/account.html",
+        account=found,
+        values=values,
+        errors=errors,
+        saved=request.args.get("enregistre") == "1",
+        is_me=found.id == current_account().id,
+        events=administration.history(db_session(), account_id=found.id),
+        **_choices(),
+    )
+
+
+def _current_values(found: Account) -> dict[str, str]:
+    return {
+        "role": found.role,
+        "team": found.team or "",
+        "structure": found.structure.code if found.structure else "",
+        "routing_code": found.routing_code or "",
+    }
+
+
+def _choices() -> dict[str, object]:
+    """The closed lists of the forms: roles, teams, structures."""
+    return {
+        "roles": accounts.STAFF_ROLES,
+        "teams": administration.TEAMS,
+        "structures": [row.structure for row in administration.list_structures(db_session())],
+    }
+
+
+def _password_page(issued: administration.IssuedPassword, created: bool) -> Response:
+    body = render_template(
+        "admin/password.html", account=issued.account, password=issued.password, created=created
+    )
+    response = make_response(body)
+    response.headers["Cache-Control"] = "no-store"  # the password must not stay in a cache
+    return response
