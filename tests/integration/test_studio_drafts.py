@@ -204,6 +204,38 @@ def test_a_stale_revision_is_a_conflict_not_an_overwrite(sessions, clock, publis
         assert "Task_nouveau" in studio.get_draft(session, draft_id).files_json
 
 
+def test_a_draft_remembers_who_saved_it_last_and_resumes_for_its_author(sessions, clock, published):
+    coordinator = account(sessions, clock, "coordinator")
+    admin = account(sessions, clock, "admin")
+    draft_id = new_draft(sessions, clock, coordinator)
+    clock.advance(minutes=7)
+    save_file(sessions, clock, admin, draft_id, with_new_task(), revision=1)
+    with sessions() as session:
+        draft = studio.get_draft(session, draft_id)
+        assert (draft.author, draft.updated_by, draft.updated_at) == ("coordinator", "admin", clock.now())
+        assert studio.resumable_draft(session, coordinator, "reference") == draft  # started it
+        assert studio.resumable_draft(session, admin, "reference") is None  # only saved it
+        assert studio.main_file(session, draft) == "reference.bpmn"
+        assert studio.open_draft_counts(session) == {"reference": 1}
+
+
+def test_discarding_or_publishing_from_a_stale_revision_is_a_conflict(sessions, clock, published):
+    coordinator = account(sessions, clock, "coordinator")
+    draft_id = new_draft(sessions, clock, coordinator)
+    with unit_of_work(sessions) as session:
+        studio.save_form(session, clock, coordinator, draft_id, NEW_FORM, NEW_SCHEMA.encode(), 1)
+    for attempt in (
+        lambda session: studio.discard_draft(session, coordinator, draft_id, revision=1),
+        lambda session: studio.publish_draft(session, clock, coordinator, draft_id, revision=1),
+    ):
+        with pytest.raises(ConflictError), unit_of_work(sessions) as session:
+            attempt(session)
+    assert counts(sessions) == (1, 1)
+    with unit_of_work(sessions) as session:
+        studio.discard_draft(session, coordinator, draft_id, revision=2)
+    assert counts(sessions) == (1, 0)
+
+
 def test_two_sessions_saving_at_once_one_wins_the_other_gets_a_conflict(sessions, clock, published):
     coordinator = account(sessions, clock, "coordinator")
     draft_id = new_draft(sessions, clock, coordinator)

@@ -31,6 +31,8 @@ class ModelDraft(Base):
     author: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Who saved last: a coordinator whose save is refused as stale is told who saved before them.
+    updated_by: Mapped[str] = mapped_column(String(80))
     # Optimistic concurrency: two coordinators saving the same draft do not overwrite each other.
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
 

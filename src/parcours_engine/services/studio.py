@@ -109,6 +109,7 @@ def _new_draft(
         author=actor.username,
         created_at=clock.now(),
         updated_at=clock.now(),
+        updated_by=actor.username,
     )
     session.add(draft)
     session.flush()
@@ -139,15 +140,20 @@ def upload_draft(
     _require_editor(actor)
     texts = {name: gate_bpmn(name, data) for name, data in sorted(bpmn_files.items())}
     form_texts = {name: gate_form(name, data) for name, data in sorted((form_files or {}).items())}
-    base = session.scalar(
+    base = newest_version(session, programme)
+    files: dict[str, str] = {} if base is None else json.loads(base.files_json)
+    forms: dict[str, str] = {} if base is None else json.loads(base.forms_json)
+    return _new_draft(session, clock, actor, programme, base, files | texts, forms | form_texts)
+
+
+def newest_version(session: Session, programme: str) -> ProcessVersion | None:
+    """The programme's latest published version, or None for a programme never published."""
+    return session.scalar(
         select(ProcessVersion)
         .where(ProcessVersion.programme == programme)
         .order_by(ProcessVersion.version.desc())
         .limit(1)
     )
-    files: dict[str, str] = {} if base is None else json.loads(base.files_json)
-    forms: dict[str, str] = {} if base is None else json.loads(base.forms_json)
-    return _new_draft(session, clock, actor, programme, base, files | texts, forms | form_texts)
 
 
 def get_draft(session: Session, draft_id: int) -> ModelDraft:
@@ -158,15 +164,46 @@ def get_draft(session: Session, draft_id: int) -> ModelDraft:
 
 
 def drafts_of(session: Session, programme: str) -> list[ModelDraft]:
+    """The programme's open drafts, the last saved first."""
     query = select(ModelDraft).where(ModelDraft.programme == programme)
     return list(session.scalars(query.order_by(ModelDraft.updated_at.desc(), ModelDraft.id.desc())))
 
 
-def draft_library(draft: ModelDraft) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """The draft's BPMN files and forms, as bytes by name (what the loader reads)."""
+def resumable_draft(session: Session, actor: Account, programme: str) -> ModelDraft | None:
+    """The actor's own draft of the programme (they started it), the last saved one: where they left off."""
+    mine = [draft for draft in drafts_of(session, programme) if draft.author == actor.username]
+    return mine[0] if mine else None
+
+
+def open_draft_counts(session: Session) -> dict[str, int]:
+    """How many drafts are open per programme, in one query (the studio's programme list)."""
+    query = select(ModelDraft.programme, func.count(ModelDraft.id)).group_by(ModelDraft.programme)
+    return {programme: int(count) for programme, count in session.execute(query).all()}
+
+
+def draft_texts(draft: ModelDraft) -> tuple[dict[str, str], dict[str, str]]:
+    """The draft's BPMN files and forms, as text by name."""
     files: dict[str, str] = json.loads(draft.files_json)
     forms: dict[str, str] = json.loads(draft.forms_json)
+    return files, forms
+
+
+def draft_library(draft: ModelDraft) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The draft's BPMN files and forms, as bytes by name (what the loader reads)."""
+    files, forms = draft_texts(draft)
     return {n: t.encode() for n, t in files.items()}, {n: t.encode() for n, t in forms.items()}
+
+
+def main_file(session: Session, draft: ModelDraft) -> str:
+    """The name of the programme's own BPMN file in the draft (the others are the blocks it calls)."""
+    files, _forms = draft_texts(draft)
+    base = None if draft.base_version_id is None else session.get(ProcessVersion, draft.base_version_id)
+    if base is not None and base.filename in files:
+        return base.filename
+    own = f"{draft.programme}.bpmn"
+    if own in files or not files:
+        return own
+    return next((name for name in sorted(files) if "/" not in name), sorted(files)[0])
 
 
 def _editable(session: Session, actor: Account, draft_id: int, revision: int | None) -> ModelDraft:
@@ -202,7 +239,7 @@ def save_file(
     """Add or replace one BPMN file of the draft (after the gate); `revision` guards lost updates."""
     draft = _editable(session, actor, draft_id, revision)
     draft.files_json = _with_entry(draft.files_json, name, gate_bpmn(name, data))
-    draft.updated_at = clock.now()
+    draft.updated_at, draft.updated_by = clock.now(), actor.username
     return _saved(session, draft)
 
 
@@ -218,13 +255,13 @@ def save_form(
     """Add or replace one form (JSON Schema) of the draft; `revision` guards lost updates."""
     draft = _editable(session, actor, draft_id, revision)
     draft.forms_json = _with_entry(draft.forms_json, name, gate_form(name, data))
-    draft.updated_at = clock.now()
+    draft.updated_at, draft.updated_by = clock.now(), actor.username
     return _saved(session, draft)
 
 
-def discard_draft(session: Session, actor: Account, draft_id: int) -> None:
-    _require_editor(actor)
-    session.delete(get_draft(session, draft_id))
+def discard_draft(session: Session, actor: Account, draft_id: int, revision: int | None = None) -> None:
+    """Delete the draft; with `revision`, only if nobody saved it since (their work is not thrown away)."""
+    session.delete(_editable(session, actor, draft_id, revision))
     session.flush()
 
 
@@ -234,13 +271,16 @@ def check_draft(session: Session, draft_id: int) -> list[ModelProblem]:
     return check_library(bpmn, forms)
 
 
-def publish_draft(session: Session, clock: Clock, actor: Account, draft_id: int) -> PublishResult:
+def publish_draft(
+    session: Session, clock: Clock, actor: Account, draft_id: int, revision: int | None = None
+) -> PublishResult:
     """Publish the draft as its programme's new version and delete the draft.
 
     Raises ModelError listing every problem while one error remains: nothing is published then (the
-    caller's unit of work rolls back, the draft stays as it was).
+    caller's unit of work rolls back, the draft stays as it was). With `revision`, a draft someone
+    saved since is a ConflictError: nobody publishes what they have not seen.
     """
-    draft = _editable(session, actor, draft_id, None)
+    draft = _editable(session, actor, draft_id, revision)
     bpmn, forms = draft_library(draft)
     results = publish_library(session, clock, bpmn, forms, actor.username)
     mine = [result for result in results if result.programme == draft.programme]
