@@ -1,19 +1,25 @@
 """The coordinator studio in Chromium, against the workspace's live server (waitress, CSRF on).
 
-A coordinator opens the `reference` programme, adds a user task without a form, sees the check's error
-highlighted on the task, adds a form and names it, publishes version 2 and sees the diff; a pathway
-started afterwards is on version 2 while an older one stays on version 1 until migrated from the
-migration page. Chromium missing fails the test (tests/e2e/conftest.py).
+A coordinator opens the `reference` programme and starts a draft, adds a user task without a form,
+sees the check's error highlighted on the task, adds a form and names it, saves the draft, reloads the
+page and finds the work there (and opening the programme again resumes it), publishes version 2 and
+sees the diff; a pathway started afterwards is on version 2 while an older one stays on version 1 until
+migrated from the migration page. The page saves by itself (autosave, and when it is closed); two
+people on one draft: the stale save is refused with who saved first, the page reloads their version;
+a discarded draft is gone. Chromium missing fails the test
+(tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from parcours_engine.persistence.models import Pathway
+from parcours_engine.persistence.studio_models import ModelDraft
 
 # The workspace's live server (waitress on 127.0.0.1, production cookie and CSRF settings).
 from tests.e2e.test_workspace import Live
@@ -43,12 +49,25 @@ def _element(page: Page, element_id: str) -> str:
     return f'.djs-element[data-element-id="{element_id}"]'
 
 
+def _start_draft(page: Page, live: Live) -> str:
+    """Open the programme (no draft yet: the list), start a draft; the editor's URL."""
+    page.goto(f"{live.url}/studio/reference")
+    expect(page.locator("#no-drafts")).to_be_visible()
+    page.click("#start-form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/studio/reference/brouillons/\d+$"))
+    _editor_ready(page)
+    return page.url
+
+
+def _editor_ready(page: Page) -> None:
+    expect(page.locator("#studio")).to_have_attribute("data-ready", "true")
+    expect(page.locator(_element(page, "Task_accueil"))).to_be_visible()
+
+
 def test_a_coordinator_adds_a_task_fixes_its_form_publishes_and_migrates(page: Page, live: Live) -> None:
     old_pathway = live.world.start(last_name="Ancien")
     _sign_in(page, live, "coordination")
-    page.goto(f"{live.url}/studio/reference")
-    expect(page.locator("#studio")).to_have_attribute("data-ready", "true")
-    expect(page.locator(_element(page, "Task_accueil"))).to_be_visible()
+    draft_url = _start_draft(page, live)
 
     # A new user task that names no form: the check points at it.
     page.evaluate("xml => window.studioEditor.importXML(xml)", with_new_task())
@@ -67,6 +86,19 @@ def test_a_coordinator_adds_a_task_fixes_its_form_publishes_and_migrates(page: P
     expect(added.locator(".form-preview h4")).to_have_text("Nouvelle étape")
     expect(added.locator(".form-preview input[type=checkbox]")).to_have_count(1)
     page.evaluate("xml => window.studioEditor.importXML(xml)", with_new_task(form=NEW_FORM))
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Brouillon enregistré")
+
+    # The draft is stored: a reload, or opening the programme again, finds the task and its form.
+    page.reload()
+    _editor_ready(page)
+    expect(page.locator(_element(page, "Task_nouveau"))).to_be_visible()
+    expect(page.locator(f'.studio-form[data-name="{NEW_FORM}"] .form-preview h4')).to_have_text(
+        "Nouvelle étape"
+    )
+    page.goto(f"{live.url}/studio/reference")
+    expect(page).to_have_url(draft_url)
+    _editor_ready(page)
     page.click("#check")
     expect(page.locator("#status")).to_contain_text("Aucune erreur")
     expect(page.locator("#problems li.error")).to_have_count(0)
@@ -89,3 +121,69 @@ def test_a_coordinator_adds_a_task_fixes_its_form_publishes_and_migrates(page: P
     expect(page.locator(f"#results #preview-{old_pathway}")).to_contain_text("migré vers la version 2")
     expect(page.locator("#no-pathways")).to_be_visible()
     assert _version_of(live, old_pathway) == 2
+
+
+def _relabel(page: Page, element_id: str, label: str) -> None:
+    """Rename an element as a person does in the modeler (one command on its command stack)."""
+    page.evaluate(
+        """([id, label]) => { const modeler = window.studioEditor.modeler;
+            modeler.get('modeling').updateLabel(modeler.get('elementRegistry').get(id), label); }""",
+        [element_id, label],
+    )
+
+
+def _stored_draft(live: Live, draft_url: str) -> ModelDraft:
+    with live.world.sessions() as session:
+        draft = session.get(ModelDraft, int(draft_url.rsplit("/", 1)[1]))
+        assert draft is not None
+        session.expunge(draft)
+        return draft
+
+
+def _wait_for(live: Live, draft_url: str, text: str) -> ModelDraft:
+    """The stored draft once it holds `text` (a save on leaving a page is not awaited by anyone)."""
+    deadline = time.monotonic() + 10
+    while text not in (draft := _stored_draft(live, draft_url)).files_json:
+        assert time.monotonic() < deadline, f"the draft never held {text!r}"
+        time.sleep(0.1)
+    return draft
+
+
+def test_autosave_save_on_leaving_and_a_refused_stale_save(browser: Browser, page: Page, live: Live) -> None:
+    page.add_init_script("window.studioAutosaveMs = 500")  # instead of 30 s
+    _sign_in(page, live, "coordination")
+    draft_url = _start_draft(page, live)
+    _relabel(page, "Task_accueil", "Accueil relu")
+    expect(page.locator("#status")).to_contain_text("Brouillon enregistré")  # nobody clicked
+    _wait_for(live, draft_url, "Accueil relu")
+
+    # Someone else changes the draft and closes their tab without saving: the page saves on leaving.
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    try:
+        other = context.new_page()
+        _sign_in(other, live, "administrateur")
+        other.goto(draft_url)
+        _editor_ready(other)
+        other.click("#new-form-name")  # browsers ask "leave?" only after a person acted on the page
+        _relabel(other, "Task_accueil", "Accueil revu par un admin")
+        other.close(run_before_unload=True)
+        stored = _wait_for(live, draft_url, "Accueil revu par un admin")
+        assert stored.updated_by == "administrateur"
+    finally:
+        context.close()
+
+    # The coordinator's page still holds the older revision: its next save is refused, not applied.
+    page.fill('.studio-form[data-name="ref_accueil.schema.json"] textarea', '{"title": "Écrasé"}')
+    expect(page.locator("#conflict")).to_be_visible()
+    expect(page.locator("#conflict-message")).to_contain_text("administrateur a enregistré ce brouillon")
+    assert "Écrasé" not in _stored_draft(live, draft_url).forms_json
+    page.click("#reload")
+    _editor_ready(page)
+    expect(page.locator("#conflict")).to_be_hidden()
+    expect(page.locator(_element(page, "Task_accueil"))).to_contain_text("Accueil revu par un admin")
+
+    # Discarding asks first, then the draft is gone.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#discard-form button[type=submit]")
+    expect(page.locator("#notice")).to_have_text("Brouillon abandonné.")
+    expect(page.locator("#no-drafts")).to_be_visible()

@@ -1,5 +1,6 @@
-"""The coordinator studio over HTTP: check a draft, publish it, refuse what the loader refuses (nothing
-stored), compare versions, preview and run migrations (refusals left untouched), and 403 for others."""
+"""The coordinator studio over HTTP: check a stored draft, publish it, refuse what the loader refuses
+(nothing stored), compare versions, preview and run migrations (refusals left untouched), and 403 for
+others. Resuming, saving, conflicts and discarding drafts: test_studio_drafts_web.py."""
 
 from __future__ import annotations
 
@@ -90,6 +91,42 @@ def post_json(world: World, username: str, url: str, body: dict[str, Any]) -> An
     return client.raw.post(url, json=body, headers={"X-CSRFToken": client.token()})
 
 
+def draft_url(draft_id: int, action: str = "") -> str:
+    return f"/studio/reference/brouillons/{draft_id}" + (f"/{action}" if action else "")
+
+
+def start_draft(world: World, username: str = "coordination") -> int:
+    """A new draft of `reference` from its newest version, started as the drafts page does."""
+    response = world.client(username).post("/studio/reference/brouillons")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def save(
+    world: World,
+    draft_id: int,
+    xml: str,
+    forms: dict[str, str] | None = None,
+    revision: int = 1,
+    username: str = "coordination",
+) -> Any:
+    body = {"revision": revision, "xml": xml, "forms": forms or {}}
+    return post_json(world, username, draft_url(draft_id, "enregistrer"), body)
+
+
+def saved_draft(world: World, xml: str, forms: dict[str, str] | None = None) -> tuple[int, int]:
+    """A new draft holding `xml` and `forms`: (its id, its revision)."""
+    draft_id = start_draft(world)
+    response = save(world, draft_id, xml, forms)
+    assert response.status_code == 200, response.get_json()
+    return draft_id, response.get_json()["revision"]
+
+
+def check(world: World, xml: str, forms: dict[str, str] | None = None) -> Any:
+    draft_id, _revision = saved_draft(world, xml, forms)
+    return post_json(world, "coordination", draft_url(draft_id, "verifier"), {})
+
+
 def version_count(world: World) -> int:
     with world.sessions() as session:
         return session.scalar(select(func.count()).select_from(ProcessVersion)) or 0
@@ -101,7 +138,17 @@ def version_ids(world: World) -> list[int]:
 
 
 def publish(world: World, xml: str, forms: dict[str, str] | None = None) -> Any:
-    return post_json(world, "coordination", "/studio/reference/publier", {"xml": xml, "forms": forms or {}})
+    """Save `xml` and `forms` into a new draft, then publish it from the editor page."""
+    draft_id, revision = saved_draft(world, xml, forms)
+    return post_json(world, "coordination", draft_url(draft_id, "publier"), {"revision": revision})
+
+
+def upload(world: World, draft_id: int, body: str, revision: int = 1) -> Any:
+    return world.client("coordination").post(
+        draft_url(draft_id, "import"),
+        {"fichier": (io.BytesIO(body.encode()), "modele.bpmn"), "revision": revision},
+        content_type="multipart/form-data",
+    )
 
 
 def version_of(world: World, pathway_id: int) -> int:
@@ -111,47 +158,50 @@ def version_of(world: World, pathway_id: int) -> int:
         return pathway.process_version.version
 
 
-def test_the_programme_list_shows_versions_with_their_publisher(world: World):
+def test_the_programme_list_shows_versions_with_their_publisher_and_open_drafts(world: World):
+    start_draft(world)
     page = world.client("coordination").get("/studio").get_data(as_text=True)
     assert "Parcours de référence" in page
     assert "/studio/reference" in page
     assert ">test<" in page  # published_by of the fixture library
+    assert "Brouillons (1)" in page
 
 
-def test_the_editor_page_carries_the_model_its_forms_and_blocks(world: World):
-    response = world.client("coordination").get("/studio/reference")
+def test_the_editor_page_carries_the_drafts_model_its_forms_and_blocks(world: World):
+    draft_id = start_draft(world)
+    response = world.client("coordination").get(draft_url(draft_id))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'id="model-xml"' in page and "Task_accueil" in page
     assert 'data-name="ref_accueil.schema.json"' in page
-    assert "/studio/reference/fichiers/blocs/formation.bpmn" in page
-    block = world.client("coordination").get("/studio/reference/fichiers/blocs/formation.bpmn")
+    assert 'data-revision="1"' in page
+    assert f"{draft_url(draft_id)}/fichiers/blocs/formation.bpmn" in page
+    block = world.client("coordination").get(f"{draft_url(draft_id)}/fichiers/blocs/formation.bpmn")
     assert block.status_code == 200 and "bloc_formation" in block.get_data(as_text=True)
     assert "attachment" in block.headers["Content-Disposition"]
 
 
-def test_check_returns_each_problem_with_its_element(world: World):
-    response = post_json(world, "coordination", "/studio/reference/verifier", {"xml": with_new_task()})
+def test_check_returns_each_problem_with_its_element_and_location(world: World):
+    response = check(world, with_new_task())
     body = response.get_json()
     assert response.status_code == 200
     assert body["ok"] is False
     errors = [p for p in body["problems"] if p["severity"] == "error"]
     assert [p["element"] for p in errors] == ["Task_nouveau"]
     assert errors[0]["file"] == "reference.bpmn"
+    assert errors[0]["text"].startswith("reference.bpmn:") and ": Task_nouveau: " in errors[0]["text"]
 
 
 def test_check_accepts_the_task_once_its_form_exists(world: World):
-    draft = {"xml": with_new_task(form=NEW_FORM), "forms": {NEW_FORM: NEW_SCHEMA}}
-    body = post_json(world, "coordination", "/studio/reference/verifier", draft).get_json()
+    body = check(world, with_new_task(form=NEW_FORM), {NEW_FORM: NEW_SCHEMA}).get_json()
     assert body["ok"] is True, body
-    missing = post_json(
-        world, "coordination", "/studio/reference/verifier", {"xml": with_new_task(form=NEW_FORM)}
-    )
+    missing = check(world, with_new_task(form=NEW_FORM))
     assert missing.get_json()["ok"] is False  # the form is named but does not exist
 
 
 def test_check_without_csrf_token_is_refused(world: World):
-    response = world.client("coordination").raw.post("/studio/reference/verifier", json={"xml": REFERENCE})
+    draft_id = start_draft(world)
+    response = world.client("coordination").raw.post(draft_url(draft_id, "verifier"), json={})
     assert response.status_code == 400
 
 
@@ -170,7 +220,7 @@ def test_publish_creates_version_two_and_new_pathways_start_on_it(world: World):
         assert NEW_FORM in json.loads(stored.forms_json)
 
 
-def test_publish_is_refused_while_an_error_remains_and_nothing_is_stored(world: World):
+def test_publish_is_refused_while_an_error_remains_and_no_version_is_stored(world: World):
     response = publish(world, with_new_task())
     assert response.status_code == 422
     assert [p["element"] for p in response.get_json()["problems"] if p["severity"] == "error"] == [
@@ -191,26 +241,19 @@ def test_publish_refuses_a_model_that_changes_the_process_id(world: World):
 
 def test_an_xxe_upload_is_refused_with_the_loaders_message_and_nothing_stored(world: World):
     body = XXE_PROLOGUE + REFERENCE.split("\n", 1)[1].replace('name="Accueil"', 'name="&e;"', 1)
-    client = world.client("coordination")
-    response = client.post(
-        "/studio/reference/import",
-        {"fichier": (io.BytesIO(body.encode()), "modele.bpmn")},
-        content_type="multipart/form-data",
-    )
+    draft_id = start_draft(world)
+    response = upload(world, draft_id, body)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "DOCTYPE and entities are not allowed" in page
     assert "file:///etc/passwd" not in page and "&amp;e;" not in page
+    assert 'data-revision="1"' in page  # the stored draft, unchanged
     assert version_count(world) == 1
 
 
 def test_a_forbidden_script_upload_is_refused(world: World):
     body = REFERENCE.replace("echeance = iso(", "import os\necheance = iso(", 1)
-    response = world.client("coordination").post(
-        "/studio/reference/import",
-        {"fichier": (io.BytesIO(body.encode()), "modele.bpmn")},
-        content_type="multipart/form-data",
-    )
+    response = upload(world, start_draft(world), body)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'data-element="Script_calcul"' in page
@@ -218,16 +261,25 @@ def test_a_forbidden_script_upload_is_refused(world: World):
     assert version_count(world) == 1
 
 
-def test_a_valid_upload_is_loaded_in_the_editor_without_being_stored(world: World):
-    body = with_new_task(form="ref_suivi.schema.json")
-    response = world.client("coordination").post(
-        "/studio/reference/import",
-        {"fichier": (io.BytesIO(body.encode()), "modele.bpmn")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 200
-    assert "Task_nouveau" in response.get_data(as_text=True)
+def test_a_valid_upload_replaces_the_drafts_model_without_publishing_it(world: World):
+    draft_id = start_draft(world)
+    response = upload(world, draft_id, with_new_task(form="ref_suivi.schema.json"))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{draft_url(draft_id)}?importe=1")
+    page = world.client("coordination").get(response.headers["Location"]).get_data(as_text=True)
+    assert "Task_nouveau" in page and "Fichier importé dans le brouillon." in page
+    assert 'data-revision="2"' in page
     assert version_count(world) == 1
+
+
+def test_an_upload_over_a_stale_revision_is_refused_and_says_who_saved(world: World):
+    draft_id = start_draft(world)
+    assert save(world, draft_id, REFERENCE, username="administrateur").status_code == 200
+    response = upload(world, draft_id, with_new_task(form="ref_suivi.schema.json"), revision=1)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "administrateur a enregistré ce brouillon" in page
+    assert "Task_nouveau" not in page
 
 
 def test_the_versions_page_shows_the_diff_of_the_last_change(world: World):
@@ -284,10 +336,15 @@ def test_migrating_nothing_is_refused(world: World):
     [
         ("get", "/studio"),
         ("get", "/studio/reference"),
-        ("post", "/studio/reference/verifier"),
-        ("post", "/studio/reference/publier"),
-        ("post", "/studio/reference/import"),
-        ("get", "/studio/reference/fichiers/reference.bpmn"),
+        ("get", "/studio/reference/brouillons"),
+        ("post", "/studio/reference/brouillons"),
+        ("get", "/studio/reference/brouillons/1"),
+        ("post", "/studio/reference/brouillons/1/enregistrer"),
+        ("post", "/studio/reference/brouillons/1/verifier"),
+        ("post", "/studio/reference/brouillons/1/publier"),
+        ("post", "/studio/reference/brouillons/1/import"),
+        ("post", "/studio/reference/brouillons/1/abandonner"),
+        ("get", "/studio/reference/brouillons/1/fichiers/reference.bpmn"),
         ("get", "/studio/reference/versions"),
         ("get", "/studio/reference/versions/1/modele.bpmn"),
         ("get", "/studio/reference/migration"),
@@ -296,6 +353,7 @@ def test_migrating_nothing_is_refused(world: World):
     ],
 )
 def test_a_counsellor_gets_403_on_every_studio_route(world: World, method: str, url: str):
+    start_draft(world)  # draft 1 exists: the refusal is about the role, not a missing draft
     client = world.client("conseiller")
     response = client.get(url) if method == "get" else client.post(url, {"xml": REFERENCE})
     assert response.status_code == 403
@@ -304,6 +362,8 @@ def test_a_counsellor_gets_403_on_every_studio_route(world: World, method: str, 
 
 def test_an_admin_may_use_the_studio(world: World):
     assert world.client("administrateur").get("/studio/reference").status_code == 200
+    draft_id = start_draft(world, "administrateur")
+    assert world.client("administrateur").get(draft_url(draft_id)).status_code == 200
 
 
 def test_the_header_leads_coordinators_to_the_studio_and_nobody_else(world: World):

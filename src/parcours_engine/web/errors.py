@@ -1,7 +1,8 @@
 """Errors to HTTP, in one place: JSON under /api, French (or English) pages elsewhere.
 
-Domain errors carry their status (domain/errors.py). Under /api every error is JSON with `message`
-and `field_errors`, an unexpected one included (logged, then a JSON 500): never an HTML page.
+Domain errors carry their status (domain/errors.py). Under /api, and for any request with a JSON body,
+every error is JSON with `message` and `field_errors`, an unexpected one included (logged, then a JSON
+500): never an HTML page.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def register(app: Flask) -> None:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """Under /api, and for a page's own JSON calls (the studio's editor): they read `message`."""
+    return request.path.startswith("/api/") or request.is_json
 
 
 def json_error(status: int, message: str, field_errors: dict[str, list[str]] | None = None) -> Response:

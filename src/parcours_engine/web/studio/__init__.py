@@ -1,9 +1,10 @@
-"""The coordinator studio: edit a programme's model and forms in the browser, check it with the same
-checks as `processes check`, publish it as a new version, compare versions and migrate running pathways.
+"""The coordinator studio: edit a programme's model and forms in the browser as a stored draft, check
+it with the same checks as `processes check`, publish it as a new version, compare versions and
+migrate running pathways.
 
-Only coordinators and admins may open any page of it (403 for everyone else). Checking and publishing
-go through the loader only (engine.loader): a model with an entity, a DTD or a forbidden script is
-refused with the loader's message and nothing is stored.
+Only coordinators and admins may open any page of it (403 for everyone else). Drafts are stored and
+checked through services.studio only: a model with an entity, a DTD or a forbidden script is refused
+with the loader's message and nothing is stored.
 """
 
 from __future__ import annotations
@@ -27,4 +28,4 @@ def _coordinators_only() -> None:
 
 
 # The views register themselves on `bp`.
-from parcours_engine.web.studio import editing, migration, versions  # noqa: E402, F401
+from parcours_engine.web.studio import drafts, editing, migration, versions  # noqa: E402, F401

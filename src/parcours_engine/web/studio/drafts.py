@@ -1,92 +1,103 @@
-"""A draft of a programme: the latest version's library with the edited main file and forms.
+"""The studio's stored drafts as pages: opening a programme resumes the coordinator's own draft (or
+lists the open drafts and starts a new one from the newest version), the editor page of one draft, and
+discarding it.
 
-The draft is never stored: it is checked (engine.loader.check_library) or published
-(services.publishing.publish_library) as a whole, so that blocks and forms are checked with it.
+A draft lives in the database (services.studio), not in the browser page: closing the tab loses
+nothing saved, and two coordinators on the same draft are told when the other saved first.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from flask import redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import InvalidInput, ModelError, ModelProblem
-from parcours_engine.engine.loader import check_library
+from parcours_engine.domain.errors import InvalidInput, ModelProblem, NotFound
 from parcours_engine.persistence.models import ProcessVersion
-from parcours_engine.services.publishing import PublishResult, publish_library
-
-FORM_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,120}\.json$")
-
-
-@dataclass(frozen=True)
-class Draft:
-    programme: str
-    filename: str
-    bpmn: dict[str, bytes]
-    forms: dict[str, bytes]
+from parcours_engine.persistence.studio_models import ModelDraft
+from parcours_engine.services import studio
+from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.auth import current_account
+from parcours_engine.web.studio import bp
+from parcours_engine.web.studio.versions import programme_versions
 
 
-def stored_files(version: ProcessVersion) -> tuple[dict[str, str], dict[str, str]]:
-    """The version's BPMN files (its own and its blocks') and forms, as text by name."""
-    files: dict[str, str] = json.loads(version.files_json)
-    forms: dict[str, str] = json.loads(version.forms_json)
-    return files, forms
+def draft_of(programme: str, draft_id: int) -> ModelDraft:
+    """The draft, if it is one of this programme's (a URL naming another programme is a 404)."""
+    draft = studio.get_draft(db_session(), draft_id)
+    if draft.programme != programme:
+        raise NotFound(f"no draft {draft_id} of programme {programme!r}")
+    return draft
 
 
-def main_xml(version: ProcessVersion) -> str:
-    files, _ = stored_files(version)
-    return files.get(version.filename) or next(iter(files.values()))
+def _see_other(endpoint: str, **values: Any) -> BaseResponse:
+    return redirect(url_for(endpoint, **values), 303)
 
 
-def draft_of(version: ProcessVersion, xml: bytes, edited_forms: dict[str, str]) -> Draft:
-    """The version's library with its own file replaced by `xml` and the edited forms laid over."""
-    files, forms = stored_files(version)
-    bpmn = {name: text.encode() for name, text in files.items()}
-    bpmn[version.filename] = xml
-    form_bytes = {name: text.encode() for name, text in forms.items()}
-    for name, text in edited_forms.items():
-        if not FORM_NAME.match(name):
-            raise InvalidInput("invalid form name", {"forms": [name]})
-        form_bytes[name] = text.encode()
-    return Draft(version.programme, version.filename, bpmn, form_bytes)
+@bp.get("/<programme>")
+def editor(programme: str) -> str | BaseResponse:
+    """Resume the coordinator's own draft of the programme, or list the open drafts."""
+    mine = studio.resumable_draft(db_session(), current_account(), programme)
+    if mine is not None:
+        return _see_other("studio.draft_editor", programme=programme, draft_id=mine.id)
+    return draft_list(programme)
 
 
-def draft_from_json(version: ProcessVersion, body: Any) -> Draft:
-    """The draft a studio page posts: `{"xml": "...", "forms": {"name.json": "schema text"}}`."""
-    if not isinstance(body, dict) or not isinstance(body.get("xml"), str):
-        raise InvalidInput("the request must carry the model's XML", {"xml": ["required"]})
-    forms = body.get("forms") or {}
-    if not isinstance(forms, dict) or not all(isinstance(v, str) for v in forms.values()):
-        raise InvalidInput("forms must map names to JSON Schema text", {"forms": ["invalid"]})
-    return draft_of(version, body["xml"].encode(), forms)
+@bp.get("/<programme>/brouillons")
+def draft_list(programme: str) -> str:
+    versions = programme_versions(programme)  # 404 for a programme never published
+    return render_template(
+        "studio/drafts.html",
+        programme=programme,
+        newest=versions[-1],
+        numbers={version.id: version.version for version in versions},
+        drafts=studio.drafts_of(db_session(), programme),
+        discarded=request.args.get("abandonne") is not None,
+    )
 
 
-def problems(draft: Draft) -> list[ModelProblem]:
-    """Every error and warning of the draft (the loader never raises here)."""
-    return check_library(draft.bpmn, draft.forms)
+@bp.post("/<programme>/brouillons")
+def start(programme: str) -> BaseResponse:
+    """A new draft from the newest version, opened in the editor."""
+    draft = studio.start_draft(db_session(), clock(), current_account(), programme)
+    return _see_other("studio.draft_editor", programme=programme, draft_id=draft.id)
 
 
-def errors(found: list[ModelProblem]) -> list[ModelProblem]:
-    return [p for p in found if p.severity == "error"]
+@bp.get("/<programme>/brouillons/<int:draft_id>")
+def draft_editor(programme: str, draft_id: int) -> tuple[str, int]:
+    return editor_page(draft_of(programme, draft_id), [])
 
 
-def publish(session: Session, clock: Clock, draft: Draft, actor: str) -> PublishResult:
-    """Publish the draft (ModelError listing the problems if it has any, nothing stored then)."""
-    results = publish_library(session, clock, draft.bpmn, draft.forms, actor)
-    for result in results:
-        if result.programme == draft.programme:
-            return result
-    # The edited file now defines another process: refuse rather than create a new programme.
-    message = f"the model must keep the process id {draft.programme!r}"
-    raise ModelError([ModelProblem(draft.filename, None, draft.programme, message)])
+def editor_page(draft: ModelDraft, problems: list[ModelProblem], status: int = 200) -> tuple[str, int]:
+    """The modeler on the draft's own BPMN file, its forms, the blocks it calls and `problems`."""
+    session = db_session()
+    files, forms = studio.draft_texts(draft)
+    main = studio.main_file(session, draft)
+    base = None if draft.base_version_id is None else session.get(ProcessVersion, draft.base_version_id)
+    newest = studio.newest_version(session, draft.programme)
+    page = render_template(
+        "studio/editor.html",
+        programme=draft.programme,
+        draft=draft,
+        base=base,
+        # A version published since the draft started would be overwritten by publishing it.
+        outdated=newest if newest is not None and (base is None or newest.id != base.id) else None,
+        main_file=main,
+        xml=files.get(main, ""),
+        forms=dict(sorted(forms.items())),
+        blocks=sorted(name for name in files if name != main),
+        problems=problems,
+    )
+    return page, status
 
 
-def as_json(found: list[ModelProblem]) -> list[dict[str, Any]]:
-    return [
-        {"file": p.file, "line": p.line, "element": p.element, "message": p.message, "severity": p.severity}
-        for p in found
-    ]
+@bp.post("/<programme>/brouillons/<int:draft_id>/abandonner")
+def discard(programme: str, draft_id: int) -> BaseResponse:
+    """Discard the draft (the page asked for confirmation); refused if someone saved it since."""
+    draft = draft_of(programme, draft_id)
+    revision = request.form.get("revision", type=int)
+    if revision is None:
+        raise InvalidInput("the revision the page loaded is required", {"revision": ["required"]})
+    studio.discard_draft(db_session(), current_account(), draft.id, revision)
+    return _see_other("studio.draft_list", programme=programme, abandonne=1)

@@ -1,105 +1,172 @@
-"""The studio's programme list and modeler page: check, publish, upload and download a model."""
+"""What the editor page asks of a stored draft: save it (JSON, with the revision the page loaded),
+check it, publish it, import a .bpmn file into it, download its files.
+
+Every write goes through services.studio's gates: a file the hardened parser or the restricted
+environment refuses is answered 422 with the loader's problems, and the request's unit of work rolls
+back, so the stored draft keeps what it had. A save or publish whose revision is stale is answered
+409 with who saved the draft last and when: nothing is ever overwritten silently.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from datetime import datetime
+from typing import Any
 
-from flask import Response, jsonify, render_template, request, url_for
+from flask import Response, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.domain.errors import ModelError, ModelProblem, NotFound
-from parcours_engine.persistence.models import ProcessVersion
-from parcours_engine.services.publishing import latest_version, list_versions
+from parcours_engine.domain.errors import ConflictError, InvalidInput, ModelError, ModelProblem, NotFound
+from parcours_engine.persistence.studio_models import ModelDraft
+from parcours_engine.services import studio
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
-from parcours_engine.web.studio import bp, drafts
+from parcours_engine.web.studio import bp
+from parcours_engine.web.studio.drafts import draft_of, editor_page
 
-MAX_UPLOAD = 2 * 1024 * 1024  # a programme's model is tens of kilobytes
-
-
-@bp.get("")
-def programmes() -> str:
-    by_programme: dict[str, list[ProcessVersion]] = defaultdict(list)
-    for version in list_versions(db_session()):
-        by_programme[version.programme].append(version)
-    return render_template("studio/programmes.html", programmes=dict(sorted(by_programme.items())))
+JsonReply = tuple[Response, int]
 
 
-@bp.get("/<programme>")
-def editor(programme: str) -> tuple[str, int]:
-    version = latest_version(db_session(), programme)
-    return _editor_page(version, drafts.main_xml(version), [])
+def _when(moment: datetime) -> str:
+    return moment.strftime("%d/%m/%Y %H:%M")
 
 
-def _editor_page(
-    version: ProcessVersion, xml: str, problems: list[ModelProblem], status: int = 200
-) -> tuple[str, int]:
-    files, forms = drafts.stored_files(version)
-    blocks = sorted(name for name in files if name != version.filename)
-    page = render_template(
-        "studio/editor.html",
-        version=version,
-        xml=xml,
-        forms=dict(sorted(forms.items())),
-        blocks=blocks,
-        problems=problems,
+def as_json(found: list[ModelProblem]) -> list[dict[str, Any]]:
+    """Problems for the page: it lists each as `file:line: element: message` and marks the element."""
+    return [
+        {
+            "file": p.file,
+            "line": p.line,
+            "element": p.element,
+            "message": p.message,
+            "severity": p.severity,
+            "text": str(p),
+        }
+        for p in found
+    ]
+
+
+def _refused(error: ModelError) -> JsonReply:
+    return jsonify({"ok": False, "problems": as_json(error.problems)}), 422
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("the request must be a JSON object", {"body": ["invalid"]})
+    return body
+
+
+def _revision(raw: Any) -> int:
+    """The revision the page loaded: required, so that a save never overwrites unseen work."""
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise InvalidInput("the revision the page loaded is required", {"revision": ["required"]})
+    return raw
+
+
+def conflict_message(draft: ModelDraft) -> str:
+    return _(
+        "%(who)s a enregistré ce brouillon le %(when)s, après l'ouverture de cette page : rechargez-le "
+        "pour voir cette version (téléchargez d'abord le BPMN pour garder vos modifications).",
+        who=draft.updated_by,
+        when=_when(draft.updated_at),
     )
-    return page, status
 
 
-@bp.post("/<programme>/verifier")
-def check(programme: str) -> Response:
-    """The draft's problems as JSON; the page highlights each one's element."""
-    version = latest_version(db_session(), programme)
-    found = drafts.problems(drafts.draft_from_json(version, request.get_json(silent=True)))
-    return jsonify({"ok": not drafts.errors(found), "problems": drafts.as_json(found)})
-
-
-@bp.post("/<programme>/publier")
-def publish(programme: str) -> tuple[Response, int]:
-    """Publish the draft as a new version; refused (422, nothing stored) while an error remains."""
+def _conflict(draft_id: int) -> JsonReply:
+    """409 naming who saved the draft last and when (read again: the failed write is rolled back)."""
     session = db_session()
-    version = latest_version(session, programme)
-    draft = drafts.draft_from_json(version, request.get_json(silent=True))
-    found = drafts.problems(draft)
-    if drafts.errors(found):
-        return jsonify({"ok": False, "problems": drafts.as_json(found)}), 422
+    session.rollback()
+    draft = studio.get_draft(session, draft_id)  # 404 if it was published or discarded meanwhile
+    conflict = {"saved_by": draft.updated_by, "saved_at": _when(draft.updated_at), "revision": draft.revision}
+    return jsonify({"ok": False, "message": conflict_message(draft), "conflict": conflict}), 409
+
+
+@bp.post("/<programme>/brouillons/<int:draft_id>/enregistrer")
+def save(programme: str, draft_id: int) -> JsonReply:
+    """Save `{"revision": n, "xml": "...", "forms": {"name.json": "text"}}` (the edited forms only)."""
+    body = _body()
+    revision = _revision(body.get("revision"))
+    xml, forms = body.get("xml"), body.get("forms") or {}
+    if not isinstance(xml, str):
+        raise InvalidInput("the request must carry the model's XML", {"xml": ["required"]})
+    if not isinstance(forms, dict) or not all(isinstance(text, str) for text in forms.values()):
+        raise InvalidInput("forms must map names to JSON Schema text", {"forms": ["invalid"]})
+    session, actor = db_session(), current_account()
+    draft = draft_of(programme, draft_id)
     try:
-        result = drafts.publish(session, clock(), draft, current_account().username)
+        # The page's revision guards the first write; the next ones follow the revision it made.
+        draft = studio.save_file(
+            session, clock(), actor, draft.id, studio.main_file(session, draft), xml.encode(), revision
+        )
+        for name, text in sorted(forms.items()):
+            draft = studio.save_form(session, clock(), actor, draft.id, name, text.encode(), draft.revision)
+    except ConflictError:
+        return _conflict(draft_id)
     except ModelError as error:
-        return jsonify({"ok": False, "problems": drafts.as_json(error.problems)}), 422
+        return _refused(error)
+    saved = {"saved_by": draft.updated_by, "saved_at": _when(draft.updated_at)}
+    return jsonify({"ok": True, "revision": draft.revision, **saved}), 200
+
+
+@bp.post("/<programme>/brouillons/<int:draft_id>/verifier")
+def check(programme: str, draft_id: int) -> JsonReply:
+    """The stored draft's problems (the same checks as `processes check`); the page marks each one."""
+    found = studio.check_draft(db_session(), draft_of(programme, draft_id).id)
+    ok = not [p for p in found if p.severity == "error"]
+    return jsonify({"ok": ok, "problems": as_json(found)}), 200
+
+
+@bp.post("/<programme>/brouillons/<int:draft_id>/publier")
+def publish(programme: str, draft_id: int) -> JsonReply:
+    """Publish the stored draft as a new version (the draft is then deleted); 422 while an error remains."""
+    revision = _revision(_body().get("revision"))
+    session = db_session()
+    draft = draft_of(programme, draft_id)
+    try:
+        result = studio.publish_draft(session, clock(), current_account(), draft.id, revision)
+    except ConflictError:
+        return _conflict(draft_id)
+    except ModelError as error:
+        return _refused(error)
     target = url_for("studio.version_list", programme=programme, publiee=result.version)
     return jsonify(
         {"ok": True, "version": result.version, "created": result.created, "redirect": target}
     ), 200
 
 
-@bp.post("/<programme>/import")
-def upload(programme: str) -> tuple[str, int]:
-    """Load an uploaded .bpmn into the editor once the loader accepts it; nothing is stored."""
-    version = latest_version(db_session(), programme)
+@bp.post("/<programme>/brouillons/<int:draft_id>/import")
+def upload(programme: str, draft_id: int) -> tuple[str, int] | BaseResponse:
+    """Replace the draft's own BPMN file with an uploaded one, once the gate accepts it."""
+    session = db_session()
+    draft = draft_of(programme, draft_id)
+    main = studio.main_file(session, draft)
     sent = request.files.get("fichier")
-    data = sent.read(MAX_UPLOAD + 1) if sent is not None else b""
-    if not data or len(data) > MAX_UPLOAD:
-        problem = ModelProblem(version.filename, None, "", _("Choisissez un fichier .bpmn de moins de 2 Mo."))
-        return _editor_page(version, drafts.main_xml(version), [problem], 422)
-    found = drafts.errors(drafts.problems(drafts.draft_of(version, data, {})))
+    data = sent.read(studio.MAX_FILE_BYTES + 1) if sent is not None else b""
+    if not data or len(data) > studio.MAX_FILE_BYTES:
+        problem = ModelProblem(main, None, "", _("Choisissez un fichier .bpmn de moins de 2 Mo."))
+        return editor_page(draft, [problem], 422)
+    revision = request.form.get("revision", type=int)
+    if revision is None:
+        raise InvalidInput("the revision the page loaded is required", {"revision": ["required"]})
     try:
-        text = data.decode()
-    except UnicodeDecodeError:
-        found.append(ModelProblem(version.filename, None, "", _("Le fichier doit être encodé en UTF-8.")))
-    if found:
-        # The refused file is never echoed back: the editor keeps the published model.
-        return _editor_page(version, drafts.main_xml(version), found, 422)
-    return _editor_page(version, text, [])
+        studio.save_file(session, clock(), current_account(), draft.id, main, data, revision)
+    except (ConflictError, ModelError) as error:
+        # The refused file is never echoed back: the page shows the stored draft and why.
+        session.rollback()
+        draft = studio.get_draft(session, draft_id)
+        if isinstance(error, ConflictError):
+            return editor_page(draft, [ModelProblem(main, None, "", conflict_message(draft))], 409)
+        return editor_page(draft, error.problems, 422)
+    return redirect(url_for("studio.draft_editor", programme=programme, draft_id=draft_id, importe=1), 303)
 
 
-@bp.get("/<programme>/fichiers/<path:name>")
-def download(programme: str, name: str) -> Response:
-    """A BPMN file of the latest version (the programme's own or a block), as a download."""
-    files, _forms = drafts.stored_files(latest_version(db_session(), programme))
+@bp.get("/<programme>/brouillons/<int:draft_id>/fichiers/<path:name>")
+def download(programme: str, draft_id: int, name: str) -> Response:
+    """A BPMN file of the draft (the programme's own or a block it calls), as a download."""
+    files, _forms = studio.draft_texts(draft_of(programme, draft_id))
     if name not in files:
-        raise NotFound(f"no file {name!r} in programme {programme!r}")
+        raise NotFound(f"no file {name!r} in draft {draft_id}")
     response = Response(files[name], mimetype="application/xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{name.rsplit("/", 1)[-1]}"'
     return response

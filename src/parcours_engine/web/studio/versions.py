@@ -1,15 +1,33 @@
-"""The versions of a programme (who published what and when) and the diff between two of them."""
+"""The studio's programme list (versions and open drafts), the versions of a programme (who
+published what and when) and the diff between two of them."""
 
 from __future__ import annotations
+
+import json
+from collections import defaultdict
 
 from flask import Response, render_template, request
 
 from parcours_engine.domain.errors import NotFound
 from parcours_engine.persistence.models import ProcessVersion
 from parcours_engine.services.publishing import list_versions
+from parcours_engine.services.studio import open_draft_counts
 from parcours_engine.services.versions import diff_versions
 from parcours_engine.web.app import db_session
-from parcours_engine.web.studio import bp, drafts
+from parcours_engine.web.studio import bp
+
+
+@bp.get("")
+def programmes() -> str:
+    session = db_session()
+    by_programme: dict[str, list[ProcessVersion]] = defaultdict(list)
+    for version in list_versions(session):
+        by_programme[version.programme].append(version)
+    return render_template(
+        "studio/programmes.html",
+        programmes=dict(sorted(by_programme.items())),
+        drafts=open_draft_counts(session),
+    )
 
 
 def programme_versions(programme: str) -> list[ProcessVersion]:
@@ -46,5 +64,6 @@ def version_xml(programme: str, number: int) -> Response:
     """The programme's own BPMN file of one version (the diff draws it)."""
     for version in programme_versions(programme):
         if version.version == number:
-            return Response(drafts.main_xml(version), mimetype="application/xml")
+            files: dict[str, str] = json.loads(version.files_json)
+            return Response(files[version.filename], mimetype="application/xml")
     raise NotFound(f"no version {number} of programme {programme!r}")

@@ -1,169 +1,255 @@
-// Studio editor page: the bpmn-js modeler (static/dist/modeler.js), the forms beside it with a live
-// preview, and the "Vérifier" / "Publier" buttons that post the draft as JSON (X-CSRFToken header).
+// Studio editor page on a stored draft: the bpmn-js modeler (static/dist/modeler.js) and the forms
+// (studio-forms.js). "Enregistrer le brouillon", an autosave every 30 s when something changed and a
+// last save when the page is left send the model and the edited forms with the revision the page
+// holds. A stale revision (someone else saved) stops every save and says who saved and when: the
+// coordinator reloads, nothing is overwritten. "Vérifier" and "Publier" save first, then check or
+// publish the stored draft. Every request carries the X-CSRFToken header (Flask-WTF).
 (function () {
   'use strict';
 
+  const AUTOSAVE_MS = window.studioAutosaveMs || 30000; // the browser tests shorten it
   const csrf = () => document.querySelector('meta[name="csrf-token"]').getAttribute('content');
 
-  function el(tag, attrs, text) {
-    const node = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([key, value]) => node.setAttribute(key, value));
-    if (text !== undefined) {
-      node.textContent = text;
-    }
-    return node;
-  }
-
-  // A small preview of a JSON Schema form: title, type, oneOf/enum choices, dates, booleans.
-  function field(name, prop, required) {
-    const wrap = el('p', { class: 'preview-field' });
-    const label = (prop.title || name) + (required ? ' *' : '');
-    wrap.appendChild(el('label', {}, label));
-    const choices = (prop.oneOf || []).map((c) => [c.const, c.title || c.const])
-      .concat((prop.enum || []).map((v) => [v, v]));
-    let input;
-    if (choices.length) {
-      input = el('select', { disabled: '' });
-      choices.forEach(([value, text]) => input.appendChild(el('option', { value: String(value) }, String(text))));
-    } else if (prop.type === 'boolean') {
-      input = el('input', { type: 'checkbox', disabled: '' });
-    } else if (prop.format === 'date') {
-      input = el('input', { type: 'date', disabled: '' });
-    } else if (prop.type === 'integer' || prop.type === 'number') {
-      input = el('input', { type: 'number', disabled: '' });
-    } else {
-      input = el('input', { type: 'text', disabled: '' });
-    }
-    wrap.appendChild(input);
-    return wrap;
-  }
-
-  function renderPreview(box, text, invalidMessage) {
-    box.replaceChildren();
-    let schema;
-    try {
-      schema = JSON.parse(text);
-    } catch (error) {
-      box.appendChild(el('p', { class: 'error' }, `${invalidMessage} : ${error.message}`));
-      return;
-    }
-    if (schema.title) {
-      box.appendChild(el('h4', {}, schema.title));
-    }
-    const required = new Set(schema.required || []);
-    Object.entries(schema.properties || {}).forEach(([name, prop]) => {
-      box.appendChild(field(name, prop || {}, required.has(name)));
-    });
-  }
-
-  function watchForm(block, invalidMessage) {
-    const area = block.querySelector('textarea');
-    const box = block.querySelector('.form-preview');
-    const update = () => renderPreview(box, area.value, invalidMessage);
-    area.addEventListener('input', update);
-    update();
-  }
-
-  function forms() {
-    const found = {};
-    document.querySelectorAll('.studio-form').forEach((block) => {
-      found[block.dataset.name] = block.querySelector('textarea').value;
-    });
-    return found;
-  }
-
-  function addForm(root) {
-    const name = document.getElementById('new-form-name').value.trim();
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\.json$/.test(name)) {
-      document.getElementById('new-form-name').focus();
-      return;
-    }
-    const block = el('div', { class: 'studio-form', 'data-name': name });
-    block.appendChild(el('h3', {}, name));
-    const area = el('textarea', { 'aria-label': name });
-    area.value = document.getElementById('new-form-schema').value;
-    block.appendChild(area);
-    block.appendChild(el('div', { class: 'form-preview', 'aria-live': 'polite' }));
-    document.getElementById('forms').appendChild(block);
-    watchForm(block, root.dataset.msgInvalidJson);
-  }
-
-  function showProblems(editor, problems) {
-    const list = document.getElementById('problems');
-    list.replaceChildren();
-    editor.highlightErrors(problems.filter((p) => p.severity === 'error'));
-    problems.forEach((p) => {
-      const where = p.element || p.file;
-      const line = p.line ? ` (l. ${p.line})` : '';
-      const item = el('li', { class: p.severity, 'data-element': p.element || '' }, `${where}${line} : ${p.message}`);
-      list.appendChild(item);
-    });
-  }
-
-  async function post(root, url, editor) {
-    const status = document.getElementById('status');
-    const body = JSON.stringify({ xml: await editor.getXML(), forms: forms() });
-    const response = await fetch(url, {
+  function postJSON(url, body, keepalive) {
+    return fetch(url, {
       method: 'POST',
       credentials: 'same-origin',
+      // keepalive lets the last save outlive the page being closed.
+      keepalive: Boolean(keepalive),
       headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf() },
-      body,
+      body: JSON.stringify(body),
     });
-    let data = {};
+  }
+
+  async function reply(response) {
     try {
-      data = await response.json();
+      return await response.json();
     } catch (error) {
-      status.textContent = root.dataset.msgFailed;
-      return null;
+      return {};
     }
-    if (!('problems' in data) && !data.ok) {
-      status.textContent = data.message || root.dataset.msgFailed;
-      return null;
-    }
-    showProblems(editor, data.problems || []);
-    return data;
   }
 
   function download(root, editor) {
     editor.getXML().then((xml) => {
-      const link = el('a', { download: root.dataset.filename });
+      const link = document.createElement('a');
+      link.download = root.dataset.filename;
       link.href = URL.createObjectURL(new Blob([xml], { type: 'application/xml' }));
       link.click();
       URL.revokeObjectURL(link.href);
     });
   }
 
+  /** The page's draft: what changed since the last save, and the revision the server gave us. */
+  class DraftPage {
+    constructor(root, editor) {
+      this.root = root;
+      this.editor = editor;
+      this.msg = root.dataset;
+      this.revision = Number(root.dataset.revision);
+      this.xml = '';            // the diagram as of the last change (what a save on leaving sends)
+      this.modelChanged = false;
+      this.formsChanged = new Set();
+      this.queue = Promise.resolve(true);
+      this.stopped = false;     // after a conflict, or once the draft is gone
+      this.leaving = false;     // the page navigates on purpose: no last save, no prompt
+    }
+
+    get dirty() {
+      return this.modelChanged || this.formsChanged.size > 0;
+    }
+
+    status(text) {
+      document.getElementById('status').textContent = text;
+    }
+
+    changed() {
+      if (!this.dirty) {
+        this.status(this.msg.msgUnsaved);
+      }
+    }
+
+    modelEdited() {
+      this.changed();
+      this.modelChanged = true;
+      this.editor.getXML().then((xml) => { this.xml = xml; });
+    }
+
+    formEdited(name) {
+      this.changed();
+      this.formsChanged.add(name);
+    }
+
+    /** Save now, after any save in flight; resolves to true once the draft holds the page's work. */
+    save(keepalive) {
+      const run = () => this._save(keepalive);
+      this.queue = this.queue.then(run, run);
+      return this.queue;
+    }
+
+    async _save(keepalive) {
+      if (this.stopped) {
+        return false;
+      }
+      const xml = keepalive ? this.xml : await this.editor.getXML();
+      const names = Array.from(this.formsChanged);
+      const hadModel = this.modelChanged;
+      this.modelChanged = false;
+      this.formsChanged.clear();
+      this.status(this.msg.msgSaving);
+      const body = { revision: this.revision, xml, forms: window.StudioForms.texts(names) };
+      let response;
+      try {
+        response = await postJSON(this.root.dataset.saveUrl, body, keepalive);
+      } catch (error) {
+        response = null;
+      }
+      const data = response ? await reply(response) : {};
+      if (response && response.ok) {
+        this.setRevision(data.revision);
+        this.status(`${this.msg.msgSaved} (${data.saved_at})`);
+        return true;
+      }
+      // Not saved: what was to save is still to save.
+      this.modelChanged = this.modelChanged || hadModel;
+      names.forEach((name) => this.formsChanged.add(name));
+      this.failed(response ? response.status : 0, data, this.msg.msgSaveRefused);
+      return false;
+    }
+
+    setRevision(revision) {
+      this.revision = revision;
+      this.root.dataset.revision = String(revision);
+      document.querySelectorAll('.draft-revision').forEach((input) => { input.value = String(revision); });
+    }
+
+    failed(status, data, refusedMessage) {
+      if (status === 409) {
+        this.stopped = true;
+        document.getElementById('conflict-message').textContent = data.message || this.msg.msgFailed;
+        document.getElementById('conflict').hidden = false;
+        this.status('');
+      } else if (status === 404) {
+        this.stopped = true;
+        this.status(this.msg.msgGone);
+      } else if (status === 422 && data.problems) {
+        this.showProblems(data.problems);
+        this.status(refusedMessage);
+      } else {
+        this.status(data.message || this.msg.msgFailed);
+      }
+    }
+
+    showProblems(problems) {
+      const list = document.getElementById('problems');
+      list.replaceChildren();
+      this.editor.highlightErrors(problems.filter((p) => p.severity === 'error'));
+      problems.forEach((p) => {
+        const item = document.createElement('li');
+        item.className = p.severity;
+        item.dataset.element = p.element || '';
+        item.textContent = p.text;
+        list.appendChild(item);
+      });
+    }
+
+    async check() {
+      if (!(await this.save())) {
+        return;
+      }
+      const response = await postJSON(this.root.dataset.checkUrl, {});
+      const data = await reply(response);
+      if (!response.ok) {
+        this.failed(response.status, data, this.msg.msgFailed);
+        return;
+      }
+      this.showProblems(data.problems || []);
+      this.status(data.ok ? this.msg.msgOk : '');
+    }
+
+    async publish() {
+      if (!(await this.save())) {
+        return;
+      }
+      const response = await postJSON(this.root.dataset.publishUrl, { revision: this.revision });
+      const data = await reply(response);
+      if (response.ok && data.ok) {
+        this.leaving = true;
+        window.location.assign(data.redirect);
+        return;
+      }
+      this.failed(response.status, data, this.msg.msgRefused);
+    }
+
+    /** Before the page goes: a last save of what changed, and the browser's "leave?" prompt. */
+    beforeUnload(event) {
+      if (this.leaving || this.stopped || !this.dirty) {
+        return;
+      }
+      this.save(true);
+      event.preventDefault();
+      event.returnValue = '';
+    }
+  }
+
+  function wire(page) {
+    const { root, editor } = page;
+    document.querySelectorAll('.studio-form').forEach((block) => {
+      window.StudioForms.watch(block, root.dataset.msgInvalidJson, (name) => page.formEdited(name));
+    });
+    document.getElementById('add-form').addEventListener('click', () => {
+      window.StudioForms.add(root.dataset.msgInvalidJson, (name) => page.formEdited(name));
+    });
+    document.getElementById('download').addEventListener('click', () => download(root, editor));
+    document.getElementById('save').addEventListener('click', () => page.save());
+    document.getElementById('check').addEventListener('click', () => page.check());
+    document.getElementById('publish').addEventListener('click', () => page.publish());
+    document.getElementById('reload').addEventListener('click', () => {
+      page.leaving = true;
+      window.location.reload();
+    });
+    document.getElementById('upload-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      // Keep what changed on the page before the import replaces the model.
+      if (page.dirty && !(await page.save())) {
+        return;
+      }
+      page.leaving = true;
+      event.target.submit();
+    });
+    document.getElementById('discard-form').addEventListener('submit', (event) => {
+      if (!window.confirm(root.dataset.msgConfirmDiscard)) {
+        event.preventDefault();
+        return;
+      }
+      page.leaving = true;
+    });
+    window.setInterval(() => {
+      if (page.dirty && !page.stopped) {
+        page.save();
+      }
+    }, AUTOSAVE_MS);
+    window.addEventListener('beforeunload', (event) => page.beforeUnload(event));
+  }
+
   document.addEventListener('DOMContentLoaded', async () => {
     const root = document.getElementById('studio');
-    if (!root || !window.ParcoursModeler) {
+    if (!root || !window.ParcoursModeler || !window.StudioForms) {
       return;
     }
+    let page = null;
     const editor = await window.ParcoursModeler.create(document.getElementById('canvas'), {
       propertiesPanel: document.getElementById('panel'),
       xml: document.getElementById('model-xml').value,
+      onChange: () => page && page.modelEdited(),
     });
+    page = new DraftPage(root, editor);
+    page.xml = await editor.getXML();
     window.studioEditor = editor; // for tests and the browser console
+    window.studioDraft = page;
     const serverProblems = Array.from(document.querySelectorAll('#problems li.error'))
       .map((li) => ({ element: li.dataset.element, message: li.textContent }));
     editor.highlightErrors(serverProblems);
-    document.querySelectorAll('.studio-form').forEach((block) => watchForm(block, root.dataset.msgInvalidJson));
-    document.getElementById('add-form').addEventListener('click', () => addForm(root));
-    document.getElementById('download').addEventListener('click', () => download(root, editor));
-    const status = document.getElementById('status');
-    document.getElementById('check').addEventListener('click', async () => {
-      const data = await post(root, root.dataset.checkUrl, editor);
-      if (data) {
-        status.textContent = data.ok ? root.dataset.msgOk : '';
-      }
-    });
-    document.getElementById('publish').addEventListener('click', async () => {
-      const data = await post(root, root.dataset.publishUrl, editor);
-      if (data && data.ok) {
-        window.location.assign(data.redirect);
-      } else if (data) {
-        status.textContent = root.dataset.msgRefused;
-      }
-    });
+    wire(page);
     root.dataset.ready = 'true';
   });
 })();
