@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 # The workspace's live server (waitress on 127.0.0.1, production cookie and CSRF settings).
-from tests.e2e.test_workspace import Live
-from tests.e2e.test_workspace import live as live
+from tests.e2e.conftest import Live, sign_in
 
 # Re-exported so that its autouse applies here too (light argon2 for the test accounts).
 from tests.functional.conftest import PASSWORD
@@ -21,16 +20,8 @@ from tests.functional.conftest import cheap_password_hashing as cheap_password_h
 pytestmark = pytest.mark.e2e
 
 
-def _sign_in(page: Page, live: Live, username: str, password: str) -> None:
-    page.goto(f"{live.url}/connexion")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit] >> text=Se connecter")
-    expect(page.locator("h1")).to_have_text("Mes tâches")
-
-
 def test_an_admin_creates_a_counsellor_who_signs_in_with_the_one_time_password(page: Page, live: Live):
-    _sign_in(page, live, "administrateur", PASSWORD)
+    sign_in(page, live, "administrateur", PASSWORD)
     page.click("#admin-link")
     expect(page.locator("h1")).to_contain_text("Comptes")
     page.click("#new-account-link")
@@ -50,7 +41,7 @@ def test_an_admin_creates_a_counsellor_who_signs_in_with_the_one_time_password(p
     expect(page.locator("#journal")).to_contain_text("Compte créé")
     expect(page.locator("body")).not_to_contain_text(password)  # shown once only
     page.click("button >> text=Se déconnecter")
-    _sign_in(page, live, "camille", password)
+    sign_in(page, live, "camille", password)
     expect(page.locator(".whoami")).to_have_text("Camille Conseillère")
     expect(page.locator("#admin-link")).to_have_count(0)
     page.goto(f"{live.url}/admin/comptes")

@@ -20,8 +20,7 @@ from parcours_engine.persistence.models import Beneficiary
 from parcours_engine.services import accounts, passport, portal
 
 # The workspace's live server (waitress on 127.0.0.1, production cookie and CSRF settings).
-from tests.e2e.test_workspace import Live
-from tests.e2e.test_workspace import live as live
+from tests.e2e.conftest import Live
 
 pytestmark = pytest.mark.e2e
 

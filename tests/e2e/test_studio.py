@@ -22,20 +22,10 @@ from parcours_engine.persistence.models import Pathway
 from parcours_engine.persistence.studio_models import ModelDraft
 
 # The workspace's live server (waitress on 127.0.0.1, production cookie and CSRF settings).
-from tests.e2e.test_workspace import Live
-from tests.e2e.test_workspace import live as live
-from tests.functional.conftest import PASSWORD
+from tests.e2e.conftest import Live, sign_in
 from tests.functional.test_studio import NEW_FORM, NEW_SCHEMA, with_new_task
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page: Page, live: Live, username: str) -> None:
-    page.goto(f"{live.url}/connexion")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit] >> text=Se connecter")
-    expect(page).not_to_have_url(re.compile(r"/connexion"))
 
 
 def _version_of(live: Live, pathway_id: int) -> int:
@@ -66,7 +56,7 @@ def _editor_ready(page: Page) -> None:
 
 def test_a_coordinator_adds_a_task_fixes_its_form_publishes_and_migrates(page: Page, live: Live) -> None:
     old_pathway = live.world.start(last_name="Ancien")
-    _sign_in(page, live, "coordination")
+    sign_in(page, live, "coordination")
     draft_url = _start_draft(page, live)
 
     # A new user task that names no form: the check points at it.
@@ -151,7 +141,7 @@ def _wait_for(live: Live, draft_url: str, text: str) -> ModelDraft:
 
 def test_autosave_save_on_leaving_and_a_refused_stale_save(browser: Browser, page: Page, live: Live) -> None:
     page.add_init_script("window.studioAutosaveMs = 500")  # instead of 30 s
-    _sign_in(page, live, "coordination")
+    sign_in(page, live, "coordination")
     draft_url = _start_draft(page, live)
     _relabel(page, "Task_accueil", "Accueil relu")
     expect(page.locator("#status")).to_contain_text("Brouillon enregistré")  # nobody clicked
@@ -161,7 +151,7 @@ def test_autosave_save_on_leaving_and_a_refused_stale_save(browser: Browser, pag
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     try:
         other = context.new_page()
-        _sign_in(other, live, "administrateur")
+        sign_in(other, live, "administrateur")
         other.goto(draft_url)
         _editor_ready(other)
         other.click("#new-form-name")  # browsers ask "leave?" only after a person acted on the page

@@ -16,9 +16,7 @@ from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.services import pathways
 
 # The workspace's live server (waitress on 127.0.0.1, production cookie and CSRF settings).
-from tests.e2e.test_workspace import Live
-from tests.e2e.test_workspace import live as live
-from tests.functional.conftest import PASSWORD
+from tests.e2e.conftest import Live, sign_in
 from tests.support import supervision as sv
 
 pytestmark = pytest.mark.e2e
@@ -51,11 +49,7 @@ def test_a_supervisor_reads_the_dashboard_sets_the_objective_and_follows_a_stall
     page: Page, live: Live
 ) -> None:
     first, _second, _third, elsewhere = _stalled_pathways(live)
-    page.goto(f"{live.url}/connexion")
-    page.fill("#username", "superviseur")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit] >> text=Se connecter")
-    expect(page).not_to_have_url(re.compile(r"/connexion"))
+    sign_in(page, live, "superviseur")
 
     page.goto(f"{live.url}/supervision/?programme={sv.PROGRAMME}")
     expect(page.locator("#scope")).to_have_text("ML_NORD")
