@@ -25,6 +25,7 @@ from sqlalchemy import (
     Subquery,
     and_,
     cast,
+    exists,
     func,
     insert,
     literal,
@@ -223,7 +224,11 @@ def _clear_ended(session: Session, now: datetime, previous: datetime | None) -> 
     """A safety net, in full sweeps only: the projection clears a stall at the save that ends it."""
     if previous is not None:
         return 0
-    ended = or_(Pathway.status != "active", Pathway.id.not_in(select(conditions(now).c.pathway_id)))
+    # NOT EXISTS, not NOT IN: PostgreSQL turns NOT IN into a per-row scan of the whole list once the
+    # list outgrows work_mem (a full sweep at 1,000,000 pathways ran for over half an hour).
+    holding = conditions(now)
+    still_holds = exists().where(holding.c.pathway_id == Pathway.id)
+    ended = or_(Pathway.status != "active", ~still_holds)
     result = session.execute(
         update(Pathway)
         .where(Pathway.stalled_since.is_not(None), ended)
