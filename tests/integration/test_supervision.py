@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from parcours_engine.domain import supervision as rules
-from parcours_engine.persistence.models import IdlePeriod, ProcessElement, ProcessVersion
+from parcours_engine.persistence.db import unit_of_work
+from parcours_engine.persistence.models import IdlePeriod, Pathway, ProcessElement, ProcessVersion
 from parcours_engine.services import supervision
 from tests.support import supervision as sv
 
@@ -168,3 +169,22 @@ def test_an_ended_pathway_is_no_longer_stalled(sessions, clock):
     assert (row.status, row.outcome, row.stalled_since) == ("completed", "cdi", None)
     with sessions() as session:
         assert supervision.stalled_count(session) == 0
+
+
+def test_a_full_sweep_clears_a_flag_whose_condition_no_longer_holds(sessions, clock):
+    """The safety net: a stall left flagged (here, its idle deadline moved by hand) is cleared by a
+    full sweep, and a pathway still stalled keeps its flag."""
+    referent, _boss = _setup(sessions, clock)
+    moved = _after_a_measure(sessions, clock, referent)
+    kept = _after_a_measure(sessions, clock, referent)
+    clock.advance(days=31)
+    assert sv.sweep(sessions, clock).flagged == 2
+    with unit_of_work(sessions) as session:
+        session.execute(
+            update(Pathway).where(Pathway.id == moved).values(idle_stall_at=clock.now() + timedelta(days=5))
+        )
+    with unit_of_work(sessions) as session:
+        assert supervision.sweep(session, clock.now(), clock.now() - timedelta(minutes=5)).cleared == 0
+    assert sv.sweep(sessions, clock).cleared == 1  # a full sweep (no previous run)
+    assert sv.pathway(sessions, moved).stalled_since is None
+    assert sv.pathway(sessions, kept).stalled_since is not None
