@@ -16,6 +16,7 @@ from parcours_engine.web.api.openapi import document
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import route_name
+from parcours_engine.web.params import whole_number
 
 
 @bp.get("/openapi.json")
@@ -83,7 +84,7 @@ def list_pathways() -> ResponseReturnValue:
         db_session(),
         current_account(),
         programme=request.args.get("programme") or None,
-        referent_id=_query_int("referent_id"),
+        referent_id=whole_number(request.args, "referent_id"),
         status=status,
     )
     return jsonify({"items": [_pathway(row.pathway, row.referent_name) for row in rows]})
@@ -226,15 +227,6 @@ def _query_date(name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput("invalid date", {name: ["must be a date (YYYY-MM-DD)"]}) from None
-
-
-def _query_int(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 9:
-        raise InvalidInput("invalid number", {name: ["must be a whole number"]})
-    return int(raw)
 
 
 def _beneficiary(person: Beneficiary) -> dict[str, Any]:

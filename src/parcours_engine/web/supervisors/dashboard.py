@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from parcours_engine.domain.errors import Forbidden, InvalidInput
+from parcours_engine.domain.errors import Forbidden
 from parcours_engine.services import indicators
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
+from parcours_engine.web.params import required_whole_number
 from parcours_engine.web.supervisors import FILE_ROLES, OBJECTIVE_ROLES, bp, figures, tables
 from parcours_engine.web.supervisors.figures import ProgrammeFigures
 
@@ -56,7 +56,8 @@ def set_objective() -> ResponseReturnValue:
     structure = figures.structure_from(session, request.form, account)
     programme = request.form.get("programme") or ""
     figures.programmes_from(session, {"programme": programme})  # unknown: 400
-    year, entries = _whole(request.form, "year"), _whole(request.form, "entries")
+    year = required_whole_number(request.form, "year")
+    entries = required_whole_number(request.form, "entries")
     indicators.set_objective(
         session,
         clock(),
@@ -70,13 +71,6 @@ def set_objective() -> ResponseReturnValue:
     return redirect(
         url_for("supervisors.dashboard", programme=request.form.get("programme_filter") or None, **back)
     )
-
-
-def _whole(form: Mapping[str, str], name: str) -> int:
-    raw = (form.get(name) or "").strip()
-    if not raw.isdigit() or len(raw) > 9:
-        raise InvalidInput("invalid number", {name: ["must be a whole number"]})
-    return int(raw)
 
 
 def _charts(item: ProgrammeFigures) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from parcours_engine.services import access, indicators, publishing, referents, 
 from parcours_engine.services.supervision import StalledFilter, StalledRow
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
+from parcours_engine.web.params import whole_number
 from parcours_engine.web.supervisors import bp, figures, require_files, tables
 
 PAGE_SIZE = 50
@@ -38,7 +39,7 @@ def stalled_list() -> ResponseReturnValue:
     if request.args.get("format") == "csv":
         rows = supervision.stalled_list(session, where, sort, descending, limit=CSV_LIMIT)
         return tables.csv_response(_table(rows), "parcours")
-    page = _int("page") or 1
+    page = whole_number(request.args, "page") or 1
     rows = supervision.stalled_list(
         session, where, sort, descending, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
@@ -66,18 +67,9 @@ def _filter(account: Account) -> StalledFilter:
     return StalledFilter(
         programme=request.args.get("programme") or None,
         reason=reason,
-        referent_id=_int("referent"),
+        referent_id=whole_number(request.args, "referent"),
         structure_id=structure_id,
     )
-
-
-def _int(name: str) -> int | None:
-    raw = request.args.get(name) or ""
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 9:
-        raise InvalidInput("invalid number", {name: ["must be a whole number"]})
-    return int(raw)
 
 
 def reason_label(code: str | None) -> str:
