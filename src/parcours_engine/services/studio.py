@@ -221,7 +221,9 @@ def _with_entry(entries_json: str, name: str, text: str) -> str:
     return json.dumps(dict(sorted(entries.items())), ensure_ascii=False)
 
 
-def _saved(session: Session, draft: ModelDraft) -> ModelDraft:
+def _saved(session: Session, clock: Clock, actor: Account, draft: ModelDraft) -> ModelDraft:
+    """Stamp who saved the draft and when, and write it (the second of two savers gets a conflict)."""
+    draft.updated_at, draft.updated_by = clock.now(), actor.username
     with lost_race_as_conflict("someone else saved this draft at the same time; reload it"):
         session.flush()
     return draft
@@ -239,8 +241,7 @@ def save_file(
     """Add or replace one BPMN file of the draft (after the gate); `revision` guards lost updates."""
     draft = _editable(session, actor, draft_id, revision)
     draft.files_json = _with_entry(draft.files_json, name, gate_bpmn(name, data))
-    draft.updated_at, draft.updated_by = clock.now(), actor.username
-    return _saved(session, draft)
+    return _saved(session, clock, actor, draft)
 
 
 def save_form(
@@ -255,8 +256,7 @@ def save_form(
     """Add or replace one form (JSON Schema) of the draft; `revision` guards lost updates."""
     draft = _editable(session, actor, draft_id, revision)
     draft.forms_json = _with_entry(draft.forms_json, name, gate_form(name, data))
-    draft.updated_at, draft.updated_by = clock.now(), actor.username
-    return _saved(session, draft)
+    return _saved(session, clock, actor, draft)
 
 
 def discard_draft(session: Session, actor: Account, draft_id: int, revision: int | None = None) -> None:
