@@ -1,0 +1,16 @@
+// A read-only programme diagram (viewer.js) in #diagram: its XML from data-xml-url, the elements of
+// data-highlight (comma-separated ids: where a pathway stands) highlighted, and the overlays of
+// data-overlays (JSON [{element, html}], built and escaped by the server: where people wait).
+document.addEventListener('DOMContentLoaded', async () => {
+  const el = document.getElementById('diagram');
+  if (!el || !window.ParcoursViewer) {
+    return;
+  }
+  const response = await fetch(el.dataset.xmlUrl, { credentials: 'same-origin' });
+  if (!response.ok) {
+    return;
+  }
+  const highlight = (el.dataset.highlight || '').split(',').filter(Boolean);
+  const overlays = JSON.parse(el.dataset.overlays || '[]');
+  await window.ParcoursViewer.show(el, await response.text(), { highlight, overlays });
+});
