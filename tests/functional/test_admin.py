@@ -18,6 +18,15 @@ from tests.functional.conftest import PASSWORD, World
 
 ADMIN = "administrateur"
 ONE_TIME = re.compile(r'id="one-time-password">([^<]+)<')
+# The account form as an admin fills it for a new counsellor of ml_nord.
+NEW_COUNSELLOR = {
+    "username": "nouvelle",
+    "display_name": "Nouvelle Conseillère",
+    "role": "counsellor",
+    "structure": "ml_nord",
+    "team": "referent",
+    "routing_code": "",
+}
 NON_ADMINS = ("conseiller", "superviseur", "coordination", "partenaire")
 
 
@@ -58,15 +67,7 @@ def _account(world: World, username: str) -> Account:
 
 def _new_counsellor(world: World, **fields: str) -> tuple[int, str]:
     """An account created through the admin area: its id and its one-time password."""
-    values = {
-        "username": "nouvelle",
-        "display_name": "Nouvelle Conseillère",
-        "role": "counsellor",
-        "structure": "ml_nord",
-        "team": "referent",
-        "routing_code": "",
-    }
-    values.update(fields)
+    values = {**NEW_COUNSELLOR, **fields}
     response = world.client(ADMIN).post("/admin/comptes/nouveau", values)
     assert response.status_code == 200, _text(response)
     password = ONE_TIME.search(response.get_data(as_text=True))
@@ -221,15 +222,7 @@ def test_an_admin_creates_an_account_whose_password_is_shown_once_and_stored_has
     ],
 )
 def test_a_wrong_account_comes_back_with_the_errors_next_to_the_fields(world: World, fields, errors):
-    values = {
-        "username": "nouvelle",
-        "display_name": "Nouvelle",
-        "role": "counsellor",
-        "structure": "ml_nord",
-        "team": "referent",
-        "routing_code": "",
-    }
-    values.update(fields)
+    values = {**NEW_COUNSELLOR, "display_name": "Nouvelle", **fields}
     response = world.client(ADMIN).post("/admin/comptes/nouveau", values)
     assert response.status_code == 400
     page = _text(response)
