@@ -123,7 +123,7 @@ def demo() -> None:
 @click.pass_context
 def demo_load(ctx: click.Context, people: int) -> None:
     """Create demo accounts, people, pathways, passports and portal accesses (idempotent)."""
-    from parcours_engine.services.demo import load_demo
+    from parcours_engine.demo.workspace import load_demo
 
     with unit_of_work(_sessions(ctx)) as session:
         report = load_demo(session, SystemClock(), people=people)

@@ -12,6 +12,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from parcours_engine.demo import workspace
+from parcours_engine.demo.passports import COMPANIES, DEMO_PORTAL_CODE, PORTAL_PEOPLE
+from parcours_engine.demo.workspace import DEMO_PASSWORD, load_demo
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, WorkItem
@@ -23,9 +26,7 @@ from parcours_engine.persistence.passport_models import (
     ReferenceDocument,
     SharingConsent,
 )
-from parcours_engine.services import demo, portal
-from parcours_engine.services.demo import DEMO_PASSWORD, load_demo
-from parcours_engine.services.demo_passports import COMPANIES, DEMO_PORTAL_CODE, PORTAL_PEOPLE
+from parcours_engine.services import portal
 from parcours_engine.web import create_app
 from tests.functional.conftest import World
 from tests.support.library import publish_fixture
@@ -147,7 +148,7 @@ def test_a_database_loaded_before_the_passports_gains_them(
 ) -> None:
     world = demo_world(database_url, sessions, clock)
     with monkeypatch.context() as older_release:
-        older_release.setattr(demo, "load_demo_passports", lambda *_args: "")
+        older_release.setattr(workspace, "load_demo_passports", lambda *_args: "")
         with unit_of_work(world.sessions) as session:
             load_demo(session, world.clock, people=20)
     with unit_of_work(world.sessions) as session:

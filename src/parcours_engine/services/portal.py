@@ -64,7 +64,7 @@ def issue_code(
 ) -> str:
     """A new access code for the person (shown once, on the card); any previous one stops working.
 
-    Real cards always get a random code. `code` is for the demo data only (services.demo_passports):
+    Real cards always get a random code. `code` is for the demo data only (demo.passports):
     a code written in README so that anyone can try the portal; it must still be one a card could show.
     """
     person = consent.may_manage(session, account, beneficiary_id)

@@ -4,7 +4,7 @@ Runs through the same services as real use (start, complete with valid form data
 a clock moved back in time, so the states are real ones: some tasks overdue, some pathways idle.
 Idempotent: when the demo accounts exist, only their structures and routing codes are brought up to
 date and the demo passports added if missing (a database loaded by an older release gains them),
-nothing else is created. Passports and portal codes: services.demo_passports.
+nothing else is created. Passports and portal codes: demo.passports.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from parcours_engine.demo.passports import load_demo_passports
+from parcours_engine.demo.sample_data import sample_form_data
 from parcours_engine.domain.clock import Clock, FrozenClock
 from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, ProcessVersion, WorkItem
 from parcours_engine.services import accounts as accounts_service
 from parcours_engine.services import beneficiaries, forms, indicators, models_cache, notifications, pathways
-from parcours_engine.services.demo_passports import load_demo_passports
-from parcours_engine.services.sample_data import sample_form_data
 
 # (username, display name, account role, team); the password of each is printed and in README.
 DEMO_ACCOUNTS = (

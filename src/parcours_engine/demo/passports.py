@@ -1,6 +1,6 @@
 """Demo passports: a dozen people whose employment passport has a history, three with a portal code.
 
-Part of `parcours-engine demo load` (services.demo), after the demo people exist. Everything goes
+Part of `parcours-engine demo load` (demo.workspace), after the demo people exist. Everything goes
 through the services a referent uses (passport, consent, portal) with a clock moved back in time, so
 the referential's closed lists and the services' rules apply, and the access log reads as real use.
 
@@ -32,8 +32,8 @@ from parcours_engine.services.passport_tasks import OPENING
 
 DEMO_PORTAL_CODE = "PASS-2345"  # a documented demo credential: the demo portal people only
 ROUTE = "demo load"  # what the access log shows as the page the demo's changes came from
-REFERENTS = ("conseiller1", "conseiller2", "conseiller3")  # services.demo's referent accounts
-PARTNER = "partenaire"  # services.demo's partner account, of the partner structure
+REFERENTS = ("conseiller1", "conseiller2", "conseiller3")  # demo.workspace's referent accounts
+PARTNER = "partenaire"  # demo.workspace's partner account, of the partner structure
 PORTAL_PROGRAMME = "passeport_emploi"  # preferred for the portal people when it is published
 OTHER_PASSPORTS = 9  # demo people (besides the portal people) whose passport gets a history
 
@@ -110,7 +110,7 @@ def load_demo_passports(session: Session, clock: Clock, seed: int = 2026) -> str
     if len(referents) < len(REFERENTS):
         return "no demo passports: the demo accounts are missing"
     partner = session.scalar(select(Account).where(Account.username == PARTNER))
-    rng = random.Random(seed)  # noqa: S311 - demo data: seeded, reproducible, not secret
+    rng = random.Random(seed)
     stories = [_portal_story(session, clock, p, referents[p.referent], partner, rng) for p in PORTAL_PEOPLE]
     stories += _other_stories(session, clock, referents, partner, rng, {s.person_id for s in stories})
     for story in stories:
