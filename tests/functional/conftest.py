@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.domain.clock import FrozenClock
-from parcours_engine.persistence.db import unit_of_work
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import accounts, beneficiaries, pathways
 from parcours_engine.web import create_app
 from tests.support.library import open_item, publish_fixture

@@ -34,8 +34,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.engine import loader
-from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Account, Pathway, WorkItem
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import accounts, beneficiaries, models_cache, pathways, publishing, timers
 from tests.conftest import REPO
 from tests.support.library import person_fields

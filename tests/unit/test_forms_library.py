@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.engine.loader import ProcessModel, load_library, read_library_dir
 from parcours_engine.services import forms
 from tests.conftest import REPO
@@ -118,7 +118,7 @@ def set_path(data: dict[str, Any], keys: list[str], value: Any) -> dict[str, Any
     return changed
 
 
-def rejected(model: ProcessModel, form: str, data: dict[str, Any]) -> dict[str, list[str]]:
+def rejected(model: ProcessModel, form: str, data: dict[str, Any]) -> dict[str, list[FieldError]]:
     with pytest.raises(InvalidInput) as caught:
         forms.validate(model, form, data)
     return caught.value.field_errors
@@ -150,7 +150,7 @@ def test_rejects_each_missing_required_field(model_of, form):
     assert schema["required"], f"{form} requires nothing"
     for name in schema["required"]:
         incomplete = {key: value for key, value in answer.items() if key != name}
-        assert rejected(model_of[form], form, incomplete).get(name) == ["required"], f"{form}: {name}"
+        assert rejected(model_of[form], form, incomplete).get(name) == [FieldError("field.required")], f"{form}: {name}"
 
 
 @pytest.mark.parametrize("form", FORM_FILES)

@@ -1,39 +1,97 @@
-"""One small tree of domain errors; the web layer maps each to an HTTP status in one place."""
+"""One small tree of domain errors, each carrying a code and its parameters.
+
+An error says *what* went wrong as a code (`"pathway.ended"`) with parameters (`status="completed"`);
+the one catalogue (`domain.messages`) turns the code into French or English for a page, the API and
+the CLI. Field errors are codes too (`FieldError("required")`, `FieldError("minimum", limit=3)`), so
+no layer ever matches English sentences. The web layer maps each class to an HTTP status in one place.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """What is wrong with one input field: a code of `domain.messages` and its parameters."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __init__(self, code: str, **params: Any) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "params", dict(params))
+
+    def __str__(self) -> str:
+        from parcours_engine.domain.messages import render
+
+        return render(self.code, self.params, "en")
+
+
+FieldErrors = dict[str, list[FieldError]]
 
 
 class ParcoursError(Exception):
     """Base of every error parcours-engine raises on purpose."""
 
     http_status = 400
+    default_code = "error.failed"
+
+    def __init__(
+        self,
+        code: str | None = None,
+        field_errors: Mapping[str, Sequence[FieldError | str]] | None = None,
+        **params: Any,
+    ) -> None:
+        self.code = code or self.default_code
+        self.params: dict[str, Any] = params
+        self.field_errors: FieldErrors = {
+            name: [e if isinstance(e, FieldError) else FieldError(e) for e in errors]
+            for name, errors in (field_errors or {}).items()
+        }
+        super().__init__(self.code)
+
+    def message(self, language: str = "en") -> str:
+        """The error in `language` (the catalogue's text; an unknown code reads as itself)."""
+        from parcours_engine.domain.messages import render
+
+        return render(self.code, self.params, language)
+
+    def __str__(self) -> str:
+        return self.message("en")
 
 
 class NotFound(ParcoursError):
     http_status = 404
+    default_code = "error.not_found"
 
 
 class Forbidden(ParcoursError):
     http_status = 403
+    default_code = "error.forbidden"
 
 
 class ConflictError(ParcoursError):
     """Someone else changed the same thing first (optimistic concurrency, task already done)."""
 
     http_status = 409
+    default_code = "error.conflict"
 
 
 class InvalidInput(ParcoursError):
     """Input rejected with field errors: nothing was saved."""
 
     http_status = 400
+    default_code = "error.invalid_input"
 
-    def __init__(self, message: str, field_errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.field_errors = field_errors or {}
+
+class Unavailable(ParcoursError):
+    """The database cannot take the write now (busy past the wait, read-only, disk full)."""
+
+    http_status = 503
+    default_code = "error.unavailable"
 
 
 @dataclass(frozen=True)
@@ -55,16 +113,27 @@ class ModelError(ParcoursError):
     """A model (BPMN + forms) cannot be published; carries every problem found."""
 
     http_status = 422
+    default_code = "model.invalid"
 
     def __init__(self, problems: list[ModelProblem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__(self.default_code, problems="\n".join(str(p) for p in problems))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 class ScriptError(ParcoursError):
     """A model's script, condition or timer expression failed or was refused."""
 
     http_status = 422
+    default_code = "model.script_failed"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(self.default_code, detail=detail)
+
+    def __str__(self) -> str:
+        return str(self.params["detail"])
 
 
 class TransitionFailed(ParcoursError):
@@ -75,8 +144,9 @@ class TransitionFailed(ParcoursError):
     """
 
     http_status = 422
+    default_code = "pathway.transition_failed"
 
-    def __init__(self, message: str, incident: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, detail: str, incident: dict[str, Any] | None = None) -> None:
+        super().__init__(self.default_code, detail=detail)
         self.incident = incident
         self.incident_id: int | None = None

@@ -1,29 +1,39 @@
-"""Database engines and the unit of work.
+"""Database engines: the settings each backend needs for concurrent, durable use.
 
-One unit of work = one request or one job run: `unit_of_work()` opens a session, commits once at the
-end, rolls back on any error. Services receive the session and never commit. When a failed transition
-carries an incident (see `domain.errors.TransitionFailed`), the incident is written in a fresh
-transaction after the rollback, so the pathway stays exactly as it was and a person still sees why.
+Transactions themselves belong to the unit of work (`persistence.uow`); this module only lets it ask
+SQLite for the write lock at `BEGIN` (`write_lock_at_begin`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
-
-from parcours_engine.domain.errors import ConflictError, TransitionFailed
-from parcours_engine.persistence.models import Incident
 
 DEFAULT_SQLITE_PATH = Path("instance") / "parcours.sqlite3"
+# How long a SQLite writer waits for the lock before its unit of work fails with "try again" (503).
+BUSY_WAIT_MS = int(os.environ.get("PARCOURS_SQLITE_BUSY_MS", "10000"))
+_IMMEDIATE: ContextVar[bool] = ContextVar("parcours_sqlite_immediate", default=False)
+
+
+@contextmanager
+def write_lock_at_begin() -> Iterator[None]:
+    """Transactions begun inside take SQLite's write lock at once (`BEGIN IMMEDIATE`)."""
+    token = _IMMEDIATE.set(True)
+    try:
+        yield
+    finally:
+        _IMMEDIATE.reset(token)
+
+
+def _begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _IMMEDIATE.get() else "BEGIN")
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -41,11 +51,11 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": BUSY_WAIT_MS / 1000}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN and breaks SELECT ... then UPDATE
         # isolation; take it over so that every unit of work is one real transaction.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -58,67 +68,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_WAIT_MS}")
     cursor.close()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=True)
-
-
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Run one unit of work: commit once on success, roll back everything on error."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except TransitionFailed as failure:
-        session.rollback()
-        if failure.incident is not None:
-            failure.incident_id = _record_incident(factory, failure.incident)
-        raise
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-@contextmanager
-def lost_race_as_conflict(message: str) -> Iterator[None]:
-    """Turn a lost optimistic-concurrency race (at flush or autoflush) into `ConflictError(message)`.
-
-    A stale version counter raises StaleDataError; SQLite in WAL mode refuses a write from a stale
-    snapshot at once with "database is locked". Both mean: someone else wrote first.
-    """
-    try:
-        yield
-    except StaleDataError as exc:
-        raise ConflictError(message) from exc
-    except OperationalError as exc:
-        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
-            raise ConflictError(message) from exc
-        raise
-
-
-def _record_incident(factory: sessionmaker[Session], draft: dict[str, Any]) -> int:
-    """Write the incident of a rolled-back transition in its own transaction."""
-    with factory() as session, session.begin():
-        if draft.get("retry_of") is not None:
-            existing = session.get(Incident, draft["retry_of"])
-            if existing is not None:
-                existing.attempts += 1
-                existing.message = draft["message"][:4000]
-                return existing.id
-        incident = Incident(
-            pathway_id=draft["pathway_id"],
-            created_at=draft["at"],
-            element_id=draft.get("element_id"),
-            operation=draft["operation"],
-            operation_json=json.dumps(draft.get("operation_data", {}), default=str),
-            message=draft["message"][:4000],
-        )
-        session.add(incident)
-        session.flush()
-        return incident.id

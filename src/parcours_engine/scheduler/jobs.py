@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ParcoursError, TransitionFailed
-from parcours_engine.persistence.db import unit_of_work
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import referents, reminders, supervision
 from parcours_engine.services.timers import after_failed_firing, fire_one_due
 

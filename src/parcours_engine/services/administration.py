@@ -30,8 +30,8 @@ from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import Forbidden, InvalidInput, NotFound
 from parcours_engine.domain.roles import LANE_ROLES
 from parcours_engine.persistence.admin_models import AccountEvent
-from parcours_engine.persistence.db import lost_race_as_conflict
 from parcours_engine.persistence.models import Account, LoginThrottle, Structure
+from parcours_engine.persistence.uow import lost_race_as_conflict
 from parcours_engine.services import accounts
 
 ADMIN = "admin"
@@ -40,7 +40,7 @@ TEAMS = tuple(role.code for role in LANE_ROLES)
 # Account fields an admin may change after creation; the journal names them so.
 EDITABLE = ("role", "team", "structure", "routing_code")
 HISTORY_LIMIT = 200
-RACE = "another admin changed the accounts at the same time; reload and try again"
+RACE = "admin.changed_meanwhile"
 
 _CODE = re.compile(r"[a-z0-9][a-z0-9_-]{1,39}")  # structure codes: ml_nord, csp-moulins
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,79}")

@@ -9,11 +9,24 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from parcours_engine.domain.errors import InvalidInput, NotFound
+from parcours_engine.domain.errors import FieldError, InvalidInput, NotFound, ParcoursError
 from parcours_engine.engine.loader import ProcessModel
 
 # SpiffWorkflow's deserializer treats a data key named "typename" as an object marker.
 _RESERVED = frozenset({"typename"})
+
+
+class FormUnusable(ParcoursError):
+    """The form itself cannot validate anything (broken schema, unresolvable `$ref`): fix the model."""
+
+    http_status = 422
+    default_code = "task.form_unusable"
+
+    def __init__(self, form: str, detail: str) -> None:
+        super().__init__(self.default_code, form=form, detail=detail)
+
+    def __str__(self) -> str:
+        return f"form {self.params['form']}: {self.params['detail']}"
 
 
 @lru_cache(maxsize=512)
@@ -26,33 +39,41 @@ def schema(model: ProcessModel, form: str) -> dict[str, Any]:
     try:
         loaded: dict[str, Any] = json.loads(model.forms[form])
     except KeyError:
-        raise NotFound(f"form {form!r} is not part of this programme version") from None
+        raise NotFound("task.form_missing", form=form) from None
     return loaded
 
 
 def validate(model: ProcessModel, form: str | None, data: Mapping[str, Any]) -> dict[str, Any]:
     """The data to store, or InvalidInput listing every field error. Nothing is saved on error."""
     if not isinstance(data, Mapping):
-        raise InvalidInput("the task's data must be an object")
+        raise InvalidInput("error.json_body")
     if form is None:
         if data:
-            raise InvalidInput("this task has no form and takes no data")
+            raise InvalidInput("task.takes_no_data")
         return {}
     bad_keys = _RESERVED.intersection(data)
     if bad_keys:
-        raise InvalidInput("reserved field name", {key: ["reserved name"] for key in bad_keys})
+        raise InvalidInput(field_errors={key: [FieldError("field.unknown")] for key in bad_keys})
     if form not in model.forms:
-        raise NotFound(f"form {form!r} is not part of this programme version")
-    validator = _validator(model.forms[form].decode())
-    errors: dict[str, list[str]] = {}
+        raise NotFound("task.form_missing", form=form)
+    try:
+        errors = _errors(_validator(model.forms[form].decode()), data)
+    except Exception as exc:  # the schema is broken: no input can pass, the model must be fixed
+        raise FormUnusable(form, f"{type(exc).__name__}: {str(exc)[:300]}") from exc
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    return dict(data)
+
+
+def _errors(validator: Draft202012Validator, data: Mapping[str, Any]) -> dict[str, list[FieldError]]:
+    errors: dict[str, list[FieldError]] = {}
     for error in validator.iter_errors(dict(data)):
         for field in _fields_of(error):
-            messages = errors.setdefault(field, [])
-            if _message(error) not in messages:  # one `required` error per missing field, or one for all
-                messages.append(_message(error))
-    if errors:
-        raise InvalidInput("some fields are invalid", errors)
-    return dict(data)
+            found = errors.setdefault(field, [])
+            code = field_error(error)
+            if code not in found:  # one `required` error per missing field, or one for all
+                found.append(code)
+    return errors
 
 
 def _fields_of(error: Any) -> list[str]:
@@ -64,7 +85,32 @@ def _fields_of(error: Any) -> list[str]:
     return [path or "__all__"]
 
 
-def _message(error: Any) -> str:
-    if error.validator == "required":
-        return "required"
-    return str(error.message)
+_TYPES = {"integer": "field.integer", "number": "field.number", "boolean": "field.boolean"}
+_CHOICES = frozenset({"enum", "const", "oneOf", "anyOf"})
+
+
+def field_error(error: Any) -> FieldError:
+    """A jsonschema error as a field-error code of the catalogue (never its English sentence)."""
+    keyword, value = error.validator, error.validator_value
+    if keyword == "required":
+        return FieldError("field.required")
+    if keyword == "type":
+        kinds = value if isinstance(value, list) else [value]
+        return FieldError(next((_TYPES[k] for k in kinds if k in _TYPES), "field.text"))
+    if keyword in _CHOICES:
+        return FieldError("field.choice")
+    if keyword == "format" and value == "date":
+        return FieldError("field.date")
+    if keyword in ("minimum", "exclusiveMinimum"):
+        return FieldError("field.minimum", limit=value)
+    if keyword in ("maximum", "exclusiveMaximum"):
+        return FieldError("field.maximum", limit=value)
+    if keyword == "maxLength":
+        return FieldError("field.too_long", limit=value)
+    if keyword == "minLength":
+        return FieldError("field.too_short")
+    if keyword == "pattern":
+        return FieldError("field.pattern")
+    if keyword == "additionalProperties":
+        return FieldError("field.unknown")
+    return FieldError("field.invalid")

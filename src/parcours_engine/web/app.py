@@ -1,10 +1,12 @@
 """The Flask app factory.
 
 `create_app(overrides)` builds an app with its own database engine; nothing happens at import time.
-Each request is one unit of work (see `db_session`): it commits once after the view succeeded and
-before the response leaves (so a commit that fails becomes an error response, never a false "saved"),
-and rolls back on any error response. A view that must keep its writes on an error response (a failed
-sign-in counts the failure) sets `g.commit_on_error`.
+Each request is one unit of work (persistence.uow.UnitOfWork, begun at the view's first `db_session()`):
+a POST takes the write lock up front, a GET reads without it; the unit commits once after the view
+succeeded and before the response leaves (a commit that fails becomes a 409 or 503, never a false
+"saved"), and rolls back on any error response, recording a failed transition's incident. A view that
+must keep its writes on an error response (a failed sign-in counts the failure) sets
+`g.commit_on_error`. Views never begin, commit or roll back themselves.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from flask import Flask, Response, current_app, g, jsonify, request, session
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from parcours_engine.domain.clock import Clock, SystemClock
+from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.persistence.db import DEFAULT_SQLITE_PATH, make_engine, session_factory
+from parcours_engine.persistence.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("fr", "en")
@@ -113,12 +115,29 @@ def _locale() -> str:
     return request.accept_languages.best_match(LANGUAGES, default="fr") or "fr"
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def unit() -> UnitOfWork:
+    """The request's unit of work: a write unit for a POST, a read unit otherwise."""
+    if "uow" not in g:
+        g.uow = UnitOfWork(
+            current_app.extensions["parcours.sessions"], write=request.method not in READ_METHODS
+        )
+    found: UnitOfWork = g.uow
+    return found
+
+
 def db_session() -> Session:
     """The request's session (one unit of work; committed by `_commit_request`)."""
-    if "db" not in g:
-        g.db = current_app.extensions["parcours.sessions"]()
-    session_: Session = g.db
-    return session_
+    return unit().session
+
+
+def abort_unit(error: BaseException | None = None) -> None:
+    """Roll the request's unit back now (error handlers); records a failed transition's incident."""
+    found: UnitOfWork | None = g.get("uow")
+    if found is not None:
+        found.abort(error)
 
 
 def clock() -> Clock:
@@ -127,28 +146,25 @@ def clock() -> Clock:
 
 
 def _commit_request(response: Response) -> Response:
-    session_ = g.get("db")
-    if session_ is None:
+    found: UnitOfWork | None = g.get("uow")
+    if found is None or not found.started:
         return response
     if response.status_code >= 400 and not g.get("commit_on_error"):
-        session_.rollback()
+        found.abort()
         return response
     try:
-        session_.commit()
-    except (StaleDataError, IntegrityError):
-        session_.rollback()
-        log.warning("commit lost a race on %s", request.path)
-        from parcours_engine.web.errors import conflict_response
+        found.commit()
+    except ParcoursError as error:  # a lost race (409) or a database that cannot write now (503)
+        from parcours_engine.web.errors import error_response
 
-        return conflict_response()
+        return error_response(error)
     return response
 
 
 def _close_session(exc: BaseException | None) -> None:
-    session_ = g.pop("db", None)
-    if session_ is not None:
-        session_.rollback()  # a no-op after a commit; undoes an unfinished request
-        session_.close()
+    found: UnitOfWork | None = g.pop("uow", None)
+    if found is not None:
+        found.close()
 
 
 def _register_routes(app: Flask) -> None:

@@ -1,25 +1,42 @@
-"""Errors to HTTP, in one place: JSON under /api, French (or English) pages elsewhere.
+"""Errors to HTTP, in one place: JSON under /api, pages in the reader's language elsewhere.
 
-Domain errors carry their status (domain/errors.py). Under /api, and for any request with a JSON body,
-every error is JSON with `message` and `field_errors`, an unexpected one included (logged, then a JSON
-500): never an HTML page.
+Every error carries a code (domain/errors.py) that the one catalogue (domain/messages.py) renders in
+French or English. Under /api, and for any request with a JSON body, an error is
+`{"code", "message", "field_errors": {field: [{"code", "message"}]}}`, an unexpected one included
+(logged, then a JSON 500): never an HTML page, never a traceback. A failed transition's incident is
+recorded by the unit of work before the answer leaves (its id is in the answer).
 """
 
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_babel import gettext as _
+from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.domain.errors import ConflictError, Forbidden, InvalidInput, NotFound, ParcoursError
+from parcours_engine.domain.errors import FieldError, ParcoursError, TransitionFailed
+from parcours_engine.domain.messages import render
+from parcours_engine.persistence.uow import as_domain_error
 
 log = logging.getLogger(__name__)
+
+# The page's heading per status; the error's own message is the detail below it.
+_TITLES = {
+    400: "error.invalid_input",
+    401: "error.unauthorized",
+    403: "error.forbidden",
+    404: "error.not_found",
+    405: "error.method_not_allowed",
+    409: "error.conflict",
+    413: "error.too_large",
+    503: "error.unavailable",
+}
+_HTTP_CODES = {400: "error.bad_request", **{k: v for k, v in _TITLES.items() if k != 400}}
 
 
 def register(app: Flask) -> None:
@@ -29,44 +46,87 @@ def register(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
+def language() -> str:
+    return str(get_locale() or "fr")
+
+
+def text(code: str, params: Mapping[str, Any] | None = None) -> str:
+    """A catalogue code in the reader's language."""
+    return render(code, params, language())
+
+
+def field_message(error: FieldError | str) -> str:
+    """One field error in the reader's language."""
+    if isinstance(error, FieldError):
+        return render(error.code, error.params, language())
+    return render(error, None, language())
+
+
+def field_messages(errors: Mapping[str, Sequence[FieldError | str]]) -> dict[str, list[str]]:
+    """Field errors as the page shows them next to each field."""
+    return {name: [field_message(e) for e in found] for name, found in errors.items()}
+
+
 def wants_json() -> bool:
     """Under /api, and for a page's own JSON calls (the studio's editor): they read `message`."""
     return request.path.startswith("/api/") or request.is_json
 
 
-def json_error(status: int, message: str, field_errors: dict[str, list[str]] | None = None) -> Response:
-    response = jsonify({"message": message, "field_errors": field_errors or {}})
+def json_error(
+    status: int,
+    code: str,
+    params: Mapping[str, Any] | None = None,
+    field_errors: Mapping[str, Sequence[FieldError | str]] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "code": code,
+        "message": text(code, params),
+        "field_errors": {
+            name: [
+                {"code": e.code if isinstance(e, FieldError) else e, "message": field_message(e)}
+                for e in found
+            ]
+            for name, found in (field_errors or {}).items()
+        },
+    }
+    response = jsonify(body)
     response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "5"
     return response
 
 
-def conflict_response() -> Response:
-    message = "someone else changed this at the same time; reload and try again"
+def error_response(error: ParcoursError) -> Response:
+    """The answer for a domain error (also used after a failed commit)."""
     if wants_json():
-        return json_error(409, message)
-    return _page(409, _("Quelqu'un d'autre a modifié ce dossier en même temps."), _("Rechargez la page."))
-
-
-def _domain_error(error: ParcoursError) -> Response:
-    field_errors = getattr(error, "field_errors", None) or {}
-    if wants_json():
-        return json_error(error.http_status, str(error), field_errors)
+        response = json_error(error.http_status, error.code, error.params, error.field_errors)
+        incident = getattr(error, "incident_id", None)
+        if incident is not None:
+            body = response.get_json()
+            body["incident_id"] = incident
+            response.set_data(jsonify(body).get_data())
+        return response
     from parcours_engine.services.worklist import AlreadyDone
 
     if isinstance(error, AlreadyDone):
         return _already_done(error)
-    title = {
-        Forbidden: _("Vous n'avez pas accès à ce dossier."),
-        NotFound: _("Cette page n'existe pas."),
-        ConflictError: _("Quelqu'un d'autre est passé avant vous."),
-        InvalidInput: _("Certaines informations ne sont pas valides."),
-    }.get(type(error), _("L'opération n'a pas pu aboutir."))
+    title = _TITLES.get(error.http_status, "error.failed")
+    detail = error.message(language())
     return _page(
         error.http_status,
-        title,
-        str(error),
-        {k: [field_message(m) for m in v] for k, v in field_errors.items()},
+        text(title),
+        "" if detail == text(title) else detail,
+        field_messages(error.field_errors),
     )
+
+
+def _domain_error(error: ParcoursError) -> Response:
+    from parcours_engine.web.app import abort_unit
+
+    abort_unit(error)  # rolls back; records the incident of a failed transition
+    if isinstance(error, TransitionFailed):
+        log.warning("transition failed on %s: %s (incident %s)", request.path, error, error.incident_id)
+    return error_response(error)
 
 
 def _already_done(error: Any) -> Response:
@@ -76,75 +136,40 @@ def _already_done(error: Any) -> Response:
 
 def _csrf_error(error: CSRFError) -> Response:
     if wants_json():
-        return json_error(400, str(error.description))
-    return _page(400, _("Le formulaire a expiré."), _("Rechargez la page et recommencez."))
+        return json_error(400, "error.csrf")
+    return _page(400, text("error.csrf"), "")
 
 
 def _http_error(error: HTTPException) -> BaseResponse:
     status = error.code or 500
     if wants_json():
-        response = json_error(status, str(error.description))
+        response = json_error(status, _HTTP_CODES.get(status, "error.failed"))
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="parcours-engine"'
         return response
     if status < 400:
         return error.get_response()
-    titles = {
-        400: _("La demande n'est pas valide."),
-        403: _("Vous n'avez pas accès à ce dossier."),
-        404: _("Cette page n'existe pas."),
-        405: _("Cette action n'est pas possible ici."),
-    }
-    return _page(status, titles.get(status, _("Erreur")), "")
+    return _page(status, text(_TITLES.get(status, "error.failed")), "")
 
 
 def _unexpected(error: Exception) -> Response:
+    mapped = as_domain_error(error)
+    if mapped is not None:  # a lost race or a busy database found outside a service's guard
+        return _domain_error(mapped)
+    from parcours_engine.web.app import abort_unit
+
+    abort_unit(error)
     log.exception("unexpected error on %s %s", request.method, request.path)
     if wants_json():
-        return json_error(500, "internal error; it was logged")
-    return _page(500, _("Une erreur inattendue est survenue."), _("Elle a été enregistrée."))
+        return json_error(500, "error.internal")
+    return _page(500, text("error.internal"), "")
 
 
 def _page(status: int, title: str, detail: str, field_errors: dict[str, list[str]] | None = None) -> Response:
     body = render_template(
         "error.html", status=status, title=title, detail=detail, field_errors=field_errors or {}
     )
-    return Response(body, status=status)
-
-
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^required$"), "required"),
-    (re.compile(r"is not of type 'integer'|is not of type 'number'"), "integer"),
-    (re.compile(r"is not of type 'boolean'"), "boolean"),
-    (re.compile(r"is not valid under any of the given schemas|is not one of"), "choice"),
-    (re.compile(r"is not a 'date'"), "date"),
-    (re.compile(r"is less than the minimum of (\S+)"), "minimum"),
-    (re.compile(r"is greater than the maximum of (\S+)"), "maximum"),
-    (re.compile(r"is too long|is longer than"), "too_long"),
-    (re.compile(r"should be non-empty|is too short"), "too_short"),
-    (re.compile(r"does not match"), "pattern"),
-)
-
-
-def field_message(message: str) -> str:
-    """A validation message from the services or jsonschema, in the user's language."""
-    for pattern, code in _PATTERNS:
-        found = pattern.search(message)
-        if found is None:
-            continue
-        texts = {
-            "required": _("Champ obligatoire."),
-            "integer": _("Saisissez un nombre."),
-            "boolean": _("Choisissez oui ou non."),
-            "choice": _("Choisissez une valeur de la liste."),
-            "date": _("Saisissez une date (jj/mm/aaaa)."),
-            "too_long": _("Texte trop long."),
-            "too_short": _("Champ obligatoire."),
-            "pattern": _("Format incorrect."),
-        }
-        if code == "minimum":
-            return _("La valeur doit être au moins %(n)s.", n=found.group(1))
-        if code == "maximum":
-            return _("La valeur doit être au plus %(n)s.", n=found.group(1))
-        return texts[code]
-    return message
+    response = Response(body, status=status)
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response

@@ -24,7 +24,7 @@ def _authenticate() -> Response | None:
     scheme, _, token = header.partition(" ")
     account = accounts.account_for_token(db_session(), token.strip()) if scheme.lower() == "bearer" else None
     if account is None:
-        response = json_error(401, "a valid bearer token is required")
+        response = json_error(401, "error.unauthorized")
         response.headers["WWW-Authenticate"] = 'Bearer realm="parcours-engine"'
         return response
     g.api_account = account

@@ -52,10 +52,22 @@ def _schemas() -> dict[str, Any]:
     return {
         "Error": {
             "type": "object",
-            "required": ["message", "field_errors"],
+            "required": ["code", "message", "field_errors"],
             "properties": {
+                "code": _STR,  # stable: clients branch on it (the message follows the language)
                 "message": _STR,
-                "field_errors": {"type": "object", "additionalProperties": {"type": "array", "items": _STR}},
+                "field_errors": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {"code": _STR, "message": _STR},
+                        },
+                    },
+                },
+                "incident_id": {"type": "integer"},
             },
         },
         "BeneficiaryInput": {
