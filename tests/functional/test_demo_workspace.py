@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from parcours_engine.demo.workspace import DEMO_PASSWORD, load_demo
-from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Account, Pathway
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.web import create_app
 from tests.functional.conftest import World
 from tests.support.library import publish_fixture

@@ -14,8 +14,8 @@ from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import AccessLog, Beneficiary
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import accounts, passport, portal
 from tests.functional.conftest import World
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Pathway, ReferentAssignment, WorkItem
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import referents
 from tests.functional.conftest import ACCUEIL
 from tests.support.library import publish_fixture

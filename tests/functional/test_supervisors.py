@@ -11,7 +11,7 @@ from html import unescape
 
 import pytest
 
-from parcours_engine.persistence.db import unit_of_work
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import indicators, pathways
 from tests.functional.conftest import World
 from tests.support import supervision as sv

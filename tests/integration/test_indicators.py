@@ -13,7 +13,6 @@ from sqlalchemy import BigInteger, String, insert, literal, select, union_all
 
 from parcours_engine.cli import main
 from parcours_engine.domain.errors import InvalidInput
-from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import (
     Beneficiary,
     IdlePeriod,
@@ -22,6 +21,7 @@ from parcours_engine.persistence.models import (
     ProcessVersion,
     Structure,
 )
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import indicators
 from tests.support import supervision as sv
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.engine.loader import read_library_dir
-from parcours_engine.persistence.db import unit_of_work
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import beneficiaries, indicators, pathways
 from parcours_engine.services.publishing import publish_library
 from tests.support import supervision as sv

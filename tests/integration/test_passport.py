@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.domain.errors import Forbidden, InvalidInput, NotFound
 from parcours_engine.engine.loader import read_library_dir
-from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import AccessLog, Account, WorkItem
 from parcours_engine.persistence.passport_models import CompetenceAssessment, Experience
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import (
     accounts,
     beneficiaries,

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Pathway, PathwayEvent, WaitingElement, WorkItem
-from parcours_engine.services import timers
+from parcours_engine.persistence.uow import unit_of_work
+from parcours_engine.services import timers, versions
 from tests.support.library import complete_open, publish_fixture, start
 
 
@@ -64,6 +64,4 @@ def test_republishing_the_same_content_creates_no_version(sessions, clock):
     publish_fixture(sessions, clock)
     publish_fixture(sessions, clock)
     with sessions() as session:
-        from parcours_engine.services.publishing import list_versions
-
-        assert [(v.programme, v.version) for v in list_versions(session)] == [("reference", 1)]
+        assert [(v.programme, v.version) for v in versions.history(session, "reference")] == [("reference", 1)]

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from parcours_engine.domain import supervision as rules
-from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import IdlePeriod, Pathway, ProcessElement, ProcessVersion
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import supervision
 from tests.support import supervision as sv
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from parcours_engine.engine.runtime import EngineFailure, Runtime
-from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Incident, Notification, Pathway, PathwayEvent
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.scheduler import jobs
 from parcours_engine.services import incidents, reminders, supervision
 from tests.integration.test_scheduler_jobs import _to_timer

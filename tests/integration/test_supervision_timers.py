@@ -17,8 +17,8 @@ from sqlalchemy import select
 from parcours_engine.demo.sample_data import sample_form_data
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.engine.loader import read_library_dir
-from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Pathway, WorkItem
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.scheduler.jobs import fire_due_timers
 from parcours_engine.services import beneficiaries, forms, models_cache, pathways
 from parcours_engine.services.publishing import publish_library

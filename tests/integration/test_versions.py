@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from parcours_engine.domain.errors import Forbidden
 from parcours_engine.engine.loader import read_library_dir
-from parcours_engine.persistence.db import unit_of_work
 from parcours_engine.persistence.models import Account, Pathway, PathwayEvent, ProcessVersion
-from parcours_engine.services import indicators, publishing, versions
+from parcours_engine.persistence.uow import unit_of_work
+from parcours_engine.services import indicators, pathway_migration, versions
 from parcours_engine.services.publishing import publish_library
 from tests.support.library import FIXTURE_LIBRARY, complete_open, publish_fixture, snapshot, start
 
@@ -59,10 +59,12 @@ def test_diff_names_added_removed_and_changed_elements(sessions, clock):
     v2 = publish_version_two(sessions, clock)
     with sessions() as session:
         v1 = session.scalar(select(ProcessVersion.id).where(ProcessVersion.version == 1))
-        diff = versions.diff_versions(session, v1, v2)
+        diff = versions.diff(session, v1, v2)
+    ids = {kind: [c.element_id for c in getattr(diff.elements, kind)] for kind in ("added", "removed", "changed")}
     # Renamed, and re-wired around the removed task (their flows changed):
-    assert (diff.added, diff.removed) == ([], ["Task_bilan"])
-    assert diff.changed == ["Gateway_merge", "Task_diagnostic", "Timer_attente"]
+    assert (ids["added"], ids["removed"]) == ([], ["Task_bilan"])
+    assert ids["changed"] == ["Gateway_merge", "Task_diagnostic", "Timer_attente"]
+    assert (diff.forms_added, diff.forms_removed, diff.forms_changed) == ((), (), ())
 
 
 def test_new_pathways_start_on_v2_old_ones_stay_until_migrated(sessions, clock):
@@ -76,12 +78,12 @@ def test_new_pathways_start_on_v2_old_ones_stay_until_migrated(sessions, clock):
     before_stuck = snapshot(sessions, stuck)
 
     with sessions() as session:
-        preview = {p.pathway_id: p for p in versions.preview_migration(session, [early, stuck], v2)}
+        preview = {p.pathway_id: p for p in pathway_migration.preview_migration(session, [early, stuck], v2)}
     assert preview[early].possible and preview[early].mapping == {"Task_accueil": "Task_accueil"}
     assert preview[stuck].refused == ("Task_bilan",)
 
     with unit_of_work(sessions) as session:
-        versions.migrate_pathways(session, clock, session.merge(coordinator), [early, stuck], v2)
+        pathway_migration.migrate_pathways(session, clock, session.merge(coordinator), [early, stuck], v2)
 
     with sessions() as session:
         on = {p.id: p.process_version.version for p in session.scalars(select(Pathway))}
@@ -105,7 +107,7 @@ def test_only_coordinators_and_admins_migrate(sessions, clock):
     v2 = publish_version_two(sessions, clock)
     counsellor = account(sessions, clock, "counsellor")
     with pytest.raises(Forbidden), unit_of_work(sessions) as session:
-        versions.migrate_pathways(session, clock, session.merge(counsellor), [pathway_id], v2)
+        pathway_migration.migrate_pathways(session, clock, session.merge(counsellor), [pathway_id], v2)
     with sessions() as session:
         assert session.get(Pathway, pathway_id).process_version.version == 1
 
@@ -118,7 +120,7 @@ def test_a_pathway_that_passed_a_removed_step_is_refused(sessions, clock):
     v2 = publish_version_two(sessions, clock)
     before = snapshot(sessions, pathway_id)
     with unit_of_work(sessions) as session:
-        (result,) = versions.migrate_pathways(
+        (result,) = pathway_migration.migrate_pathways(
             session, clock, session.merge(account(sessions, clock, "admin")), [pathway_id], v2
         )
     assert result.refused == ("Task_bilan",)
@@ -132,7 +134,7 @@ def test_migration_keeps_a_waiting_timer(sessions, clock):
     complete_open(sessions, clock, pathway_id, {"date_entretien": "2026-01-06"})  # now at the 7-day timer
     v2 = publish_version_two(sessions, clock, remove_bilan=False)
     with unit_of_work(sessions) as session:
-        (result,) = versions.migrate_pathways(
+        (result,) = pathway_migration.migrate_pathways(
             session, clock, session.merge(account(sessions, clock, "admin")), [pathway_id], v2
         )
     assert result.possible
@@ -153,7 +155,7 @@ def test_a_migration_racing_a_task_completion_is_a_conflict(sessions, clock):
     late.get(Pathway, pathway_id)  # the migrating session read the pathway before the completion
     complete_open(sessions, clock, pathway_id, ACCUEIL)
     try:
-        versions.migrate_pathways(late, clock, late.merge(admin), [pathway_id], v2)
+        pathway_migration.migrate_pathways(late, clock, late.merge(admin), [pathway_id], v2)
         late.commit()
         expected_version = 2  # PostgreSQL: the locked re-read sees the completion, then migrates
     except ConflictError:
@@ -181,7 +183,7 @@ def test_the_overlay_counts_the_pathways_of_every_version(sessions, clock):
     with sessions() as session:
         waits = indicators.element_waits(session, "reference", clock.now())
         versions_of = {p.id: p.process_version.version for p in session.scalars(select(Pathway))}
-        names = publishing.element_names(session, "reference")
+        names = versions.element_names(session, "reference")
     assert versions_of == {on_v1: 1, stuck: 1, on_v2: 2}
     assert waits["Task_accueil"].waiting == 2  # one on v1, one on v2
     assert waits["Task_bilan"].waiting == 1  # still counted: the page lists it under the diagram

@@ -1,5 +1,4 @@
-"""The coordinator studio's use cases: drafts of a programme, checking and publishing them, the
-history of its versions and what changed between two.
+"""The coordinator studio's use cases: drafts of a programme, checking and publishing them.
 
 A draft holds the whole library its programme needs (its BPMN file, every block it calls, every form),
 because the loader checks call activities and forms across files. Every write to a draft goes through
@@ -8,8 +7,9 @@ scripts, conditions or timers the restricted environment refuses is rejected wit
 problems, and nothing is stored. Other problems (a missing form, an undrawn element) are normal while
 editing: `check_draft` lists them, and `publish_draft` refuses while any error remains.
 
-Only coordinators and admins edit, publish or discard drafts (`Forbidden` otherwise); migrating
-running pathways is services.versions' job.
+Only coordinators and admins edit, publish or discard drafts (`Forbidden` otherwise). The versions
+of a programme (history, diff) are services.versions' job, migrating running pathways
+services.pathway_migration's.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,14 +32,13 @@ from parcours_engine.domain.errors import (
 )
 from parcours_engine.engine.checks import check_expressions
 from parcours_engine.engine.loader import check_library
-from parcours_engine.engine.model_diff import ModelDiff, diff_models
 from parcours_engine.engine.xml import DOCUMENT, parse_document
-from parcours_engine.persistence.db import lost_race_as_conflict
-from parcours_engine.persistence.models import Account, Pathway, ProcessVersion
+from parcours_engine.persistence.models import Account, ProcessVersion
 from parcours_engine.persistence.studio_models import ModelDraft
-from parcours_engine.services import models_cache
-from parcours_engine.services.publishing import PublishResult, latest_version, publish_library
-from parcours_engine.services.versions import MIGRATING_ROLES
+from parcours_engine.persistence.uow import lost_race_as_conflict
+from parcours_engine.services import versions
+from parcours_engine.services.pathway_migration import MIGRATING_ROLES
+from parcours_engine.services.publishing import PublishResult, publish_library
 
 EDITING_ROLES = MIGRATING_ROLES  # who may publish may edit: coordinators and admins
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a programme's model is tens of kilobytes
@@ -119,7 +116,7 @@ def _new_draft(
 def start_draft(session: Session, clock: Clock, actor: Account, programme: str) -> ModelDraft:
     """A draft holding the latest version's library, to edit."""
     _require_editor(actor)
-    base = latest_version(session, programme)
+    base = versions.latest(session, programme)
     files: dict[str, str] = json.loads(base.files_json)
     forms: dict[str, str] = json.loads(base.forms_json)
     return _new_draft(session, clock, actor, programme, base, files, forms)
@@ -140,20 +137,10 @@ def upload_draft(
     _require_editor(actor)
     texts = {name: gate_bpmn(name, data) for name, data in sorted(bpmn_files.items())}
     form_texts = {name: gate_form(name, data) for name, data in sorted((form_files or {}).items())}
-    base = newest_version(session, programme)
+    base = versions.find_latest(session, programme)
     files: dict[str, str] = {} if base is None else json.loads(base.files_json)
     forms: dict[str, str] = {} if base is None else json.loads(base.forms_json)
     return _new_draft(session, clock, actor, programme, base, files | texts, forms | form_texts)
-
-
-def newest_version(session: Session, programme: str) -> ProcessVersion | None:
-    """The programme's latest published version, or None for a programme never published."""
-    return session.scalar(
-        select(ProcessVersion)
-        .where(ProcessVersion.programme == programme)
-        .order_by(ProcessVersion.version.desc())
-        .limit(1)
-    )
 
 
 def get_draft(session: Session, draft_id: int) -> ModelDraft:
@@ -224,7 +211,7 @@ def _with_entry(entries_json: str, name: str, text: str) -> str:
 def _saved(session: Session, clock: Clock, actor: Account, draft: ModelDraft) -> ModelDraft:
     """Stamp who saved the draft and when, and write it (the second of two savers gets a conflict)."""
     draft.updated_at, draft.updated_by = clock.now(), actor.username
-    with lost_race_as_conflict("someone else saved this draft at the same time; reload it"):
+    with lost_race_as_conflict("draft.saved_meanwhile"):
         session.flush()
     return draft
 
@@ -291,72 +278,3 @@ def publish_draft(
     session.flush()
     return mine[0]
 
-
-# -- versions -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    id: int
-    version: int
-    content_hash: str
-    published_at: datetime
-    published_by: str | None
-    active_pathways: int  # still running on this version (candidates for migration)
-
-
-def version_history(session: Session, programme: str) -> list[VersionInfo]:
-    """Who published which version of a programme and when, newest first, in one query."""
-    running = (
-        select(Pathway.process_version_id, func.count(Pathway.id).label("n"))
-        .where(Pathway.programme == programme, Pathway.status == "active")
-        .group_by(Pathway.process_version_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(ProcessVersion, func.coalesce(running.c.n, 0))
-        .outerjoin(running, running.c.process_version_id == ProcessVersion.id)
-        .where(ProcessVersion.programme == programme)
-        .order_by(ProcessVersion.version.desc())
-    ).all()
-    if not rows:
-        raise NotFound(f"no published version of programme {programme!r}")
-    return [
-        VersionInfo(v.id, v.version, v.content_hash, v.published_at, v.published_by, int(count))
-        for v, count in rows
-    ]
-
-
-@dataclass(frozen=True)
-class VersionComparison:
-    programme: str
-    old_version: int
-    new_version: int
-    elements: ModelDiff  # by element id with names, blocks included; scripts and timers count
-    forms_added: tuple[str, ...]
-    forms_removed: tuple[str, ...]
-    forms_changed: tuple[str, ...]
-    old_xml: str  # the programme's own BPMN file in each version: the web draws the diff on it
-    new_xml: str
-
-
-def compare_versions(session: Session, old_id: int, new_id: int) -> VersionComparison:
-    """What changed from one version of a programme to another: elements, forms, and both diagrams."""
-    old, new = session.get(ProcessVersion, old_id), session.get(ProcessVersion, new_id)
-    if old is None or new is None:
-        raise NotFound(f"no process version {old_id if old is None else new_id}")
-    if old.programme != new.programme:
-        raise InvalidInput("both versions must belong to the same programme")
-    before: dict[str, str] = json.loads(old.forms_json)
-    after: dict[str, str] = json.loads(new.forms_json)
-    return VersionComparison(
-        programme=new.programme,
-        old_version=old.version,
-        new_version=new.version,
-        elements=diff_models(models_cache.model_for(old), models_cache.model_for(new)),
-        forms_added=tuple(sorted(after.keys() - before.keys())),
-        forms_removed=tuple(sorted(before.keys() - after.keys())),
-        forms_changed=tuple(sorted(n for n in before.keys() & after.keys() if before[n] != after[n])),
-        old_xml=json.loads(old.files_json)[old.filename],
-        new_xml=json.loads(new.files_json)[new.filename],
-    )
