@@ -1,6 +1,6 @@
 """`parcours-engine objectives ...` and `parcours-engine indicators ...`: what supervisors set and read.
 
-Registered on the main command group by cli.py; each command is one unit of work.
+Each command is one unit of work.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from dataclasses import asdict
 
 import click
 
-from parcours_engine.cli_context import input_errors
-from parcours_engine.cli_context import sessions as _sessions
+from parcours_engine.cli.context import input_errors, sessions
 from parcours_engine.domain.clock import SystemClock
-from parcours_engine.persistence.db import unit_of_work
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import accounts, indicators
 
 
@@ -33,7 +32,7 @@ def objectives_set(
     ctx: click.Context, programme: str, year: int, entries: int, structure: str | None, actor: str
 ) -> None:
     """Set the number of entries PROGRAMME aims at in YEAR, for a structure or the organisation."""
-    with input_errors(), unit_of_work(_sessions(ctx)) as session:
+    with input_errors(), unit_of_work(sessions(ctx)) as session:
         scope = accounts.structure_by_code(session, structure).id if structure else None
         indicators.set_objective(session, SystemClock(), programme, year, entries, actor, scope)
     click.echo(f"{programme} {year}{f' {structure}' if structure else ''}: objective {entries} entries")
@@ -54,7 +53,7 @@ def indicators_command(
         period = indicators.Period(start.date(), end.date())  # type: ignore[attr-defined]
     else:
         period = indicators.Period.year(year or SystemClock().now().year)
-    with input_errors(), unit_of_work(_sessions(ctx)) as session:
+    with input_errors(), unit_of_work(sessions(ctx)) as session:
         scope = accounts.structure_by_code(session, structure).id if structure else None
         figures = indicators.indicators(session, programme, period, scope)
     body = asdict(figures)
@@ -64,9 +63,3 @@ def indicators_command(
         durable_employment_exits=figures.durable_employment_exits,
     )
     click.echo(json.dumps(body, default=str, ensure_ascii=False, indent=2))
-
-
-def register(main: click.Group) -> None:
-    """Add these commands to the `parcours-engine` group (called by cli.py)."""
-    main.add_command(objectives)
-    main.add_command(indicators_command)

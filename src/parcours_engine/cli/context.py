@@ -1,5 +1,6 @@
 """What every `parcours-engine` command shares: the database URL given on the command line, the
-session factory built from it once per invocation, and how an input error is told."""
+session factory built from it once per invocation, how an input error is told, and how a command
+names a published version of a programme."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.db import make_engine, session_factory
+from parcours_engine.persistence.models import ProcessVersion
 
 
 def url(ctx: click.Context) -> str | None:
@@ -35,5 +38,19 @@ def input_errors() -> Iterator[None]:
         yield
     except InvalidInput as error:
         for field, messages in error.field_errors.items():
-            click.echo(f"{field}: {'; '.join(messages)}", err=True)
+            click.echo(f"{field}: {'; '.join(str(message) for message in messages)}", err=True)
         sys.exit(1)
+
+
+def published_version(session: Session, programme: str, number: int | None) -> ProcessVersion:
+    """Version NUMBER of PROGRAMME (default: the latest); a missing one ends the command with a message."""
+    query = select(ProcessVersion).where(ProcessVersion.programme == programme)
+    query = (
+        query.where(ProcessVersion.version == number)
+        if number
+        else query.order_by(ProcessVersion.version.desc())
+    )
+    found = session.scalars(query.limit(1)).first()
+    if found is None:
+        raise click.ClickException(f"no version {number or '(latest)'} of programme {programme!r}")
+    return found

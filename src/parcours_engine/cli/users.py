@@ -1,6 +1,6 @@
 """`parcours-engine users ...`: create accounts, issue API tokens, list accounts.
 
-Registered on the main command group by cli.py; each command is one unit of work.
+Each command is one unit of work.
 """
 
 from __future__ import annotations
@@ -9,12 +9,11 @@ import sys
 
 import click
 
-from parcours_engine.cli_context import input_errors
-from parcours_engine.cli_context import sessions as _sessions
+from parcours_engine.cli.context import input_errors, sessions
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.domain.roles import LANE_ROLES
-from parcours_engine.persistence.db import unit_of_work
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import accounts
 
 
@@ -58,7 +57,7 @@ def create(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with input_errors(), unit_of_work(_sessions(ctx)) as session:
+    with input_errors(), unit_of_work(sessions(ctx)) as session:
         if structure_code:
             accounts.ensure_structure(session, structure_code, kind=structure_kind)
         account = accounts.create_account(
@@ -81,7 +80,7 @@ def create(
 def token(ctx: click.Context, username: str) -> None:
     """Issue a new API bearer token (shown once; the previous one stops working)."""
     try:
-        with unit_of_work(_sessions(ctx)) as session:
+        with unit_of_work(sessions(ctx)) as session:
             issued = accounts.issue_token(session, username)
     except ParcoursError as error:
         click.echo(str(error), err=True)
@@ -93,7 +92,7 @@ def token(ctx: click.Context, username: str) -> None:
 @click.pass_context
 def list_users(ctx: click.Context) -> None:
     """Every account: username, role, structure, team, routing code, active."""
-    with unit_of_work(_sessions(ctx)) as session:
+    with unit_of_work(sessions(ctx)) as session:
         for account in accounts.list_accounts(session):
             structure = account.structure.code if account.structure else "-"
             state = "active" if account.active else "inactive"

@@ -1,0 +1,41 @@
+"""The `parcours-engine` command: database, models, pathways, demo data, accounts, supervision,
+serving and the scheduler.
+
+Each module of this package defines its top-level commands or command groups and nothing else; they
+are all added to `main` from the one tuple `COMMANDS` below. What they share (the database URL, the
+session factory, how an input error is told) is in `context.py`. Each command that changes data is
+one unit of work (persistence.uow.unit_of_work).
+"""
+
+from __future__ import annotations
+
+import click
+
+from parcours_engine.cli import db, demo, incidents, pathways, processes, serving, supervision, timers, users
+
+
+@click.group()
+@click.option(
+    "--database-url", envvar="DATABASE_URL", default=None, help="Default: instance/parcours.sqlite3"
+)
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """parcours-engine: insertion pathways run as BPMN models."""
+    ctx.obj = {"url": database_url}
+
+
+COMMANDS: tuple[click.Command, ...] = (
+    db.db,
+    processes.processes,
+    pathways.pathways,
+    demo.demo,
+    timers.timers,
+    incidents.incidents,
+    users.users,
+    supervision.objectives,
+    supervision.indicators_command,
+    serving.serve,
+    serving.scheduler_command,
+)
+for _command in COMMANDS:
+    main.add_command(_command)

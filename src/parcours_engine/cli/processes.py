@@ -1,0 +1,136 @@
+"""`parcours-engine processes check|publish|diff|export`: BPMN models and their published versions.
+
+`diff` shows what the studio shows on the diagram, for deployments without a browser at hand and the
+review before `pathways migrate`; `export` writes a published version back as files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from parcours_engine.cli.context import published_version, sessions
+from parcours_engine.domain.clock import SystemClock
+from parcours_engine.domain.errors import ModelError, ParcoursError
+from parcours_engine.persistence.uow import unit_of_work
+from parcours_engine.services import studio
+
+
+def _read(paths: tuple[Path, ...], forms_dir: Path | None) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The libraries holding PATHS: a directory is a library; a file stands for the library it is in."""
+    from parcours_engine.engine.loader import read_library_dir
+
+    bpmn: dict[str, bytes] = {}
+    forms: dict[str, bytes] = {}
+    for path in paths:
+        root = path if path.is_dir() else path.parent
+        if root.name == "blocs":
+            root = root.parent
+        found_bpmn, found_forms = read_library_dir(root, forms_dir or root.parent / "forms")
+        bpmn.update(found_bpmn)
+        forms.update(found_forms)
+    return bpmn, forms
+
+
+@click.group()
+def processes() -> None:
+    """Check and publish BPMN models (processes/) with their forms (forms/)."""
+
+
+@processes.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), help="Default: forms/ next to PATH")
+def processes_check(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
+    """Check models; print `file:line: element: message` for each problem; exit 1 on any error."""
+    from parcours_engine.engine.loader import check_library
+
+    bpmn, forms = _read(paths, forms_dir)
+    problems = check_library(bpmn, forms)
+    for problem in problems:
+        click.echo(f"{problem} [{problem.severity}]" if problem.severity != "error" else str(problem))
+    errors = [p for p in problems if p.severity == "error"]
+    click.echo(f"{len(bpmn)} files, {len(errors)} errors, {len(problems) - len(errors)} warnings", err=True)
+    sys.exit(1 if errors else 0)
+
+
+@processes.command("publish")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), help="Default: forms/ next to PATH")
+@click.option("--actor", default="cli", show_default=True)
+@click.pass_context
+def processes_publish(
+    ctx: click.Context, paths: tuple[Path, ...], forms_dir: Path | None, actor: str
+) -> None:
+    """Publish every programme whose model or forms changed as a new version."""
+    from parcours_engine.services.publishing import publish_library
+
+    bpmn, forms = _read(paths, forms_dir)
+    try:
+        with unit_of_work(sessions(ctx)) as session:
+            results = publish_library(session, SystemClock(), bpmn, forms, actor)
+    except ModelError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    for result in results:
+        state = "published" if result.created else "unchanged"
+        click.echo(f"{result.programme} v{result.version} {state} ({result.content_hash[:12]})")
+
+
+@processes.command("diff")
+@click.argument("programme")
+@click.argument("old", type=int)
+@click.argument("new", type=int, required=False)
+@click.pass_context
+def diff(ctx: click.Context, programme: str, old: int, new: int | None) -> None:
+    """Elements added (+), removed (-) and changed (~) from version OLD to NEW (default: the latest).
+
+    Changed scripts, conditions and timers count, not only names; elements of the blocks a programme
+    calls are prefixed with the block's process id.
+    """
+    try:
+        with unit_of_work(sessions(ctx)) as session:
+            ids = {v.version: v.id for v in studio.version_history(session, programme)}
+            target = max(ids) if new is None else new
+            if old not in ids or target not in ids:
+                raise click.ClickException(f"programme {programme!r} has versions {sorted(ids)}")
+            comparison = studio.compare_versions(session, ids[old], ids[target])
+    except ParcoursError as error:
+        raise click.ClickException(str(error)) from error
+    elements = comparison.elements
+    for mark, changes in (("+", elements.added), ("-", elements.removed), ("~", elements.changed)):
+        for change in changes:
+            where = "" if change.process_id == programme else f"{change.process_id}/"
+            what = f" ({', '.join(change.attributes)})" if change.attributes else ""
+            click.echo(f"{mark} {where}{change.element_id} {change.name or ''}{what}".rstrip())
+    for mark, names in (("+", comparison.forms_added), ("-", comparison.forms_removed)):
+        for name in names:
+            click.echo(f"{mark} form {name}")
+    for name in comparison.forms_changed:
+        click.echo(f"~ form {name}")
+    total = len(elements.added) + len(elements.removed) + len(elements.changed)
+    click.echo(f"{programme} v{old} → v{target}: {total} elements changed", err=True)
+
+
+@processes.command("export")
+@click.argument("programme")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--version", "number", type=int, help="Default: the latest")
+@click.pass_context
+def export(ctx: click.Context, programme: str, directory: Path, number: int | None) -> None:
+    """Write a published version back as files: DIRECTORY/processes/... and DIRECTORY/forms/..."""
+    with unit_of_work(sessions(ctx)) as session:
+        version = published_version(session, programme, number)
+        files = json.loads(version.files_json)
+        forms = json.loads(version.forms_json)
+    for root, contents in ((directory / "processes", files), (directory / "forms", forms)):
+        for name, text in contents.items():
+            target = (root / name).resolve()
+            if root.resolve() not in target.parents:  # a stored name never escapes the directory
+                raise click.ClickException(f"refusing to write outside {root}: {name}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    click.echo(f"{programme} v{version.version}: {len(files)} BPMN files, {len(forms)} forms in {directory}")
