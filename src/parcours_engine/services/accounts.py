@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
@@ -151,21 +153,15 @@ def authenticate(
     The caller must commit even when None is returned: the failure count is the point.
     """
     now = clock.now()
-    throttle = session.scalar(
-        select(LoginThrottle).where(LoginThrottle.username == username, LoginThrottle.address == address)
-    )
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+    throttle = _throttle(session, username[:80], address[:64])
+    if throttle.locked_until is not None and throttle.locked_until > now:
         raise SignInLocked(throttle.locked_until)
     account = session.scalar(select(Account).where(Account.username == username))
     if account is not None and account.active and _verify(account, password):
-        if throttle is not None:
-            session.delete(throttle)
+        session.delete(throttle)
         return account
     if account is None or account.password_hash is None:
         _verify_dummy(password)
-    if throttle is None:
-        throttle = LoginThrottle(username=username[:80], address=address[:64], failures=0)
-        session.add(throttle)
     if throttle.locked_until is not None and throttle.locked_until <= now:
         throttle.failures, throttle.locked_until = 0, None  # the lock expired: a fresh start
     throttle.failures += 1
@@ -174,6 +170,25 @@ def authenticate(
         throttle.locked_until = now + LOCK_DURATION
     session.flush()
     return None
+
+
+def _throttle(session: Session, username: str, address: str) -> LoginThrottle:
+    """The failure counter of this username and address, locked until the unit of work ends.
+
+    Concurrent sign-ins must count every failure: the row is created once whoever comes first
+    (INSERT ... ON CONFLICT DO NOTHING), then read FOR UPDATE so that two attempts never both read
+    the same count (SQLite's write unit already holds the database lock).
+    """
+    dialect = session.get_bind().dialect.name
+    values = {"username": username, "address": address, "failures": 0}
+    if dialect == "postgresql":
+        session.execute(pg_insert(LoginThrottle).values(**values).on_conflict_do_nothing())
+    else:
+        session.execute(sqlite_insert(LoginThrottle).values(**values).on_conflict_do_nothing())
+    query = select(LoginThrottle).where(LoginThrottle.username == username, LoginThrottle.address == address)
+    found = session.scalar(query.with_for_update().execution_options(populate_existing=True))
+    assert found is not None  # inserted above if it was missing
+    return found
 
 
 def _verify(account: Account, password: str) -> bool:

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry
 
 from parcours_engine.domain.errors import FieldError, InvalidInput, NotFound, ParcoursError
 from parcours_engine.engine.loader import ProcessModel
@@ -31,7 +32,9 @@ class FormUnusable(ParcoursError):
 
 @lru_cache(maxsize=512)
 def _validator(schema_text: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_text), format_checker=FormatChecker())
+    # An empty registry: a `$ref` outside the form itself never reaches a file or the network
+    # (jsonschema's default resolver would open `file:///etc/passwd`); it fails, and the model with it.
+    return Draft202012Validator(json.loads(schema_text), format_checker=FormatChecker(), registry=Registry())
 
 
 def schema(model: ProcessModel, form: str) -> dict[str, Any]:
