@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -25,6 +25,10 @@ from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.scripting import RestrictedScriptEngine
 
 T = TypeVar("T")
+
+# A running workflow as the engine hands it out: code outside engine/ passes it back to the engine
+# (load, dump, migrate) without importing SpiffWorkflow or reading inside it.
+Workflow: TypeAlias = BpmnWorkflow
 
 # Task states in which a pathway "waits" at an element (what screens show as its position).
 _WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -143,6 +147,40 @@ class Runtime:
                 )
             )
         return found
+
+    # -- questions the host asks about a workflow (so that no code outside engine/ reads inside it) --
+
+    @staticmethod
+    def is_finished(workflow: Workflow) -> bool:
+        """The workflow reached its end (or was cancelled): no token waits any more."""
+        return workflow.is_completed()
+
+    @staticmethod
+    def cancel(workflow: Workflow) -> None:
+        """Cancel every task still to run (a pathway ended by hand)."""
+        workflow.cancel()
+
+    @staticmethod
+    def data_value(workflow: Workflow, key: str) -> Any:
+        """What the model set under `key` in the workflow's own data (process level), or None."""
+        return workflow.data.get(key)
+
+    @staticmethod
+    def waiting_values(workflow: Workflow, key: str) -> list[Any]:
+        """The values under `key` in the data of each task waiting now, in the engine's order (no None)."""
+        values = (task.data.get(key) for task in workflow.get_tasks(state=_WAITING))
+        return [value for value in values if value is not None]
+
+    @staticmethod
+    def recorded_data(workflow: Workflow) -> dict[str, Any]:
+        """The freshest value of every data field: the workflow's data, then the data of each task that
+        ran or waits now, oldest change first (what a person's tasks recorded)."""
+        merged: dict[str, Any] = dict(workflow.data)
+        reached = TaskState.FINISHED_MASK | _WAITING
+        for task in sorted(workflow.get_tasks(), key=lambda t: t.last_state_change):
+            if task.has_state(reached):
+                merged.update(task.data)
+        return merged
 
 
 @contextmanager

@@ -13,15 +13,13 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ConflictError, InvalidInput, NotFound, TransitionFailed
 from parcours_engine.domain.outcomes import BY_CODE as OUTCOMES
-from parcours_engine.engine.runtime import EngineFailure, TaskNotReady
+from parcours_engine.engine.runtime import EngineFailure, Runtime, TaskNotReady, Workflow
 from parcours_engine.persistence.db import lost_race_as_conflict
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, PathwayEvent, WorkItem
 from parcours_engine.services import forms, models_cache, passport_tasks, projection, referents
@@ -129,7 +127,7 @@ def complete_work_item(
     clean = forms.validate(model, item.form, data)
     operation = {"work_item_id": item.id, "data": clean}
 
-    def run(workflow: BpmnWorkflow) -> None:
+    def run(workflow: Workflow) -> None:
         try:
             models_cache.runtime().complete(workflow, item.task_uuid, clean, clock)
         except TaskNotReady as exc:
@@ -149,7 +147,7 @@ def fire_timers(session: Session, clock: Clock, pathway_id: int, retry_of: int |
         return 0
     fired = 0
 
-    def run(workflow: BpmnWorkflow) -> None:
+    def run(workflow: Workflow) -> None:
         nonlocal fired
         fired = models_cache.runtime().fire_timers(workflow, clock)
 
@@ -188,7 +186,7 @@ def exit_pathway(session: Session, clock: Clock, pathway_id: int, outcome: str, 
         raise ConflictError(f"this pathway already ended ({pathway.status})")
     model = models_cache.model_for(pathway.process_version)
     workflow = models_cache.runtime().load(model, pathway.state.state_json, pathway.state.serializer_version)
-    workflow.cancel()
+    Runtime.cancel(workflow)
     now = clock.now()
     with _conflicts_reported():
         projection.save(session, pathway, workflow, model, now, actor)
@@ -200,16 +198,13 @@ def exit_pathway(session: Session, clock: Clock, pathway_id: int, outcome: str, 
     return pathway
 
 
-def _route(session: Session, clock: Clock, pathway: Pathway, workflow: BpmnWorkflow, actor: str) -> None:
+def _route(session: Session, clock: Clock, pathway: Pathway, workflow: Workflow, actor: str) -> None:
     """Give the pathway the referent its model's routing names (IEJ sets `csp_affecte`), if none yet."""
     if pathway.referent_id is not None or pathway.status != "active":
         return
-    code = workflow.data.get(referents.ROUTING_FIELD)
+    code = Runtime.data_value(workflow, referents.ROUTING_FIELD)
     if code is None:
-        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
-            code = task.data.get(referents.ROUTING_FIELD)
-            if code is not None:
-                break
+        code = next(iter(Runtime.waiting_values(workflow, referents.ROUTING_FIELD)), None)
     if referents.route(session, clock, pathway, code, actor):
         flush_or_conflict(session)
 
@@ -221,7 +216,7 @@ def _transition(
     actor: str,
     operation: str,
     operation_data: dict[str, Any],
-    run: Callable[[BpmnWorkflow], None],
+    run: Callable[[Workflow], None],
     completed_task_id: str | None,
     retry_of: int | None,
 ) -> None:
@@ -249,7 +244,7 @@ def _transition(
 
 
 def _start_follow_on(
-    session: Session, clock: Clock, pathway: Pathway, workflow: BpmnWorkflow, actor: str
+    session: Session, clock: Clock, pathway: Pathway, workflow: Workflow, actor: str
 ) -> None:
     """A pathway that ends in `reorientation` naming `programme_suivant` (RAPID) starts that programme.
 
@@ -258,7 +253,7 @@ def _start_follow_on(
     """
     if pathway.status != "completed" or pathway.outcome != "reorientation" or pathway.ended_at != clock.now():
         return
-    following = workflow.data.get("programme_suivant")
+    following = Runtime.data_value(workflow, "programme_suivant")
     if not isinstance(following, str) or not following:
         return
     successor = start_pathway(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
@@ -72,12 +71,8 @@ def _data(pathway: Pathway) -> dict[str, Any]:
     """What the pathway's tasks recorded: the freshest value of each field of its engine data."""
     model = models_cache.model_for(pathway.process_version)
     state = pathway.state
-    workflow = models_cache.runtime().load(model, state.state_json, state.serializer_version)
-    merged: dict[str, Any] = dict(workflow.data)
-    finished = TaskState.FINISHED_MASK | TaskState.READY | TaskState.WAITING | TaskState.STARTED
-    for task in sorted(workflow.get_tasks(), key=lambda t: t.last_state_change):
-        if task.has_state(finished):
-            merged.update(task.data)
+    runtime = models_cache.runtime()
+    merged = runtime.recorded_data(runtime.load(model, state.state_json, state.serializer_version))
     return {key: _plain(value) for key, value in sorted(merged.items())}
 
 

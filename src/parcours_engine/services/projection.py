@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain import supervision as rules
 from parcours_engine.domain.roles import role_for_lane
 from parcours_engine.engine.loader import ProcessModel
-from parcours_engine.engine.runtime import Runtime
+from parcours_engine.engine.runtime import Runtime, Workflow
 from parcours_engine.engine.timers import PARIS
 from parcours_engine.persistence.models import IdlePeriod, Pathway, PathwayState, WaitingElement, WorkItem
 
@@ -24,7 +22,7 @@ from parcours_engine.persistence.models import IdlePeriod, Pathway, PathwayState
 def save(
     session: Session,
     pathway: Pathway,
-    workflow: BpmnWorkflow,
+    workflow: Workflow,
     model: ProcessModel,
     now: datetime,
     actor: str,
@@ -40,14 +38,14 @@ def save(
             pathway.state.serializer_version = serializer_version
         open_items = _project_work_items(session, pathway, workflow, model, now, actor, completed_task_id)
         measure_running, waits = _project_positions(session, pathway, workflow, model, now)
-        finished = workflow.is_completed()
+        finished = Runtime.is_finished(workflow)
         pathway.next_timer_due = None if finished else Runtime.next_due(workflow)
         _project_idle(session, pathway, workflow, model, now, finished or measure_running, finished)
         _clear_resolved_stall(pathway, open_items, waits, now, finished)
         if finished and pathway.status == "active":
             pathway.status = "completed"
             pathway.ended_at = now
-            outcome = workflow.data.get("issue")
+            outcome = Runtime.data_value(workflow, "issue")
             pathway.outcome = str(outcome) if outcome is not None else None
         pathway.updated_at = now
 
@@ -55,7 +53,7 @@ def save(
 def _project_work_items(
     session: Session,
     pathway: Pathway,
-    workflow: BpmnWorkflow,
+    workflow: Workflow,
     model: ProcessModel,
     now: datetime,
     actor: str,
@@ -111,7 +109,7 @@ def _project_work_items(
 
 
 def _project_positions(
-    session: Session, pathway: Pathway, workflow: BpmnWorkflow, model: ProcessModel, now: datetime
+    session: Session, pathway: Pathway, workflow: Workflow, model: ProcessModel, now: datetime
 ) -> tuple[bool, list[WaitingElement]]:
     """Refresh where the pathway waits; (a measure is running, the rows it waits at now)."""
     existing = (
@@ -153,7 +151,7 @@ def _project_positions(
 def _project_idle(
     session: Session,
     pathway: Pathway,
-    workflow: BpmnWorkflow,
+    workflow: Workflow,
     model: ProcessModel,
     now: datetime,
     busy: bool,
@@ -191,15 +189,14 @@ def _idle_from(idle_since: datetime | None, planned_until: datetime | None, now:
     return max(idle_since, planned_until) if planned_until is not None else idle_since
 
 
-def planned_until(workflow: BpmnWorkflow, now: datetime) -> datetime | None:
+def planned_until(workflow: Workflow, now: datetime) -> datetime | None:
     """The end (Paris midnight, in UTC) of the day a measure is planned for, when in the future.
 
     Models say it with the data key `date_prochaine_mesure` (processes/README.md): in the workflow's
     data or in the data of a task waiting now; the latest date wins.
     """
-    values = [workflow.data.get(rules.PLANNED_MEASURE_KEY)]
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
-        values.append(task.data.get(rules.PLANNED_MEASURE_KEY))
+    values = [Runtime.data_value(workflow, rules.PLANNED_MEASURE_KEY)]
+    values += Runtime.waiting_values(workflow, rules.PLANNED_MEASURE_KEY)
     ends = [end for value in values if (end := _end_of_day(value)) is not None and end > now]
     return max(ends, default=None)
 
