@@ -9,12 +9,42 @@ one unit of work (persistence.uow.unit_of_work).
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import click
 
 from parcours_engine.cli import db, demo, incidents, pathways, processes, serving, supervision, timers, users
+from parcours_engine.domain.errors import ParcoursError
+from parcours_engine.domain.messages import render
 
 
-@click.group()
+def language() -> str:
+    """The CLI speaks French unless PARCOURS_LANG (else LANG) asks for English."""
+    chosen = os.environ.get("PARCOURS_LANG") or os.environ.get("LANG") or "fr"
+    return "en" if chosen.lower().startswith("en") else "fr"
+
+
+def explain(error: ParcoursError) -> str:
+    """One error as the CLI prints it: the message, then one line per field."""
+    lines = [error.message(language())]
+    for field, problems in error.field_errors.items():
+        lines += [f"  {field}: {render(p.code, p.params, language())}" for p in problems]
+    return "\n".join(lines)
+
+
+class Commands(click.Group):
+    """Every command's domain error (a conflict, a refusal, bad input) ends it with one clear message
+    on stderr and status 1, never a traceback: the same codes and catalogue as the web."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ParcoursError as error:
+            raise click.ClickException(explain(error)) from error
+
+
+@click.group(cls=Commands)
 @click.option(
     "--database-url", envvar="DATABASE_URL", default=None, help="Default: instance/parcours.sqlite3"
 )
