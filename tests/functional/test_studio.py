@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+from lxml import html
 from sqlalchemy import func, select
 
 from parcours_engine.persistence.models import Pathway, PathwayEvent, ProcessVersion
@@ -130,6 +131,12 @@ def check(world: World, xml: str, forms: dict[str, str] | None = None) -> Any:
 def version_count(world: World) -> int:
     with world.sessions() as session:
         return session.scalar(select(func.count()).select_from(ProcessVersion)) or 0
+
+
+def listed(page: str, list_id: str) -> list[str]:
+    """The identifiers one list of the versions page's diff shows (elements or forms)."""
+    found: list[str] = html.fromstring(page).xpath(f'//*[@id="{list_id}"]/li/code/text()')
+    return found
 
 
 def version_ids(world: World) -> list[int]:
@@ -286,13 +293,18 @@ def test_the_versions_page_shows_the_diff_of_the_last_change(world: World):
     assert publish(world, with_new_task(form=NEW_FORM), {NEW_FORM: NEW_SCHEMA}).status_code == 200
     old_id, new_id = version_ids(world)
     page = world.client("coordination").get("/studio/reference/versions").get_data(as_text=True)
-    assert 'id="diff-added">Task_nouveau' in page
-    assert 'id="diff-removed">—' in page
-    assert "/studio/reference/versions/2/modele.bpmn" in page
+    assert (listed(page, "diff-added"), listed(page, "diff-removed")) == (["Task_nouveau"], [])
+    assert listed(page, "diff-forms-added") == [NEW_FORM]
+    diagram = html.fromstring(page).get_element_by_id("diagram")
+    assert diagram.get("data-xml-url") == "/studio/reference/versions/2/modele.bpmn"
+    assert {"element": "Task_nouveau", "className": "parcours-added"} in json.loads(
+        diagram.get("data-markers")
+    )
     explicit = world.client("coordination").get(
         f"/studio/reference/versions?ancienne={new_id}&nouvelle={old_id}"
     )
-    assert 'id="diff-removed">Task_nouveau' in explicit.get_data(as_text=True)
+    assert listed(explicit.get_data(as_text=True), "diff-removed") == ["Task_nouveau"]
+    assert listed(explicit.get_data(as_text=True), "diff-forms-removed") == [NEW_FORM]
     xml = world.client("coordination").get("/studio/reference/versions/2/modele.bpmn")
     assert xml.status_code == 200 and "Task_nouveau" in xml.get_data(as_text=True)
 

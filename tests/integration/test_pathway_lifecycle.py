@@ -64,4 +64,6 @@ def test_republishing_the_same_content_creates_no_version(sessions, clock):
     publish_fixture(sessions, clock)
     publish_fixture(sessions, clock)
     with sessions() as session:
-        assert [(v.programme, v.version) for v in versions.history(session, "reference")] == [("reference", 1)]
+        assert [(v.programme, v.version) for v in versions.history(session, "reference")] == [
+            ("reference", 1)
+        ]

@@ -60,7 +60,9 @@ def test_diff_names_added_removed_and_changed_elements(sessions, clock):
     with sessions() as session:
         v1 = session.scalar(select(ProcessVersion.id).where(ProcessVersion.version == 1))
         diff = versions.diff(session, v1, v2)
-    ids = {kind: [c.element_id for c in getattr(diff.elements, kind)] for kind in ("added", "removed", "changed")}
+    ids = {
+        kind: [c.element_id for c in getattr(diff.elements, kind)] for kind in ("added", "removed", "changed")
+    }
     # Renamed, and re-wired around the removed task (their flows changed):
     assert (ids["added"], ids["removed"]) == ([], ["Task_bilan"])
     assert ids["changed"] == ["Gateway_merge", "Task_diagnostic", "Timer_attente"]
@@ -119,10 +121,9 @@ def test_a_pathway_that_passed_a_removed_step_is_refused(sessions, clock):
     complete_open(sessions, clock, pathway_id, {"date_entretien": "2026-01-06"})  # Bilan done
     v2 = publish_version_two(sessions, clock)
     before = snapshot(sessions, pathway_id)
+    admin = account(sessions, clock, "admin")  # its own unit of work, before the migration's
     with unit_of_work(sessions) as session:
-        (result,) = pathway_migration.migrate_pathways(
-            session, clock, session.merge(account(sessions, clock, "admin")), [pathway_id], v2
-        )
+        (result,) = pathway_migration.migrate_pathways(session, clock, session.merge(admin), [pathway_id], v2)
     assert result.refused == ("Task_bilan",)
     assert snapshot(sessions, pathway_id) == before
 
@@ -133,10 +134,9 @@ def test_migration_keeps_a_waiting_timer(sessions, clock):
     to_bilan(sessions, clock, pathway_id)
     complete_open(sessions, clock, pathway_id, {"date_entretien": "2026-01-06"})  # now at the 7-day timer
     v2 = publish_version_two(sessions, clock, remove_bilan=False)
+    admin = account(sessions, clock, "admin")  # its own unit of work, before the migration's
     with unit_of_work(sessions) as session:
-        (result,) = pathway_migration.migrate_pathways(
-            session, clock, session.merge(account(sessions, clock, "admin")), [pathway_id], v2
-        )
+        (result,) = pathway_migration.migrate_pathways(session, clock, session.merge(admin), [pathway_id], v2)
     assert result.possible
     with sessions() as session:
         pathway = session.get(Pathway, pathway_id)

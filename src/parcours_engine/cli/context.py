@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.errors import InvalidInput, NotFound
 from parcours_engine.persistence.db import make_engine, session_factory
 from parcours_engine.persistence.models import ProcessVersion
+from parcours_engine.services import versions
 
 
 def url(ctx: click.Context) -> str | None:
@@ -44,13 +44,11 @@ def input_errors() -> Iterator[None]:
 
 def published_version(session: Session, programme: str, number: int | None) -> ProcessVersion:
     """Version NUMBER of PROGRAMME (default: the latest); a missing one ends the command with a message."""
-    query = select(ProcessVersion).where(ProcessVersion.programme == programme)
-    query = (
-        query.where(ProcessVersion.version == number)
-        if number
-        else query.order_by(ProcessVersion.version.desc())
-    )
-    found = session.scalars(query.limit(1)).first()
-    if found is None:
-        raise click.ClickException(f"no version {number or '(latest)'} of programme {programme!r}")
-    return found
+    try:
+        return (
+            versions.latest(session, programme)
+            if number is None
+            else versions.numbered(session, programme, number)
+        )
+    except NotFound as error:
+        raise click.ClickException(str(error)) from error

@@ -15,7 +15,7 @@ from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.persistence.models import Account
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import versions
+from parcours_engine.services import pathway_migration
 
 
 @click.group()
@@ -46,14 +46,16 @@ def migrate(
             target = published_version(session, programme, to_number)
             ids = list(pathway_ids)
             if from_number is not None:
-                ids += versions.pathways_on(session, published_version(session, programme, from_number).id)
+                ids += pathway_migration.pathways_on(
+                    session, published_version(session, programme, from_number).id
+                )
             account = session.scalar(select(Account).where(Account.username == actor))
             if account is None:
                 raise click.ClickException(f"no account {actor!r}")
             if dry_run:
-                results = versions.preview_migration(session, ids, target.id)
+                results = pathway_migration.preview_migration(session, ids, target.id)
             else:
-                results = versions.migrate_pathways(session, SystemClock(), account, ids, target.id)
+                results = pathway_migration.migrate_pathways(session, SystemClock(), account, ids, target.id)
     except ParcoursError as error:
         raise click.ClickException(str(error)) from error
     for result in results:

@@ -16,7 +16,7 @@ from parcours_engine.cli.context import published_version, sessions
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ModelError, ParcoursError
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import studio
+from parcours_engine.services import versions
 
 
 def _read(paths: tuple[Path, ...], forms_dir: Path | None) -> tuple[dict[str, bytes], dict[str, bytes]]:
@@ -93,11 +93,11 @@ def diff(ctx: click.Context, programme: str, old: int, new: int | None) -> None:
     """
     try:
         with unit_of_work(sessions(ctx)) as session:
-            ids = {v.version: v.id for v in studio.version_history(session, programme)}
+            ids = {v.version: v.id for v in versions.history(session, programme)}
             target = max(ids) if new is None else new
             if old not in ids or target not in ids:
                 raise click.ClickException(f"programme {programme!r} has versions {sorted(ids)}")
-            comparison = studio.compare_versions(session, ids[old], ids[target])
+            comparison = versions.diff(session, ids[old], ids[target])
     except ParcoursError as error:
         raise click.ClickException(str(error)) from error
     elements = comparison.elements

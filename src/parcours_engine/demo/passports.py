@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock, FrozenClock
 from parcours_engine.domain.errors import ParcoursError
-from parcours_engine.persistence.models import Account, Beneficiary, Pathway, ProcessVersion, WorkItem
+from parcours_engine.persistence.models import Account, Beneficiary, Pathway, WorkItem
 from parcours_engine.persistence.passport_models import Experience, Passport
-from parcours_engine.services import beneficiaries, consent, passport, pathways, portal
+from parcours_engine.services import beneficiaries, consent, passport, pathways, portal, versions
 from parcours_engine.services.passport_referential import Referential, referential
 from parcours_engine.services.passport_tasks import OPENING
 
@@ -153,7 +153,7 @@ def _portal_story(
 
 def _start(session: Session, then: Clock, person_id: int, referent: Account) -> Pathway:
     """A pathway with `referent` (who may then write the passport), in the passport's programme if any."""
-    published = sorted(set(session.scalars(select(ProcessVersion.programme))))
+    published = list(versions.catalogue(session))
     refused: ParcoursError = ParcoursError("no programme is published")
     for programme in sorted(published, key=lambda p: p != PORTAL_PROGRAMME):
         try:

@@ -20,9 +20,17 @@ from parcours_engine.demo.passports import load_demo_passports
 from parcours_engine.demo.sample_data import sample_form_data
 from parcours_engine.domain.clock import Clock, FrozenClock
 from parcours_engine.domain.errors import ParcoursError
-from parcours_engine.persistence.models import Account, Beneficiary, Pathway, ProcessVersion, WorkItem
+from parcours_engine.persistence.models import Account, Beneficiary, Pathway, WorkItem
 from parcours_engine.services import accounts as accounts_service
-from parcours_engine.services import beneficiaries, forms, indicators, models_cache, notifications, pathways
+from parcours_engine.services import (
+    beneficiaries,
+    forms,
+    indicators,
+    models_cache,
+    notifications,
+    pathways,
+    versions,
+)
 
 # (username, display name, account role, team); the password of each is printed and in README.
 DEMO_ACCOUNTS = (
@@ -98,7 +106,7 @@ def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 202
         _place_accounts(session)
         load_demo_passports(session, clock)  # a database loaded by an older release gains them
         return "demo data already loaded"
-    programmes = sorted(set(session.scalars(select(ProcessVersion.programme))))
+    programmes = list(versions.catalogue(session))
     if not programmes:
         return "no programme is published: run `parcours-engine processes publish processes/` first"
     rng = random.Random(seed)

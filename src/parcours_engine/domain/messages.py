@@ -96,6 +96,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Un script du modèle a échoué : %(detail)s",
         "A script of the model failed: %(detail)s",
     ),
+    # -- versions of a programme and migrating pathways (services.versions, .pathway_migration) -----
+    "programme.not_published": (
+        "Le programme %(programme)s n'a aucune version publiée.",
+        "There is no published version of programme %(programme)s.",
+    ),
+    "version.not_found": (
+        "La version %(number)s du programme %(programme)s n'existe pas.",
+        "Version %(number)s of programme %(programme)s does not exist.",
+    ),
+    "version.unknown": ("Cette version de programme n'existe pas.", "This programme version does not exist."),
+    "version.other_programme": (
+        "Les deux versions doivent appartenir au même programme.",
+        "Both versions must belong to the same programme.",
+    ),
+    "migration.not_allowed": (
+        "Seuls les coordinateurs et les administrateurs peuvent migrer des parcours.",
+        "Only coordinators and admins may migrate pathways.",
+    ),
+    "migration.other_programme": (
+        "Le parcours n° %(pathway)s n'appartient pas au programme %(programme)s.",
+        "Pathway %(pathway)s is not in programme %(programme)s.",
+    ),
+    "migration.pathway_ended": ("Le parcours n° %(pathway)s est terminé.", "Pathway %(pathway)s has ended."),
+    "migration.already_on_version": (
+        "Le parcours n° %(pathway)s est déjà sur la version %(version)s.",
+        "Pathway %(pathway)s is already on version %(version)s.",
+    ),
     # -- fields -------------------------------------------------------------------------------------
     "field.required": ("Champ obligatoire.", "Required."),
     "field.integer": ("Saisissez un nombre entier.", "Enter a whole number."),

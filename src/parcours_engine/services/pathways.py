@@ -20,10 +20,9 @@ from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ConflictError, InvalidInput, NotFound, TransitionFailed
 from parcours_engine.domain.outcomes import BY_CODE as OUTCOMES
 from parcours_engine.engine.runtime import EngineFailure, Runtime, TaskNotReady, Workflow
-from parcours_engine.persistence.db import lost_race_as_conflict
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, PathwayEvent, WorkItem
-from parcours_engine.services import forms, models_cache, passport_tasks, projection, referents
-from parcours_engine.services.publishing import latest_version
+from parcours_engine.persistence.uow import lost_race_as_conflict
+from parcours_engine.services import forms, models_cache, passport_tasks, projection, referents, versions
 
 
 def beneficiary_data(person: Beneficiary, programme: str) -> dict[str, Any]:
@@ -61,7 +60,7 @@ def start_pathway(
         raise NotFound(f"no account {referent_id}")
     if structure_id is None:
         structure_id = session.scalar(select(Account.structure_id).where(Account.username == actor))
-    version = latest_version(session, programme)
+    version = versions.latest(session, programme)
     model = models_cache.model_for(version)
     now = clock.now()
     pathway = Pathway(

@@ -1,4 +1,7 @@
-"""Publish programme models: each programme whose content changed gets a new immutable version."""
+"""Publish programme models: each programme whose content changed gets a new immutable version.
+
+Reading the versions back (the catalogue, the latest, a history, a diff) is services.versions' job.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import NotFound
 from parcours_engine.engine.loader import ProcessModel, load_library
 from parcours_engine.persistence.models import ProcessElement, ProcessVersion
 from parcours_engine.services import models_cache
@@ -83,33 +85,3 @@ def _publish_one(session: Session, clock: Clock, model: ProcessModel, actor: str
     )
     models_cache.remember(version, model)
     return PublishResult(version.programme, version.version, digest, created=True)
-
-
-def latest_version(session: Session, programme: str) -> ProcessVersion:
-    """The newest published version of a programme (new pathways start on it)."""
-    version = session.scalar(
-        select(ProcessVersion)
-        .where(ProcessVersion.programme == programme)
-        .order_by(ProcessVersion.version.desc())
-        .limit(1)
-    )
-    if version is None:
-        raise NotFound(f"no published version of programme {programme!r}")
-    return version
-
-
-def element_names(session: Session, programme: str) -> dict[str, str]:
-    """Element id → its name in the newest version that has it (ids carry over between versions)."""
-    rows = session.execute(
-        select(ProcessElement.element_id, ProcessElement.name)
-        .join(ProcessVersion, ProcessVersion.id == ProcessElement.process_version_id)
-        .where(ProcessVersion.programme == programme, ProcessElement.name.is_not(None))
-        .order_by(ProcessVersion.version)
-    )
-    return {element_id: name or element_id for element_id, name in rows}
-
-
-def list_versions(session: Session) -> list[ProcessVersion]:
-    return list(
-        session.scalars(select(ProcessVersion).order_by(ProcessVersion.programme, ProcessVersion.version))
-    )

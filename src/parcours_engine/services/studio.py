@@ -277,4 +277,3 @@ def publish_draft(
     session.delete(draft)
     session.flush()
     return mine[0]
-

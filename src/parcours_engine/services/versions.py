@@ -1,135 +1,208 @@
-"""Versions of a programme: what changed between two, and moving running pathways onto a newer one.
+"""The published versions of each programme: the catalogue, the latest version, a programme's history
+and what changed between two of its versions.
 
-A pathway stays on the version it started with until a coordinator migrates it. A migration is
-previewed first (the element each waiting token moves to); a pathway waiting at an element the new
-version lacks is refused and left exactly as it was, never half-moved. Every migration is logged on
-the pathway. Only coordinators and admins may migrate.
+Every question about "which versions exist" is answered here, so that a pathway starting, the studio,
+supervision, the worklist filters and the command line agree. A published version never changes; the
+newest one (highest number) is where new pathways start.
+
+The diff is the one comparison both the studio's versions page and `processes diff` show: elements
+added, removed and changed as the engine sees them (scripts, conditions and timers count, not only
+names; the blocks a programme calls included), plus the host's own element settings (forms, lanes,
+limits, measures) and the forms added, removed or changed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import Forbidden, InvalidInput, NotFound
-from parcours_engine.engine import instance_migration, model_diff
-from parcours_engine.persistence.models import Account, Pathway, ProcessVersion
-from parcours_engine.services import models_cache, pathways, projection
+from parcours_engine.domain.errors import InvalidInput, NotFound
+from parcours_engine.engine.loader import ProcessModel
+from parcours_engine.engine.model_diff import ElementChange, ModelDiff, diff_models
+from parcours_engine.persistence.models import Pathway, ProcessElement, ProcessVersion
+from parcours_engine.services import models_cache
 
-MIGRATING_ROLES = frozenset({"coordinator", "admin"})
+# -- the catalogue and the latest version ----------------------------------------------------------
+
+
+def catalogue(session: Session) -> dict[str, str]:
+    """Published programmes, by code, with the name of their newest version; in one query."""
+    newest = (
+        select(ProcessVersion.programme, func.max(ProcessVersion.version).label("number"))
+        .group_by(ProcessVersion.programme)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ProcessVersion.programme, ProcessVersion.name)
+        .join(
+            newest,
+            and_(ProcessVersion.programme == newest.c.programme, ProcessVersion.version == newest.c.number),
+        )
+        .order_by(ProcessVersion.programme)
+    )
+    return {code: name for code, name in rows}
+
+
+def find_latest(session: Session, programme: str) -> ProcessVersion | None:
+    """The programme's newest version, or None for a programme never published."""
+    return session.scalar(
+        select(ProcessVersion)
+        .where(ProcessVersion.programme == programme)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+
+
+def latest(session: Session, programme: str) -> ProcessVersion:
+    """The programme's newest version (new pathways start on it); NotFound if it was never published."""
+    version = find_latest(session, programme)
+    if version is None:
+        raise NotFound("programme.not_published", programme=programme)
+    return version
+
+
+def numbered(session: Session, programme: str, number: int) -> ProcessVersion:
+    """Version `number` of a programme; NotFound if there is none."""
+    version = session.scalar(
+        select(ProcessVersion).where(ProcessVersion.programme == programme, ProcessVersion.version == number)
+    )
+    if version is None:
+        raise NotFound("version.not_found", programme=programme, number=number)
+    return version
+
+
+def get(session: Session, version_id: int) -> ProcessVersion:
+    """A version by its id; NotFound if there is none."""
+    version = session.get(ProcessVersion, version_id)
+    if version is None:
+        raise NotFound("version.unknown", id=version_id)
+    return version
+
+
+def element_names(session: Session, programme: str) -> dict[str, str]:
+    """Element id → its name in the newest version that has it (ids carry over between versions)."""
+    rows = session.execute(
+        select(ProcessElement.element_id, ProcessElement.name)
+        .join(ProcessVersion, ProcessVersion.id == ProcessElement.process_version_id)
+        .where(ProcessVersion.programme == programme, ProcessElement.name.is_not(None))
+        .order_by(ProcessVersion.version)
+    )
+    return {element_id: name or element_id for element_id, name in rows}
+
+
+# -- history ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One published version as its history shows it."""
+
+    id: int
+    programme: str
+    version: int
+    name: str
+    content_hash: str
+    published_at: datetime
+    published_by: str | None
+    active_pathways: int  # still running on this version (candidates for migration)
+
+
+def history(session: Session, programme: str) -> list[VersionInfo]:
+    """Who published which version of a programme and when, oldest first; NotFound if none."""
+    found = session.execute(_history_query().where(ProcessVersion.programme == programme)).all()
+    if not found:
+        raise NotFound("programme.not_published", programme=programme)
+    return [_info(version, count) for version, count in found]
+
+
+def histories(session: Session) -> dict[str, list[VersionInfo]]:
+    """Every programme's history, by code (the studio's programme list), in one query."""
+    by_programme: dict[str, list[VersionInfo]] = {}
+    for version, count in session.execute(_history_query()).all():
+        by_programme.setdefault(version.programme, []).append(_info(version, count))
+    return by_programme
+
+
+def _history_query() -> Select[ProcessVersion, int]:
+    running = (
+        select(Pathway.process_version_id, func.count(Pathway.id).label("n"))
+        .where(Pathway.status == "active")
+        .group_by(Pathway.process_version_id)
+        .subquery()
+    )
+    return (
+        select(ProcessVersion, func.coalesce(running.c.n, 0).label("active"))
+        .outerjoin(running, running.c.process_version_id == ProcessVersion.id)
+        .order_by(ProcessVersion.programme, ProcessVersion.version)
+    )
+
+
+def _info(version: ProcessVersion, active: int) -> VersionInfo:
+    return VersionInfo(
+        id=version.id,
+        programme=version.programme,
+        version=version.version,
+        name=version.name,
+        content_hash=version.content_hash,
+        published_at=version.published_at,
+        published_by=version.published_by,
+        active_pathways=int(active),
+    )
+
+
+# -- diff -------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class VersionDiff:
-    added: list[str]
-    removed: list[str]
-    changed: list[str]
+    """What changed from one version of a programme to another."""
 
-
-@dataclass(frozen=True)
-class MigrationPreview:
-    pathway_id: int
-    mapping: dict[str, str | None]
-    refused: tuple[str, ...]  # waiting elements with no counterpart
+    programme: str
+    old_version: int
+    new_version: int
+    elements: ModelDiff  # by element id with names, blocks included (`process_id` says which)
+    forms_added: tuple[str, ...]
+    forms_removed: tuple[str, ...]
+    forms_changed: tuple[str, ...]
 
     @property
-    def possible(self) -> bool:
-        return not self.refused
+    def empty(self) -> bool:
+        return self.elements.empty and not (self.forms_added or self.forms_removed or self.forms_changed)
 
 
-def _version(session: Session, version_id: int) -> ProcessVersion:
-    version = session.get(ProcessVersion, version_id)
-    if version is None:
-        raise NotFound(f"no process version {version_id}")
-    return version
-
-
-def diff_versions(session: Session, old_id: int, new_id: int) -> VersionDiff:
-    """Elements (by id) added, removed and changed between two versions of one programme."""
-    old, new = _version(session, old_id), _version(session, new_id)
+def diff(session: Session, old_id: int, new_id: int) -> VersionDiff:
+    """What changed from version `old_id` to version `new_id` of one programme: elements and forms."""
+    old, new = get(session, old_id), get(session, new_id)
     if old.programme != new.programme:
-        raise InvalidInput("both versions must belong to the same programme")
-    diff = model_diff.diff_models(models_cache.model_for(old), models_cache.model_for(new))
-    # SpecDiff sees scripts, conditions and timers; our metadata sees forms, lanes, limits, measures.
-    before, after = models_cache.model_for(old).elements, models_cache.model_for(new).elements
-    metadata = {eid for eid in before.keys() & after.keys() if before[eid] != after[eid]}
+        raise InvalidInput("version.other_programme")
+    before: dict[str, str] = json.loads(old.forms_json)
+    after: dict[str, str] = json.loads(new.forms_json)
     return VersionDiff(
-        added=sorted(c.element_id for c in diff.added),
-        removed=sorted(c.element_id for c in diff.removed),
-        changed=sorted(metadata | {c.element_id for c in diff.changed}),
+        programme=new.programme,
+        old_version=old.version,
+        new_version=new.version,
+        elements=_element_diff(models_cache.model_for(old), models_cache.model_for(new)),
+        forms_added=tuple(sorted(after.keys() - before.keys())),
+        forms_removed=tuple(sorted(before.keys() - after.keys())),
+        forms_changed=tuple(sorted(n for n in before.keys() & after.keys() if before[n] != after[n])),
     )
 
 
-def preview_migration(
-    session: Session, pathway_ids: list[int], target_version_id: int
-) -> list[MigrationPreview]:
-    target = _version(session, target_version_id)
-    new_model = models_cache.model_for(target)
-    previews = []
-    for pathway_id in pathway_ids:
-        pathway = _migratable(session, pathway_id, target)
-        workflow = _load(pathway)
-        plan = instance_migration.plan(workflow, new_model)
-        previews.append(MigrationPreview(pathway.id, plan.mapping, plan.blocking))
-    return previews
-
-
-def migrate_pathways(
-    session: Session, clock: Clock, actor: Account, pathway_ids: list[int], target_version_id: int
-) -> list[MigrationPreview]:
-    """Move each possible pathway onto the target version; refused ones are not touched."""
-    if actor.role not in MIGRATING_ROLES:
-        raise Forbidden("only coordinators and admins may migrate pathways")
-    target = _version(session, target_version_id)
-    new_model = models_cache.model_for(target)
-    results = []
-    for preview in preview_migration(session, pathway_ids, target_version_id):
-        if preview.possible:
-            # Lock the row and re-read it: a migration applies to the newest state, never to a stale one.
-            pathway = pathways.get_pathway(session, preview.pathway_id, for_update=True)
-            try:
-                migrated = instance_migration.apply(_load(pathway), new_model, clock)
-            except instance_migration.MigrationRefused as refusal:
-                results.append(MigrationPreview(preview.pathway_id, preview.mapping, (str(refusal),)))
-                continue
-            source = pathway.process_version
-            pathway.process_version = target
-            projection.save(session, pathway, migrated, new_model, clock.now(), actor.username)
-            pathways.log_event(
-                session,
-                pathway,
-                clock,
-                actor.username,
-                "migrated",
-                {"from_version": source.version, "to_version": target.version},
-            )
-            pathways.flush_or_conflict(session)  # each move lands alone; a race is a 409
-        results.append(preview)
-    pathways.flush_or_conflict(session)
-    return results
-
-
-def pathways_on(session: Session, version_id: int) -> list[int]:
-    """Active pathways still on a version (to migrate 'all of a version')."""
-    query = select(Pathway.id).where(Pathway.process_version_id == version_id, Pathway.status == "active")
-    return list(session.scalars(query.order_by(Pathway.id)))
-
-
-def _migratable(session: Session, pathway_id: int, target: ProcessVersion) -> Pathway:
-    pathway = pathways.get_pathway(session, pathway_id)
-    if pathway.programme != target.programme:
-        raise InvalidInput(f"pathway {pathway_id} is not in programme {target.programme}")
-    if pathway.status != "active":
-        raise InvalidInput(f"pathway {pathway_id} has ended")
-    if pathway.process_version.version >= target.version:
-        raise InvalidInput(f"pathway {pathway_id} is already on version {pathway.process_version.version}")
-    return pathway
-
-
-def _load(pathway: Pathway) -> BpmnWorkflow:
-    model = models_cache.model_for(pathway.process_version)
-    return models_cache.runtime().load(model, pathway.state.state_json, pathway.state.serializer_version)
+def _element_diff(old: ProcessModel, new: ProcessModel) -> ModelDiff:
+    """The engine's element diff, plus elements whose host settings alone changed."""
+    engine = diff_models(old, new)
+    seen = {c.element_id for c in (*engine.added, *engine.removed, *engine.changed)}
+    settings: list[ElementChange] = []
+    for element_id in sorted((old.elements.keys() & new.elements.keys()) - seen):
+        was, now = old.elements[element_id], new.elements[element_id]
+        differing = tuple(f.name for f in fields(now) if getattr(was, f.name) != getattr(now, f.name))
+        if differing:
+            settings.append(ElementChange(element_id, now.name, now.process_id, differing))
+    if not settings:
+        return engine
+    changed = sorted((*engine.changed, *settings), key=lambda c: (c.process_id, c.element_id))
+    return ModelDiff(engine.added, engine.removed, tuple(changed))

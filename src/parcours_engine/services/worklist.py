@@ -21,7 +21,6 @@ from parcours_engine.persistence.models import (
     Beneficiary,
     Pathway,
     PathwayEvent,
-    ProcessVersion,
     ReferentAssignment,
     WaitingElement,
     WorkItem,
@@ -173,16 +172,6 @@ def pathway_detail(session: Session, pathway: Pathway) -> PathwayDetail:
         select(WaitingElement).where(WaitingElement.pathway_id == pathway.id).order_by(WaitingElement.since)
     )
     return PathwayDetail(list(items), list(events), referents.history(session, pathway.id), list(positions))
-
-
-def programmes(session: Session) -> dict[str, str]:
-    """Published programmes: code → name of their newest version."""
-    rows = session.execute(
-        select(ProcessVersion.programme, ProcessVersion.name).order_by(
-            ProcessVersion.programme, ProcessVersion.version
-        )
-    )
-    return {code: name for code, name in rows}
 
 
 def search_beneficiaries(

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.models import Beneficiary, Pathway, WorkItem
-from parcours_engine.services import access, beneficiaries, pathways, worklist
+from parcours_engine.services import access, beneficiaries, pathways, versions, worklist
 from parcours_engine.web.api import bp
 from parcours_engine.web.api.openapi import document
 from parcours_engine.web.app import clock, db_session
@@ -99,7 +99,7 @@ def start_pathway() -> ResponseReturnValue:
     person = access.beneficiary_for(
         session, clock(), account, data["beneficiary_id"], access.CHANGE, route_name()
     )
-    if data["programme"] not in worklist.programmes(session):
+    if data["programme"] not in versions.catalogue(session):
         raise InvalidInput("unknown programme", {"programme": ["no published programme has this code"]})
     started = pathways.start_pathway(
         session, clock(), data["programme"], person.id, account.username, referent_id=data.get("referent_id")

@@ -12,7 +12,15 @@ from werkzeug.wrappers import Response as BaseResponse
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.outcomes import OUTCOMES
 from parcours_engine.persistence.models import Beneficiary
-from parcours_engine.services import access, models_cache, notifications, pathways, referents, worklist
+from parcours_engine.services import (
+    access,
+    models_cache,
+    notifications,
+    pathways,
+    referents,
+    versions,
+    worklist,
+)
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name
@@ -42,7 +50,7 @@ def pathway_list() -> str:
         rows=rows,
         title=_("Parcours"),
         filters=filters,
-        programmes=worklist.programmes(db_session()),
+        programmes=versions.catalogue(db_session()),
         statuses=worklist.STATUSES,
     )
 

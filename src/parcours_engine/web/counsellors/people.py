@@ -9,7 +9,7 @@ from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine.domain.errors import InvalidInput
-from parcours_engine.services import access, beneficiaries, pathways, worklist
+from parcours_engine.services import access, beneficiaries, pathways, versions, worklist
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name
@@ -92,7 +92,7 @@ def person(person_id: int) -> str:
         "counsellors/person.html",
         person=found,
         rows=worklist.pathways_of(session, found.id),
-        programmes=worklist.programmes(session),
+        programmes=versions.catalogue(session),
     )
 
 
@@ -103,7 +103,7 @@ def start(person_id: int) -> Response:
     access.require_staff_of_structure(account)
     found = access.beneficiary_for(session, clock(), account, person_id, access.CHANGE, route_name())
     programme = request.form.get("programme", "")
-    if programme not in worklist.programmes(session):
+    if programme not in versions.catalogue(session):
         raise InvalidInput("unknown programme", {"programme": ["choose a programme"]})
     referent = account.id if request.form.get("referent") == "moi" and account.role == "counsellor" else None
     started = pathways.start_pathway(

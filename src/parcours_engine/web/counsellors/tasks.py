@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.models import Beneficiary, WorkItem
-from parcours_engine.services import access, forms, models_cache, supervision, worklist
+from parcours_engine.services import access, forms, models_cache, supervision, versions, worklist
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name, schema_form
@@ -47,7 +47,7 @@ def inbox() -> Any:
 
 
 def _programmes() -> dict[str, str]:
-    return worklist.programmes(db_session())
+    return versions.catalogue(db_session())
 
 
 @bp.post("/taches/<int:item_id>/prendre")

@@ -1,6 +1,8 @@
 // A read-only programme diagram (viewer.js) in #diagram: its XML from data-xml-url, the elements of
-// data-highlight (comma-separated ids: where a pathway stands) highlighted, and the overlays of
-// data-overlays (JSON [{element, html}], built and escaped by the server: where people wait).
+// data-highlight (comma-separated ids: where a pathway stands) highlighted, the overlays of
+// data-overlays (JSON [{element, html}], built and escaped by the server: where people wait) and the
+// markers of data-markers (JSON [{element, className}]: what changed since an older version).
+// data-ready="true" once drawn.
 document.addEventListener('DOMContentLoaded', async () => {
   const el = document.getElementById('diagram');
   if (!el || !window.ParcoursViewer) {
@@ -12,5 +14,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   }
   const highlight = (el.dataset.highlight || '').split(',').filter(Boolean);
   const overlays = JSON.parse(el.dataset.overlays || '[]');
-  await window.ParcoursViewer.show(el, await response.text(), { highlight, overlays });
+  const markers = JSON.parse(el.dataset.markers || '[]');
+  await window.ParcoursViewer.show(el, await response.text(), { highlight, overlays, markers });
+  el.dataset.ready = 'true';
 });

@@ -13,7 +13,7 @@ from flask import Blueprint
 from flask_login import login_required
 
 from parcours_engine.domain.errors import Forbidden
-from parcours_engine.services.versions import MIGRATING_ROLES
+from parcours_engine.services.pathway_migration import MIGRATING_ROLES
 from parcours_engine.web.auth import current_account
 
 bp = Blueprint("studio", __name__, url_prefix="/studio", static_folder="static", static_url_path="/static")

@@ -16,11 +16,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from parcours_engine.domain.errors import InvalidInput, ModelProblem, NotFound
 from parcours_engine.persistence.models import ProcessVersion
 from parcours_engine.persistence.studio_models import ModelDraft
-from parcours_engine.services import studio
+from parcours_engine.services import studio, versions
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.studio import bp
-from parcours_engine.web.studio.versions import programme_versions
 
 
 def draft_of(programme: str, draft_id: int) -> ModelDraft:
@@ -46,12 +45,12 @@ def editor(programme: str) -> str | BaseResponse:
 
 @bp.get("/<programme>/brouillons")
 def draft_list(programme: str) -> str:
-    versions = programme_versions(programme)  # 404 for a programme never published
+    history = versions.history(db_session(), programme)  # 404 for a programme never published
     return render_template(
         "studio/drafts.html",
         programme=programme,
-        newest=versions[-1],
-        numbers={version.id: version.version for version in versions},
+        newest=history[-1],
+        numbers={version.id: version.version for version in history},
         drafts=studio.drafts_of(db_session(), programme),
         discarded=request.args.get("abandonne") is not None,
     )
@@ -75,7 +74,7 @@ def editor_page(draft: ModelDraft, problems: list[ModelProblem], status: int = 2
     files, forms = studio.draft_texts(draft)
     main = studio.main_file(session, draft)
     base = None if draft.base_version_id is None else session.get(ProcessVersion, draft.base_version_id)
-    newest = studio.newest_version(session, draft.programme)
+    newest = versions.find_latest(session, draft.programme)
     page = render_template(
         "studio/editor.html",
         programme=draft.programme,

@@ -10,31 +10,33 @@ from __future__ import annotations
 from flask import render_template, request
 
 from parcours_engine.domain.errors import InvalidInput
-from parcours_engine.persistence.models import Pathway, ProcessVersion
-from parcours_engine.services.versions import (
+from parcours_engine.persistence.models import Pathway
+from parcours_engine.services import versions
+from parcours_engine.services.pathway_migration import (
     MigrationPreview,
     migrate_pathways,
     pathways_on,
     preview_migration,
 )
+from parcours_engine.services.versions import VersionInfo
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.studio import bp
-from parcours_engine.web.studio.versions import programme_versions
 
 
-def _target(versions: list[ProcessVersion], raw: int | None) -> ProcessVersion:
+def _target(history: list[VersionInfo], raw: int | None) -> VersionInfo:
     if raw is None:
-        return versions[-1]
-    for version in versions:
+        return history[-1]
+    for version in history:
         if version.id == raw:
             return version
     raise InvalidInput("unknown target version", {"cible": ["unknown"]})
 
 
-def _older_pathways(versions: list[ProcessVersion], target: ProcessVersion) -> list[Pathway]:
+def _older_pathways(history: list[VersionInfo], target: VersionInfo) -> list[Pathway]:
     session = db_session()
-    ids = [pid for v in versions if v.version < target.version for pid in pathways_on(session, v.id)]
+    older = [v for v in history if v.version < target.version and v.active_pathways]
+    ids = [pid for v in older for pid in pathways_on(session, v.id)]
     return [p for p in (session.get(Pathway, pid) for pid in sorted(ids)) if p is not None]
 
 
@@ -44,14 +46,14 @@ def _page(
     previews: list[MigrationPreview] | None = None,
     migrated: bool = False,
 ) -> str:
-    versions = programme_versions(programme)
-    target = _target(versions, target_id)
+    history = versions.history(db_session(), programme)
+    target = _target(history, target_id)
     return render_template(
         "studio/migration.html",
         programme=programme,
-        versions=versions,
+        versions=history,
         target=target,
-        pathways=_older_pathways(versions, target),
+        pathways=_older_pathways(history, target),
         previews=previews,
         migrated=migrated,
         selected={p.pathway_id for p in previews or []},
@@ -71,13 +73,13 @@ def migration(programme: str) -> str:
     target_id = request.args.get("cible", type=int)
     if "parcours" not in request.args:
         return _page(programme, target_id)
-    target = _target(programme_versions(programme), target_id)
+    target = _target(versions.history(db_session(), programme), target_id)
     previews = preview_migration(db_session(), _selected(), target.id)
     return _page(programme, target.id, previews)
 
 
 @bp.post("/<programme>/migration")
 def migrate(programme: str) -> str:
-    target = _target(programme_versions(programme), request.form.get("cible", type=int))
+    target = _target(versions.history(db_session(), programme), request.form.get("cible", type=int))
     results = migrate_pathways(db_session(), clock(), current_account(), _selected(), target.id)
     return _page(programme, target.id, results, migrated=True)

@@ -17,7 +17,7 @@ from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.engine.timers import PARIS
 from parcours_engine.persistence.models import Account, Structure
-from parcours_engine.services import access, accounts, indicators, passport_indicators, worklist
+from parcours_engine.services import access, accounts, indicators, passport_indicators, versions
 from parcours_engine.services.indicators import Breakdown, Indicators, Period
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # beyond, dates are typos (and year 1 overflows time zones)
@@ -58,7 +58,7 @@ def _date(args: Mapping[str, str], name: str) -> date | None:
 
 def programmes_from(session: Session, args: Mapping[str, str]) -> dict[str, str]:
     """The programme asked for (code → name), or every published one."""
-    published = worklist.programmes(session)
+    published = versions.catalogue(session)
     code = args.get("programme") or ""
     if not code:
         return published

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from parcours_engine.domain import supervision as rules
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.models import Account
-from parcours_engine.services import access, indicators, publishing, referents, supervision, worklist
+from parcours_engine.services import access, indicators, referents, supervision, versions
 from parcours_engine.services.supervision import StalledFilter, StalledRow
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
@@ -53,7 +53,7 @@ def stalled_list() -> ResponseReturnValue:
         sort=sort,
         descending=descending,
         now=clock().now(),
-        programmes=worklist.programmes(session),
+        programmes=versions.catalogue(session),
         reasons=rules.STALL_REASONS,
         referents=[(a.id, a.display_name) for a in referents.referent_accounts(session, where.structure_id)],
     )
@@ -121,7 +121,7 @@ def stall_reason_label(code: str | None) -> str:
 def diagram(programme: str) -> ResponseReturnValue:
     """The newest version's diagram; the counts cover every version's pathways (?structure= for admins)."""
     session = db_session()
-    version = publishing.latest_version(session, programme)  # NotFound: 404
+    version = versions.latest(session, programme)  # NotFound: 404
     structure = figures.structure_from(session, request.args, current_account())
     scope = None if structure is None else structure.id
     waits = sorted(
@@ -134,7 +134,7 @@ def diagram(programme: str) -> ResponseReturnValue:
         waits=waits,
         overlays=json.dumps(overlays),
         structure=structure,
-        names=publishing.element_names(session, programme),
+        names=versions.element_names(session, programme),
     )
 
 
@@ -150,7 +150,7 @@ def _badge(wait: indicators.ElementWait) -> Markup:
 @bp.get("/programmes/<programme>/modele.bpmn")
 def diagram_xml(programme: str) -> Response:
     """The BPMN XML of the programme's newest version, for the diagram viewer (readers only)."""
-    version = publishing.latest_version(db_session(), programme)
+    version = versions.latest(db_session(), programme)
     files: dict[str, str] = json.loads(version.files_json)
     xml = files.get(version.filename) or next(iter(files.values()))
     return Response(xml, mimetype="application/xml")
