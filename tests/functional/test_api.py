@@ -68,7 +68,8 @@ def test_start_list_claim_complete_and_conflict(world):
     done = api.post(f"/work-items/{item['id']}/complete", {"data": ACCUEIL})
     assert done.status_code == 200
     again = api.post(f"/work-items/{item['id']}/complete", {"data": ACCUEIL})
-    assert again.status_code == 409 and "already completed by Accueil" in again.get_json()["message"]
+    assert again.status_code == 409 and again.get_json()["code"] == "task.already_done"
+    assert "Accueil" in again.get_json()["message"]
     listed = world.api("superviseur").get("/pathways?programme=reference&status=active").get_json()["items"]
     assert [p["id"] for p in listed] == [pathway["id"]]
     assert world.api("ailleurs").get(f"/pathways/{pathway['id']}").status_code == 403

@@ -108,11 +108,11 @@ def test_the_database_refuses_two_active_referents(world):
 
 def test_routing_assigns_the_referent_whose_routing_code_the_model_names(world):
     publish_fixture(world.sessions, world.clock, ROUTING_LIBRARY)
+    mna = world.person(mna=True)
+    other = world.person(mna=False)
     with unit_of_work(world.sessions) as session:
         from parcours_engine.services import pathways
 
-        mna = world.person(mna=True)
-        other = world.person(mna=False)
         routed = pathways.start_pathway(session, world.clock, "routage", mna, "accueil").id
         unrouted = pathways.start_pathway(session, world.clock, "routage", other, "accueil").id
     with world.sessions() as session:

@@ -87,8 +87,9 @@ def test_the_person_reads_their_pathways_exports_everything_and_sees_who_accesse
 ) -> None:
     ids, _identifier, _code = followed(sessions, clock)
     person = ids["person"]
-    with unit_of_work(sessions) as session:
+    with unit_of_work(sessions) as session:  # one unit of work, one row per file: a read, then a change
         passport.read(session, clock, account(session, "referente"), person, "/passeport")
+    with unit_of_work(sessions) as session:
         given = passport.ExperienceInput("Hôtel Ajaccio", "G", "stage", date(2026, 1, 2), date(2026, 1, 4))
         passport.add_experience(session, clock, account(session, "referente"), person, given, "/t")
     with sessions() as session:

@@ -96,6 +96,86 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Un script du modèle a échoué : %(detail)s",
         "A script of the model failed: %(detail)s",
     ),
+    # -- access: who may see and change what (services.access, domain.permissions) -----------------
+    "access.not_for_your_role": (
+        "Votre fonction ne permet pas cette action.",
+        "Your role does not allow this action.",
+    ),
+    "access.route_not_declared": (
+        "Cette page n'est ouverte à personne pour l'instant.",
+        "This page is open to nobody yet (it has no entry in the permission table).",
+    ),
+    "access.not_your_caseload": (
+        "Ce dossier ne fait pas partie de ceux que vous suivez.",
+        "This file is not one you follow.",
+    ),
+    "access.no_structure": (
+        "Votre compte n'est rattaché à aucune structure : demandez-le à l'administrateur.",
+        "Your account belongs to no structure: ask your administrator.",
+    ),
+    "access.own_structure_only": (
+        "Vous consultez les chiffres de votre structure uniquement.",
+        "You read your own structure's figures only.",
+    ),
+    "access.passport_needs_consent": (
+        "La personne n'a pas donné son accord pour partager son passeport avec votre structure.",
+        "The person has not agreed to share their passport with your structure.",
+    ),
+    "pathway.not_found": ("Ce parcours n'existe pas.", "This pathway does not exist."),
+    "person.not_found": ("Cette personne n'existe pas.", "This person does not exist."),
+    "task.not_found": ("Cette tâche n'existe pas.", "This task does not exist."),
+    "task.not_yours": (
+        "Cette tâche n'est ni la vôtre ni celle de votre équipe.",
+        "This task is neither yours nor your team's.",
+    ),
+    "task.already_done": (
+        "Cette tâche a déjà été faite par %(by)s.",
+        "This task was already completed by %(by)s.",
+    ),
+    "task.closed": (
+        "Cette tâche n'est plus à faire : le parcours a avancé sans elle.",
+        "This task is no longer to do: the pathway moved on without it.",
+    ),
+    "task.already_taken": (
+        "Quelqu'un d'autre a déjà pris cette tâche.",
+        "Someone else already took this task.",
+    ),
+    "task.stays_with_referent": (
+        "Une tâche du référent reste au référent du parcours ; changez plutôt de référent.",
+        "A referent's task stays with the pathway's referent; transfer the referent instead.",
+    ),
+    "referent.not_eligible": (
+        "Choisissez un conseiller en activité de la structure du parcours.",
+        "Choose an active counsellor of the pathway's structure.",
+    ),
+    "referent.already": ("C'est déjà le référent de ce parcours.", "Already the referent of this pathway."),
+    "referent.kind": ("Choisissez un transfert définitif ou temporaire.", "Choose permanent or temporary."),
+    "referent.needs_end": (
+        "Un transfert temporaire a besoin d'une date de fin, aujourd'hui ou plus tard.",
+        "A temporary transfer needs an end date, today or later.",
+    ),
+    "referent.cannot_change": ("Le référent n'a pas pu être changé.", "The referent could not be changed."),
+    "pathway.ended": ("Ce parcours est terminé.", "This pathway has ended."),
+    "pathway.already_ended": (
+        "Ce parcours est déjà terminé (%(status)s).",
+        "This pathway already ended (%(status)s).",
+    ),
+    "start.followed_elsewhere": (
+        "Cette personne est suivie par un autre référent : demandez-lui de vous transférer son parcours.",
+        "This person is followed by another referent: ask them to transfer the pathway to you.",
+    ),
+    "start.reception_first_only": (
+        "L'accueil ouvre le premier parcours d'une personne ; la suite revient à son référent.",
+        "Reception starts a person's first pathway only; the rest is for their referent.",
+    ),
+    "start.other_structure": (
+        "Cette personne n'est pas inscrite dans votre structure.",
+        "This person is not registered in your structure.",
+    ),
+    "search.criterion_required": (
+        "Indiquez au moins un critère : nom, date de naissance ou identifiant.",
+        "Give at least one criterion: name, birth date or identifier.",
+    ),
     # -- versions of a programme and migrating pathways (services.versions, .pathway_migration) -----
     "programme.not_published": (
         "Le programme %(programme)s n'a aucune version publiée.",
@@ -122,6 +202,155 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "migration.already_on_version": (
         "Le parcours n° %(pathway)s est déjà sur la version %(version)s.",
         "Pathway %(pathway)s is already on version %(version)s.",
+    ),
+    # -- accounts and the admin area (services.accounts, .administration, web.admin) ----------------
+    "admin.only": (
+        "Seuls les administrateurs gèrent les comptes et les structures.",
+        "Only admins manage accounts and structures.",
+    ),
+    "account.not_found": ("Ce compte n'existe pas.", "This account does not exist."),
+    "account.unknown_username": (
+        "Aucun compte n'a l'identifiant « %(username)s ».",
+        "No account has the username '%(username)s'.",
+    ),
+    "structure.not_found": ("Cette structure n'existe pas.", "This structure does not exist."),
+    "structure.unknown_code": ("Aucune structure n'a ce code.", "No structure has this code."),
+    "admin.structure_required_for_role": (
+        "Obligatoire pour ce rôle (seul un administrateur peut n'en avoir aucune).",
+        "Required for this role (only an admin may have none).",
+    ),
+    "admin.cannot_deactivate_self": (
+        "Vous ne pouvez pas désactiver votre propre compte.",
+        "You cannot deactivate your own account.",
+    ),
+    "admin.last_active_admin": (
+        "C'est le dernier administrateur actif : nommez d'abord un autre administrateur.",
+        "This is the last active administrator: appoint another administrator first.",
+    ),
+    "signin.locked": (
+        "Trop d'essais infructueux. Réessayez dans 15 minutes.",
+        "Too many failed attempts. Try again in 15 minutes.",
+    ),
+    # -- the studio: drafts of a model (services.studio, web.studio) -------------------------------
+    "studio.only": (
+        "Le studio est réservé aux coordinateurs et aux administrateurs.",
+        "The studio is for coordinators and admins only.",
+    ),
+    "studio.editors_only": (
+        "Seuls les coordinateurs et les administrateurs modifient et publient les modèles.",
+        "Only coordinators and admins edit and publish models.",
+    ),
+    "studio.bpmn_name": (
+        "Le nom de fichier « %(name)s » ne convient pas : des lettres, chiffres, « _ », « - » ou « . », "
+        "terminé par .bpmn.",
+        "The file name '%(name)s' is not valid: letters, digits, '_', '-' or '.', ending in .bpmn.",
+    ),
+    "studio.form_name": (
+        "Le nom de formulaire « %(name)s » ne convient pas : des lettres, chiffres, « _ », « - » ou « . », "
+        "terminé par .json.",
+        "The form name '%(name)s' is not valid: letters, digits, '_', '-' or '.', ending in .json.",
+    ),
+    "draft.not_found": (
+        "Ce brouillon n'existe plus : il a peut-être été publié ou abandonné.",
+        "This draft no longer exists: it may have been published or discarded.",
+    ),
+    "draft.file_not_found": (
+        "Ce fichier ne fait pas partie du brouillon.",
+        "This file is not part of the draft.",
+    ),
+    "draft.revision_required": (
+        "La page n'a pas indiqué quelle version du brouillon elle avait chargée : rechargez-la.",
+        "The page did not say which revision of the draft it loaded: reload it.",
+    ),
+    "draft.xml_required": (
+        "L'enregistrement ne contenait pas le modèle : rechargez la page et recommencez.",
+        "The save did not carry the model: reload the page and try again.",
+    ),
+    "draft.forms_invalid": (
+        "Les formulaires envoyés ne sont pas lisibles : chaque nom de fichier doit avoir le texte de son "
+        "schéma JSON.",
+        "The forms sent cannot be read: each file name must come with its JSON Schema text.",
+    ),
+    "migration.choose_pathway": (
+        "Cochez au moins un parcours à migrer.",
+        "Tick at least one pathway to migrate.",
+    ),
+    # -- supervision: figures, objectives, the stalled list (web.supervisors, services.indicators) --
+    "supervision.figures_only": (
+        "Les indicateurs sont réservés aux superviseurs, aux coordinateurs et aux administrateurs.",
+        "The indicators are for supervisors, coordinators and admins.",
+    ),
+    "supervision.files_only": (
+        "La liste des parcours bloqués est réservée aux superviseurs et aux administrateurs.",
+        "The stalled list is for supervisors and admins.",
+    ),
+    "supervision.objectives_only": (
+        "Seuls les superviseurs et les administrateurs fixent les objectifs.",
+        "Only supervisors and admins set objectives.",
+    ),
+    "supervision.period_invalid": (
+        "La période demandée n'est pas valide : vérifiez ses dates de début et de fin.",
+        "The period asked for is not valid: check its start and end dates.",
+    ),
+    "programme.unknown": ("Aucun programme publié n'a ce code.", "No published programme has this code."),
+    "programme.none_published": ("Aucun programme n'est publié.", "No programme is published."),
+    # -- incidents and timers (services.incidents, .timers) ----------------------------------------
+    "incident.not_found": ("Cet incident n'existe pas.", "This incident does not exist."),
+    "incident.already_resolved": (
+        "Cet incident a déjà été résolu par %(by)s.",
+        "This incident was already resolved by %(by)s.",
+    ),
+    "incident.cannot_retry": (
+        "Cette opération (%(operation)s) ne peut pas être relancée : signalez-la à l'équipe technique.",
+        "This operation (%(operation)s) cannot be retried: report it to the technical team.",
+    ),
+    # -- the passport and the person's portal (services.passport*, .portal*) -----------------------
+    "portal.locked": (
+        "Trop d'essais infructueux : réessayez dans 30 minutes ou demandez un nouveau code à votre référent.",
+        "Too many failed attempts: try again in 30 minutes or ask your referent for a new code.",
+    ),
+    "portal.code_format": (
+        "Un code d'accès compte %(length)s caractères parmi %(alphabet)s.",
+        "An access code has %(length)s characters from %(alphabet)s.",
+    ),
+    "passport.reference_not_found": ("Ce document n'existe pas.", "This document does not exist."),
+    "passport.unknown_competence": (
+        "Cette compétence ne fait pas partie du référentiel.",
+        "This competence is not in the referential.",
+    ),
+    "passport.no_competence": ("Indiquez au moins une compétence.", "Give at least one competence."),
+    "passport.assessed_on": (
+        "La date doit être comprise entre l'ouverture du passeport (%(opened)s) et aujourd'hui.",
+        "The date must be between the opening of the passport (%(opened)s) and today.",
+    ),
+    "passport.not_a_period": (
+        "Cette période ne fait pas partie de ce passeport.",
+        "This period is not part of this passport.",
+    ),
+    "passport.rome_code": (
+        "Un code ROME est une lettre de A à N suivie de quatre chiffres (par exemple K2204).",
+        "A ROME code is a letter A to N followed by four digits (for example K2204).",
+    ),
+    "passport.file_too_large": (
+        "Le fichier doit faire %(limit)s Mo au plus.",
+        "The file must be %(limit)s MB at most.",
+    ),
+    "passport.file_type": (
+        "Seuls les documents PDF, PNG ou JPEG sont acceptés.",
+        "Only PDF, PNG or JPEG documents are accepted.",
+    ),
+    "referential.missing": (
+        "Le référentiel du passeport est introuvable (%(file)s : %(reason)s) : la coordination doit le "
+        "rétablir.",
+        "The passport referential is missing (%(file)s: %(reason)s): the coordinators must restore it.",
+    ),
+    "referential.not_json": (
+        "Le référentiel du passeport (%(file)s) n'est pas un JSON lisible : %(detail)s",
+        "The passport referential (%(file)s) is not readable JSON: %(detail)s",
+    ),
+    "referential.invalid": (
+        "Le référentiel du passeport (%(file)s) est à corriger : %(problems)s",
+        "The passport referential (%(file)s) must be fixed: %(problems)s",
     ),
     # -- fields -------------------------------------------------------------------------------------
     "field.required": ("Champ obligatoire.", "Required."),
@@ -152,6 +381,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.period_reversed": (
         "La fin de la période précède son début.",
         "The period ends before it starts.",
+    ),
+    "field.taken": ("Déjà utilisé : choisissez-en un autre.", "Already taken: choose another one."),
+    "field.one_of": ("Choisissez parmi : %(choices)s.", "Choose one of: %(choices)s."),
+    "field.min_length": ("Au moins %(limit)s caractères.", "At least %(limit)s characters."),
+    "field.between": (
+        "La valeur doit être comprise entre %(low)s et %(high)s.",
+        "The value must be between %(low)s and %(high)s.",
     ),
 }
 

@@ -1,4 +1,4 @@
-"""The closed list of roles: BPMN lanes name one of these, accounts hold them.
+"""The closed list of lanes (work roles): BPMN lanes name one of these, accounts' teams hold them.
 
 A lane's name in a model is matched to a role by its code or its French label, ignoring case and
 accents, so a coordinator may write "Référent" or "referent" and mean the same role.
@@ -9,32 +9,29 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from parcours_engine.domain.enums import AccountRole, Lane
+
 
 @dataclass(frozen=True)
-class Role:
+class LaneLabel:
+    """A lane (domain.enums.Lane) with the names a modeller and a reader see."""
+
     code: str
     label_fr: str
     label_en: str
 
 
-LANE_ROLES: tuple[Role, ...] = (
-    Role("accueil", "Accueil", "Reception"),
-    Role("referent", "Référent", "Referent"),
-    Role("commission", "Commission", "Committee"),
-    Role("partenaire", "Partenaire", "Partner"),
-    Role("coordination", "Coordination", "Coordination"),
-    Role("employeur", "Employeur", "Employer"),
+LANE_ROLES: tuple[LaneLabel, ...] = (
+    LaneLabel(Lane.ACCUEIL, "Accueil", "Reception"),
+    LaneLabel(Lane.REFERENT, "Référent", "Referent"),
+    LaneLabel(Lane.COMMISSION, "Commission", "Committee"),
+    LaneLabel(Lane.PARTENAIRE, "Partenaire", "Partner"),
+    LaneLabel(Lane.COORDINATION, "Coordination", "Coordination"),
+    LaneLabel(Lane.EMPLOYEUR, "Employeur", "Employer"),
 )
 
 # Account roles (who signs in); lanes above are the work roles tasks are routed to.
-ACCOUNT_ROLES: tuple[str, ...] = (
-    "admin",
-    "coordinator",
-    "counsellor",
-    "supervisor",
-    "partner",
-    "beneficiary",
-)
+ACCOUNT_ROLES: tuple[str, ...] = tuple(AccountRole)
 
 
 def _fold(text: str) -> str:
@@ -45,7 +42,7 @@ def _fold(text: str) -> str:
 _BY_KEY = {key: role for role in LANE_ROLES for key in (_fold(role.code), _fold(role.label_fr))}
 
 
-def role_for_lane(lane_name: str | None) -> Role | None:
+def role_for_lane(lane_name: str | None) -> LaneLabel | None:
     """The role a lane names, or None when the name is not in the closed list."""
     if not lane_name:
         return None

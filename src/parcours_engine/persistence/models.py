@@ -353,7 +353,8 @@ class Notification(Base):
 
 
 class AccessLog(Base):
-    """Every read and change of a person's file: who, when, whose, what, through which route."""
+    """Every read and change of a person's file, every list or search (whose `shown` people or pathways,
+    no one named) and every refused attempt: who, when, whose, what, through which route."""
 
     __tablename__ = "access_log"
     __table_args__ = (Index("ix_access_log_beneficiary_at", "beneficiary_id", "at"),)
@@ -361,10 +362,11 @@ class AccessLog(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
-    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"))
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id"))
     pathway_id: Mapped[int | None] = mapped_column(ForeignKey("pathway.id"))
-    action: Mapped[str] = mapped_column(String(8))  # read | change
+    action: Mapped[str] = mapped_column(String(8))  # read | change | list | refused
     route: Mapped[str] = mapped_column(String(120))
+    shown: Mapped[int | None] = mapped_column(Integer)  # how many rows a list showed
 
 
 class ProcessElement(Base):

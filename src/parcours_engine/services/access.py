@@ -1,130 +1,246 @@
-"""Need-to-know access to people's files, and the access log.
+"""Need-to-know access: the permission table (domain.permissions) as SQL filters and checks, and the
+access log.
 
-Who may see a pathway:
-- an admin: every pathway;
-- a supervisor: the pathways of their structure;
-- a counsellor or a partner: the pathways they are referent of, and those with an open task that is
-  theirs or unclaimed in their team's lane, in their structure (the reception desk must open a file
-  to receive the person);
-- anyone else (coordinators write models, not files): none.
+Every use case that reads or changes a person's file asks here, once: `require` (may this account do
+this action at all?), `pathway_filter`/`beneficiary_filter` (which rows, for lists), and
+`pathway_for`/`beneficiary_for`/`work_item_for` (this one file, or NotFound when it does not exist,
+Forbidden when it is not theirs). The last three log the access in `access_log` in the caller's
+transaction; a use case logs one row per file whatever the number of checks it makes (a read then a
+change of the same file is one "change" row). Lists and searches log one row with the number of
+people shown (`log_list`); a refused attempt is logged in a transaction of its own, since the
+request's is rolled back (`log_refusal`).
+
 Whose figures (dashboard, overlay, indicators API): an admin reads every structure's or picks one;
-everyone else reads their own structure's only, and reads nothing without one (`structure_scope`).
-Who may see a beneficiary: whoever may see one of their pathways; also a counsellor or supervisor of
-the structure that registered the person (to find them before starting a pathway, never to read
-another referent's pathway). A file that exists but is not theirs answers 403 (`Forbidden`); one
-that does not exist answers 404.
-
-Every read and change of a person's file goes through `pathway_for`/`beneficiary_for`, which log it
-in `access_log` in the caller's transaction: no log, no access.
+everyone else reads their own structure's only, and nothing without one (`structure_scope`).
 """
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.enums import AccountRole, Lane, WorkItemStatus
 from parcours_engine.domain.errors import Forbidden, NotFound
+from parcours_engine.domain.permissions import Action, Profile, Scope, profile, scopes
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, WorkItem
+from parcours_engine.persistence.passport_models import SharingConsent
+from parcours_engine.persistence.uow import defer, deferred
 
-READ, CHANGE = "read", "change"
-WORKER_ROLES = ("counsellor", "partner")
+log_ = logging.getLogger(__name__)
+
+# What the access log's `action` column says.
+READ, CHANGE, LIST, REFUSED = "read", "change", "list", "refused"
+_CHANGES = frozenset(
+    {
+        Action.CHANGE_PATHWAY,
+        Action.TRANSFER_REFERENT,
+        Action.EXIT_PATHWAY,
+        Action.START_PATHWAY,
+        Action.REGISTER_PERSON,
+        Action.WRITE_PASSPORT,
+        Action.RECORD_CONSENT,
+        Action.PRINT_ACCESS_CARD,
+    }
+)
 
 
-def pathway_filter(account: Account) -> ColumnElement[bool]:
-    """A WHERE clause on `Pathway` selecting the pathways `account` may see."""
-    if account.role == "admin":
-        return true()
-    if account.role == "supervisor":
-        return Pathway.structure_id == account.structure_id if account.structure_id else false()
-    if account.role not in WORKER_ROLES:
-        return false()
-    open_task = exists().where(
-        WorkItem.pathway_id == Pathway.id,
-        WorkItem.status == "open",
-        or_(WorkItem.assignee_id == account.id, team_queue(account)),
-    )
+def profile_of(account: Account) -> Profile:
+    return profile(account.role, account.team)
+
+
+def scopes_of(account: Account, action: Action) -> frozenset[Scope]:
+    if not account.active:
+        return frozenset()
+    return scopes(profile_of(account), action)
+
+
+def require(account: Account, action: Action) -> frozenset[Scope]:
+    """The scopes in which `account` may do `action`; Forbidden when there is none."""
+    found = scopes_of(account, action)
+    if not found:
+        raise Forbidden("access.not_for_your_role")
+    return found
+
+
+# -- filters --------------------------------------------------------------------------------------
+
+
+def lane_work(account: Account) -> ColumnElement[bool]:
+    """Open work items assigned to `account` or unclaimed in its team's lane, in its structure.
+
+    The caller joins (or correlates) `Pathway`; this is the one writing of the team-lane rule.
+    """
     if account.structure_id is None:
-        return Pathway.referent_id == account.id
-    return or_(
-        Pathway.referent_id == account.id, and_(Pathway.structure_id == account.structure_id, open_task)
-    )
-
-
-def team_queue(account: Account) -> ColumnElement[bool]:
-    """Unclaimed work items of the account's team (the caller joins Pathway for the structure)."""
-    if account.team is None or account.structure_id is None:
         return false()
+    mine_or_team = WorkItem.assignee_id == account.id
+    if account.team is not None:
+        mine_or_team = or_(mine_or_team, and_(WorkItem.assignee_id.is_(None), WorkItem.lane == account.team))
     return and_(
-        WorkItem.assignee_id.is_(None),
-        WorkItem.lane == account.team,
-        Pathway.structure_id == account.structure_id,
+        WorkItem.status == WorkItemStatus.OPEN, mine_or_team, Pathway.structure_id == account.structure_id
     )
 
 
-def beneficiary_filter(account: Account) -> ColumnElement[bool]:
-    """A WHERE clause on `Beneficiary` selecting the people `account` may see."""
-    if account.role == "admin":
+def _pathway_clause(account: Account, scope: Scope) -> ColumnElement[bool]:
+    if scope is Scope.ALL:
         return true()
-    via_pathway = exists().where(Pathway.beneficiary_id == Beneficiary.id, pathway_filter(account))
-    if account.role in ("counsellor", "supervisor") and account.structure_id is not None:
+    if scope is Scope.STRUCTURE:
+        return Pathway.structure_id == account.structure_id if account.structure_id else false()
+    if scope is Scope.OWN_CASELOAD:
+        return Pathway.referent_id == account.id
+    if scope is Scope.TEAM_LANE:
+        return exists().where(WorkItem.pathway_id == Pathway.id, lane_work(account))
+    return false()  # SELF and PARTNER_WITH_CONSENT open no pathway
+
+
+def pathway_filter(account: Account, action: Action = Action.READ_PATHWAY) -> ColumnElement[bool]:
+    """A WHERE clause on `Pathway` selecting the pathways `account` may `action`."""
+    found = scopes_of(account, action)
+    if Scope.ALL in found:
+        return true()
+    clauses = [_pathway_clause(account, scope) for scope in sorted(found)]
+    return or_(false(), *clauses)
+
+
+def _person_clause(account: Account, scope: Scope) -> ColumnElement[bool]:
+    if scope is Scope.ALL:
+        return true()
+    if scope is Scope.PARTNER_WITH_CONSENT:
+        if account.structure_id is None:
+            return false()
+        return exists().where(
+            SharingConsent.beneficiary_id == Beneficiary.id,
+            SharingConsent.structure_id == account.structure_id,
+            SharingConsent.withdrawn_at.is_(None),
+        )
+    via_pathway = exists().where(Pathway.beneficiary_id == Beneficiary.id, _pathway_clause(account, scope))
+    if scope is Scope.STRUCTURE and account.structure_id is not None:
         return or_(Beneficiary.structure_id == account.structure_id, via_pathway)
     return via_pathway
 
 
+def beneficiary_filter(account: Account, action: Action = Action.READ_PERSON) -> ColumnElement[bool]:
+    """A WHERE clause on `Beneficiary` selecting the people `account` may `action`."""
+    found = scopes_of(account, action)
+    if Scope.ALL in found:
+        return true()
+    return or_(false(), *[_person_clause(account, scope) for scope in sorted(found)])
+
+
+# -- checks of one file ---------------------------------------------------------------------------
+
+
 def pathway_for(
-    session: Session, clock: Clock, account: Account, pathway_id: int, action: str, route: str
+    session: Session, clock: Clock, account: Account, pathway_id: int, action: Action, route: str
 ) -> Pathway:
-    """The pathway if `account` may see it (logged), else NotFound or Forbidden."""
+    """The pathway if `account` may `action` it (logged once), else NotFound or Forbidden."""
+    require(account, action)
     allowed = session.execute(
-        select(Pathway, pathway_filter(account)).where(Pathway.id == pathway_id)
+        select(Pathway, pathway_filter(account, action)).where(Pathway.id == pathway_id)
     ).one_or_none()
     if allowed is None:
-        raise NotFound(f"no pathway {pathway_id}")
+        raise NotFound("pathway.not_found", id=pathway_id)
     pathway, visible = allowed
     if not visible:
-        raise Forbidden("this pathway is not in your caseload")
+        raise Forbidden("access.not_your_caseload")
     log(session, clock, account, pathway.beneficiary_id, pathway.id, action, route)
     return pathway
 
 
-def may_see_pathway(session: Session, account: Account, pathway_id: int) -> bool:
-    """Whether `account` may see the pathway now (e.g. after handing it over), without logging."""
-    query = select(Pathway.id).where(Pathway.id == pathway_id, pathway_filter(account))
+def may(session: Session, account: Account, pathway_id: int, action: Action = Action.READ_PATHWAY) -> bool:
+    """Whether `account` may `action` the pathway now (e.g. after handing it over), without logging."""
+    query = select(Pathway.id).where(Pathway.id == pathway_id, pathway_filter(account, action))
+    return session.scalar(query) is not None
+
+
+def may_person(session: Session, account: Account, beneficiary_id: int, action: Action) -> bool:
+    """Whether `account` may `action` this person now (what a page offers), without logging."""
+    if not scopes_of(account, action):
+        return False
+    query = select(Beneficiary.id).where(
+        Beneficiary.id == beneficiary_id, beneficiary_filter(account, action)
+    )
     return session.scalar(query) is not None
 
 
 def beneficiary_for(
-    session: Session, clock: Clock, account: Account, beneficiary_id: int, action: str, route: str
+    session: Session, clock: Clock, account: Account, beneficiary_id: int, action: Action, route: str
 ) -> Beneficiary:
-    """The beneficiary if `account` may see them (logged), else NotFound or Forbidden."""
+    """The person if `account` may `action` them (logged once), else NotFound or Forbidden."""
+    require(account, action)
     allowed = session.execute(
-        select(Beneficiary, beneficiary_filter(account)).where(Beneficiary.id == beneficiary_id)
+        select(Beneficiary, beneficiary_filter(account, action)).where(Beneficiary.id == beneficiary_id)
     ).one_or_none()
     if allowed is None:
-        raise NotFound(f"no beneficiary {beneficiary_id}")
+        raise NotFound("person.not_found", id=beneficiary_id)
     person, visible = allowed
     if not visible:
-        raise Forbidden("this person is not in your caseload")
+        raise Forbidden("access.not_your_caseload")
     log(session, clock, account, person.id, None, action, route)
     return person
 
 
+def work_item_for(
+    session: Session, clock: Clock, account: Account, item_id: int, action: Action, route: str
+) -> WorkItem:
+    """A work item `account` may read (READ_PATHWAY) or work on (CHANGE_PATHWAY); logged once.
+
+    Reading: the items of the pathways they may see and, for team members, the items of their team's
+    lane in their structure whoever took or completed them (two colleagues racing for one task then
+    get a clear "already done by X" rather than a refusal; a referent's lane stays personal).
+    Working: an item assigned to them, or unclaimed in their team's lane, in their structure (its
+    state, open or not, is the caller's check).
+    """
+    require(account, action)
+    item = session.get(WorkItem, item_id)
+    if item is None:
+        raise NotFound("task.not_found", id=item_id)
+    pathway = item.pathway
+    if action is Action.CHANGE_PATHWAY:
+        if not works_on(account, item, pathway):
+            raise Forbidden("task.not_yours")
+    elif not _in_team_lane(account, item, pathway) and not may(session, account, pathway.id, action):
+        raise Forbidden("access.not_your_caseload")
+    log(session, clock, account, pathway.beneficiary_id, pathway.id, action, route)
+    return item
+
+
+def _in_team_lane(account: Account, item: WorkItem, pathway: Pathway) -> bool:
+    return bool(
+        Scope.TEAM_LANE in scopes_of(account, Action.READ_PATHWAY)
+        and item.lane is not None
+        and item.lane != Lane.REFERENT
+        and item.lane == account.team
+        and account.structure_id is not None
+        and pathway.structure_id == account.structure_id
+    )
+
+
+def works_on(account: Account, item: WorkItem, pathway: Pathway) -> bool:
+    """Whether `account` may claim, release or complete the item (its state apart)."""
+    if Scope.TEAM_LANE not in scopes_of(account, Action.CHANGE_PATHWAY):
+        return False
+    if account.structure_id is None or pathway.structure_id != account.structure_id:
+        return account.role == AccountRole.ADMIN and item.assignee_id == account.id
+    if item.assignee_id is not None:
+        return item.assignee_id == account.id
+    return account.team is not None and item.lane == account.team
+
+
 def structure_scope(account: Account, requested: int | None = None) -> int | None:
     """The structure whose figures `account` reads (None: every structure, for an admin only)."""
-    if account.role == "admin":
+    if account.role == AccountRole.ADMIN:
         return requested
     if account.structure_id is None:
-        raise Forbidden("an account without a structure reads no structure's figures")
+        raise Forbidden("access.no_structure")
     if requested is not None and requested != account.structure_id:
-        raise Forbidden("you read your own structure's figures only")
+        raise Forbidden("access.own_structure_only")
     return account.structure_id
 
 
-def require_staff_of_structure(account: Account) -> None:
-    """Only those who follow people may register them or start pathways."""
-    if account.role not in ("admin", "counsellor", "supervisor"):
-        raise Forbidden("your role does not follow people")
+# -- the access log -------------------------------------------------------------------------------
 
 
 def log(
@@ -133,16 +249,55 @@ def log(
     account: Account,
     beneficiary_id: int,
     pathway_id: int | None,
-    action: str,
+    action: Action | str,
     route: str,
 ) -> None:
-    session.add(
-        AccessLog(
-            at=clock.now(),
-            account_id=account.id,
-            beneficiary_id=beneficiary_id,
-            pathway_id=pathway_id,
-            action=action,
-            route=route[:120],
-        )
+    """One row per account and file in a unit of work, written when the unit ends (persistence.uow
+    `defer`: a read takes no write lock): a second access to the same file within one use case adds
+    nothing, and a change after a read of the same file turns the row into a change."""
+    kind = action if action in (READ, CHANGE) else (CHANGE if action in _CHANGES else READ)
+    key = ("access_log", account.id, beneficiary_id, pathway_id)
+    earlier = next((row for row in deferred(session) if getattr(row, "_parcours_key", None) == key), None)
+    if earlier is not None:
+        if kind == CHANGE:
+            earlier.action = CHANGE
+        return
+    row = AccessLog(
+        at=clock.now(),
+        account_id=account.id,
+        beneficiary_id=beneficiary_id,
+        pathway_id=pathway_id,
+        action=kind,
+        route=route[:120],
     )
+    row._parcours_key = key  # type: ignore[attr-defined]
+    defer(session, row, key)
+
+
+def log_list(session: Session, clock: Clock, account: Account, route: str, shown: int) -> None:
+    """A list or a search: who, through which route, how many people or pathways it showed."""
+    defer(
+        session, AccessLog(at=clock.now(), account_id=account.id, action=LIST, route=route[:120], shown=shown)
+    )
+
+
+def log_refusal(
+    sessions: sessionmaker[Session], clock: Clock, account_id: int, what: str, route: str
+) -> None:
+    """A refused attempt, in a transaction of its own (the request's own was rolled back).
+
+    Call it once the request's transaction has ended (on SQLite it would otherwise wait for the
+    request's write lock). A failure to log is reported, never raised: the refusal stands.
+    """
+    try:
+        with sessions() as session, session.begin():
+            session.add(
+                AccessLog(
+                    at=clock.now(),
+                    account_id=account_id,
+                    action=REFUSED,
+                    route=f"{route} [{what}]"[:120],
+                )
+            )
+    except Exception:  # the answer is already a refusal: losing its log is reported, not raised
+        log_.exception("could not log a refused attempt on %s", route)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import InvalidInput
-from parcours_engine.persistence.models import Beneficiary
+from parcours_engine.domain.dates import date_error
+from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
+from parcours_engine.domain.permissions import Action
+from parcours_engine.persistence.models import Account, Beneficiary
+from parcours_engine.services import access
 
 QUALIFICATION_LEVELS = ("VI", "Vbis", "V", "IV", "III", "II", "I")
 
@@ -31,17 +35,18 @@ def create_beneficiary(
     identifier: str | None = None,
     structure_id: int | None = None,
 ) -> Beneficiary:
-    errors: dict[str, list[str]] = {}
+    errors: FieldErrors = {}
     if sex not in ("F", "M"):
-        errors["sex"] = ["must be F or M"]
+        errors["sex"] = [FieldError("field.choice")]
     if qualification_level is not None and qualification_level not in QUALIFICATION_LEVELS:
-        errors["qualification_level"] = [f"must be one of {', '.join(QUALIFICATION_LEVELS)}"]
-    if not last_name.strip() or not first_name.strip():
-        errors["last_name" if not last_name.strip() else "first_name"] = ["required"]
-    if birth_date > clock.now().date():
-        errors["birth_date"] = ["cannot be in the future"]
+        errors["qualification_level"] = [FieldError("field.choice")]
+    for name, value in (("last_name", last_name), ("first_name", first_name)):
+        if not value.strip():
+            errors[name] = [FieldError("field.required")]
+    if (future := date_error(birth_date, latest=clock.now().date())) is not None:
+        errors["birth_date"] = [future]
     if errors:
-        raise InvalidInput("some fields are invalid", errors)
+        raise InvalidInput(field_errors=errors)
     person = Beneficiary(
         identifier=identifier or _next_identifier(session, clock),
         last_name=last_name.strip(),
@@ -59,6 +64,14 @@ def create_beneficiary(
     )
     session.add(person)
     session.flush()
+    return person
+
+
+def register(session: Session, clock: Clock, actor: Account, route: str, **fields: Any) -> Beneficiary:
+    """`actor` registers a person in its structure (REGISTER_PERSON); logged once."""
+    access.require(actor, Action.REGISTER_PERSON)
+    person = create_beneficiary(session, clock, **fields, structure_id=actor.structure_id)
+    access.log(session, clock, actor, person.id, None, Action.REGISTER_PERSON, route)
     return person
 
 

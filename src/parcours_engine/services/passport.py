@@ -5,7 +5,7 @@ at its initial level ("à vérifier": none is excluded up front); after each per
 referent records the experience and, with the employer, the competence levels. Levels are never
 overwritten: each update is a new dated row, so the passport shows how each competence evolved.
 
-Writes come from two doors, with the same rules (services.consent): the referent's pages (an
+Writes come from two doors, with the same rules (domain.permissions, services.access): the referent's pages (an
 `Account`, every read and change logged in `access_log`) and the tasks of the programme library
 (`on_task_completed`, called when a work item completes; see `TASK_FORMS`). There is no free text:
 closed codes, dates, company names and attached documents only.
@@ -23,7 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import InvalidInput, NotFound
+from parcours_engine.domain.dates import date_error
+from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput, NotFound
+from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Account, Beneficiary
 from parcours_engine.persistence.passport_models import (
     CompetenceAssessment,
@@ -31,7 +33,7 @@ from parcours_engine.persistence.passport_models import (
     Passport,
     ReferenceDocument,
 )
-from parcours_engine.services import access, consent
+from parcours_engine.services import access
 from parcours_engine.services.passport_indicators import indicators as indicators
 from parcours_engine.services.passport_referential import Referential, referential
 
@@ -88,7 +90,7 @@ def view(session: Session, beneficiary_id: int) -> PassportView:
     """The passport as the person and their referents read it (no access check: callers do it)."""
     person = session.get(Beneficiary, beneficiary_id)
     if person is None:
-        raise NotFound(f"no beneficiary {beneficiary_id}")
+        raise NotFound("person.not_found", id=beneficiary_id)
     passport = _passport(session, beneficiary_id)
     if passport is None:
         return PassportView(person, None, (), (), ())
@@ -140,8 +142,7 @@ def _competences(ref: Referential, rows: Any) -> tuple[CompetenceView, ...]:
 
 def read(session: Session, clock: Clock, account: Account, beneficiary_id: int, route: str) -> PassportView:
     """The passport if `account` may read it; the read is logged."""
-    consent.check(session, account, beneficiary_id, consent.READ)
-    access.log(session, clock, account, beneficiary_id, None, access.READ, route)
+    access.beneficiary_for(session, clock, account, beneficiary_id, Action.READ_PASSPORT, route)
     return view(session, beneficiary_id)
 
 
@@ -153,7 +154,7 @@ def reference_document(session: Session, beneficiary_id: int, reference_id: int)
         .where(ReferenceDocument.id == reference_id, Passport.beneficiary_id == beneficiary_id)
     )
     if document is None:
-        raise NotFound(f"no reference {reference_id}")
+        raise NotFound("passport.reference_not_found", id=reference_id)
     return document
 
 
@@ -215,8 +216,7 @@ def open_passport(
     session: Session, clock: Clock, account: Account, beneficiary_id: int, route: str
 ) -> Passport:
     """The referent opens the person's passport (nothing happens if it is already open)."""
-    consent.check(session, account, beneficiary_id, consent.WRITE)
-    access.log(session, clock, account, beneficiary_id, None, access.CHANGE, route)
+    access.beneficiary_for(session, clock, account, beneficiary_id, Action.WRITE_PASSPORT, route)
     return ensure_open(session, clock, beneficiary_id, writer_of(account))
 
 
@@ -232,20 +232,22 @@ def record_levels(
 ) -> list[CompetenceAssessment]:
     """New levels for some competences on `assessed_on`, after the period `experience_id`."""
     ref = referential()
-    errors: dict[str, list[str]] = {}
+    errors: FieldErrors = {}
     for code, level in levels.items():
         if code not in ref.codes("competences"):
-            errors[code] = ["not a competence of the referential"]
+            errors[code] = [FieldError("passport.unknown_competence")]
         elif level not in ref.codes("levels"):
-            errors[code] = [f"must be one of {', '.join(sorted(ref.codes('levels')))}"]
+            errors[code] = [FieldError("field.choice")]
     if not levels:
-        errors["__all__"] = ["no competence given"]
+        errors["__all__"] = [FieldError("passport.no_competence")]
     if assessed_on > clock.now().date() or assessed_on < passport.opened_on:
-        errors["assessed_on"] = ["must be between the opening of the passport and today"]
+        errors["assessed_on"] = [
+            FieldError("passport.assessed_on", opened=passport.opened_on.strftime("%d/%m/%Y"))
+        ]
     if experience_id is not None and _experience_of(session, passport, experience_id) is None:
-        errors["experience_id"] = ["not a period of this passport"]
+        errors["experience_id"] = [FieldError("passport.not_a_period")]
     if errors:
-        raise InvalidInput("some competences are invalid", errors)
+        raise InvalidInput(field_errors=errors)
     now = clock.now()
     rows = []
     for code, level in levels.items():
@@ -271,8 +273,7 @@ def update_competences(
     route: str,
 ) -> list[CompetenceAssessment]:
     """The referent, with the employer, updates competence levels after a period in a company."""
-    consent.check(session, account, beneficiary_id, consent.WRITE)
-    access.log(session, clock, account, beneficiary_id, None, access.CHANGE, route)
+    access.beneficiary_for(session, clock, account, beneficiary_id, Action.WRITE_PASSPORT, route)
     passport = ensure_open(session, clock, beneficiary_id, writer_of(account))
     return record_levels(session, clock, passport, levels, assessed_on, writer_of(account), experience_id)
 
@@ -324,33 +325,34 @@ def record_experience(
 
 
 def _check_experience(given: ExperienceInput, ref: Referential) -> None:
-    errors: dict[str, list[str]] = {}
-    if not given.company.strip() or len(given.company) > 120:
-        errors["company"] = ["required, at most 120 characters"]
+    errors: FieldErrors = {}
+    if not given.company.strip():
+        errors["company"] = [FieldError("field.required")]
+    elif len(given.company) > 120:
+        errors["company"] = [FieldError("field.too_long", limit=120)]
     if given.sector not in ref.codes("sectors"):
-        errors["sector"] = ["not in the closed list"]
+        errors["sector"] = [FieldError("field.choice")]
     if given.kind not in ref.codes("period_kinds"):
-        errors["kind"] = ["not in the closed list"]
+        errors["kind"] = [FieldError("field.choice")]
     if given.reference_obtained is not None and given.reference_obtained not in ref.codes(
         "references_obtained"
     ):
-        errors["reference_obtained"] = ["not in the closed list"]
+        errors["reference_obtained"] = [FieldError("field.choice")]
     if given.rome_code and not (
         len(given.rome_code) == 5 and given.rome_code[0] in "ABCDEFGHIJKLMN" and given.rome_code[1:].isdigit()
     ):
-        errors["rome_code"] = ["a ROME code: a letter A to N and four digits"]
+        errors["rome_code"] = [FieldError("passport.rome_code")]
     if given.ended_on is not None and given.ended_on < given.started_on:
-        errors["ended_on"] = ["before the start"]
+        errors["ended_on"] = [FieldError("field.period_reversed")]
     if errors:
-        raise InvalidInput("some fields are invalid", errors)
+        raise InvalidInput(field_errors=errors)
 
 
 def add_experience(
     session: Session, clock: Clock, account: Account, beneficiary_id: int, given: ExperienceInput, route: str
 ) -> Experience:
     """The referent records a period in a company."""
-    consent.check(session, account, beneficiary_id, consent.WRITE)
-    access.log(session, clock, account, beneficiary_id, None, access.CHANGE, route)
+    access.beneficiary_for(session, clock, account, beneficiary_id, Action.WRITE_PASSPORT, route)
     passport = ensure_open(session, clock, beneficiary_id, writer_of(account))
     return record_experience(session, clock, passport, given, writer_of(account))
 
@@ -367,23 +369,24 @@ def attach_reference(
     experience_id: int | None = None,
 ) -> ReferenceDocument:
     """The referent attaches a document (PDF, PNG or JPEG, at most 5 MB) the person can download."""
-    consent.check(session, account, beneficiary_id, consent.WRITE)
-    errors: dict[str, list[str]] = {}
+    access.beneficiary_for(session, clock, account, beneficiary_id, Action.WRITE_PASSPORT, route)
+    errors: FieldErrors = {}
     if kind not in referential().codes("document_kinds"):
-        errors["kind"] = ["not in the closed list"]
-    if issued_on > clock.now().date():
-        errors["issued_on"] = ["in the future"]
+        errors["kind"] = [FieldError("field.choice")]
+    if (future := date_error(issued_on, latest=clock.now().date())) is not None:
+        errors["issued_on"] = [future]
     media_type = next((media for magic, media in MAGIC.items() if content.startswith(magic)), None)
-    if not content or len(content) > MAX_DOCUMENT_BYTES:
-        errors["file"] = [f"a file of at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB"]
+    if not content:
+        errors["file"] = [FieldError("field.required")]
+    elif len(content) > MAX_DOCUMENT_BYTES:
+        errors["file"] = [FieldError("passport.file_too_large", limit=MAX_DOCUMENT_BYTES // (1024 * 1024))]
     elif media_type is None:
-        errors["file"] = ["only PDF, PNG or JPEG documents"]
+        errors["file"] = [FieldError("passport.file_type")]
     passport = ensure_open(session, clock, beneficiary_id, writer_of(account))
     if experience_id is not None and _experience_of(session, passport, experience_id) is None:
-        errors["experience_id"] = ["not a period of this passport"]
+        errors["experience_id"] = [FieldError("passport.not_a_period")]
     if errors or media_type is None:
-        raise InvalidInput("the document was not attached", errors)
-    access.log(session, clock, account, beneficiary_id, None, access.CHANGE, route)
+        raise InvalidInput(field_errors=errors)
     document = ReferenceDocument(
         passport_id=passport.id,
         experience_id=experience_id,

@@ -2,7 +2,7 @@
 
 Every transition loads the workflow from the pathway's saved state, advances it, and saves state and
 projections together. If the engine fails half-way, nothing is written: `TransitionFailed` carries an
-incident that the unit of work records after rolling back (persistence.db.unit_of_work).
+incident that the unit of work records after rolling back (persistence.uow.unit_of_work).
 """
 
 from __future__ import annotations
@@ -17,12 +17,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import ConflictError, InvalidInput, NotFound, TransitionFailed
+from parcours_engine.domain.enums import PathwayStatus, WorkItemStatus
+from parcours_engine.domain.errors import (
+    ConflictError,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TransitionFailed,
+)
 from parcours_engine.domain.outcomes import BY_CODE as OUTCOMES
+from parcours_engine.domain.permissions import Action, Profile, Scope, may_be_referent, may_start_for
 from parcours_engine.engine.runtime import EngineFailure, Runtime, TaskNotReady, Workflow
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, PathwayEvent, WorkItem
 from parcours_engine.persistence.uow import lost_race_as_conflict
-from parcours_engine.services import forms, models_cache, passport_tasks, projection, referents, versions
+from parcours_engine.services import (
+    access,
+    forms,
+    models_cache,
+    passport_tasks,
+    projection,
+    referents,
+    versions,
+)
 
 
 def beneficiary_data(person: Beneficiary, programme: str) -> dict[str, Any]:
@@ -116,14 +133,18 @@ def complete_work_item(
     item = session.get(WorkItem, work_item_id)
     if item is None:
         raise NotFound(f"no work item {work_item_id}")
-    if item.status != "open":
-        who = item.completed_by or "the engine"
-        raise ConflictError(f"task already {item.status} by {who}")
+    require_open(session, item)
     pathway = get_pathway(session, item.pathway_id)
     if expected_version is not None and pathway.version != expected_version:
         raise ConflictError("the pathway changed since you opened it; reload and try again")
     model = models_cache.model_for(pathway.process_version)
-    clean = forms.validate(model, item.form, data)
+    try:
+        clean = forms.validate(model, item.form, data)
+    except forms.FormUnusable as broken:
+        # The model's form cannot be used (an unresolvable $ref...): the model must be fixed.
+        operation_data = {"work_item_id": item.id}
+        incident = _incident(pathway, clock, item.element_id, "complete_task", operation_data, str(broken))
+        raise TransitionFailed(str(broken), incident={**incident, "retry_of": retry_of}) from broken
     operation = {"work_item_id": item.id, "data": clean}
 
     def run(workflow: Workflow) -> None:
@@ -157,32 +178,109 @@ def fire_timers(session: Session, clock: Clock, pathway_id: int, retry_of: int |
     return fired
 
 
+class AlreadyDone(ConflictError):
+    """Someone else completed (or the engine cancelled) the task first: the one "still open?" answer."""
+
+    def __init__(self, item: WorkItem, by: str | None) -> None:
+        if by is None:
+            super().__init__("task.closed")
+        else:
+            super().__init__("task.already_done", by=by)
+        self.item, self.by = item, by
+
+
+def require_open(session: Session, item: WorkItem) -> None:
+    """The one check that a task is still to do (AlreadyDone names who did it)."""
+    if item.status == WorkItemStatus.OPEN:
+        return
+    by = item.completed_by
+    if by is not None:
+        by = session.scalar(select(Account.display_name).where(Account.username == by)) or by
+    raise AlreadyDone(item, by)
+
+
+def start_for(
+    session: Session,
+    clock: Clock,
+    actor: Account,
+    programme: str,
+    beneficiary_id: int,
+    route: str,
+    referent_id: int | None = None,
+) -> Pathway:
+    """`actor` starts `programme` for a person (domain.permissions: START_PATHWAY, `may_start_for`;
+    a named referent is one `may_be_referent` accepts); logged once."""
+    scopes = access.require(actor, Action.START_PATHWAY)
+    person = session.get(Beneficiary, beneficiary_id)
+    if person is None:
+        raise NotFound("person.not_found", id=beneficiary_id)
+    structure_id = person.structure_id or actor.structure_id
+    if Scope.ALL not in scopes and (actor.structure_id is None or structure_id != actor.structure_id):
+        raise Forbidden("start.other_structure")
+    held = session.execute(
+        select(Pathway.status, Pathway.referent_id).where(Pathway.beneficiary_id == person.id)
+    ).all()
+    who = access.profile_of(actor)
+    active = [referent for status, referent in held if status == PathwayStatus.ACTIVE]
+    if not may_start_for(who, actor.id, bool(held), active):
+        raise Forbidden(
+            "start.reception_first_only" if held and who is Profile.RECEPTION else "start.followed_elsewhere"
+        )
+    if programme not in versions.catalogue(session):
+        raise InvalidInput("error.invalid_input", {"programme": [FieldError("field.choice")]})
+    if referent_id is not None:
+        target = session.get(Account, referent_id)
+        if target is None or not may_be_referent(
+            target.role, target.team, target.active, target.structure_id, structure_id
+        ):
+            raise InvalidInput("referent.cannot_change", {"referent": [FieldError("referent.not_eligible")]})
+    started = start_pathway(
+        session, clock, programme, person.id, actor.username, referent_id, structure_id=structure_id
+    )
+    access.log(session, clock, actor, person.id, started.id, Action.START_PATHWAY, route)
+    return started
+
+
 def set_referent(
     session: Session,
     clock: Clock,
+    actor: Account,
     pathway_id: int,
     referent_id: int,
-    actor: str,
+    route: str,
     kind: str = "permanent",
     ends_on: date | None = None,
 ) -> Pathway:
-    """Make `referent_id` the pathway's one active referent; their open referent tasks follow.
+    """`actor` makes `referent_id` the pathway's one active referent; their open referent tasks follow.
 
-    The one path for every change of referent (services.referents.transfer): history, notifications.
+    Checked here (TRANSFER_REFERENT; the target: services.referents) and logged once. The one path for
+    every change of referent by hand (services.referents.transfer): history, notifications.
     """
+    access.pathway_for(session, clock, actor, pathway_id, Action.TRANSFER_REFERENT, route)
     pathway = get_pathway(session, pathway_id)
-    referents.transfer(session, clock, pathway, referent_id, actor, kind, ends_on)
+    referents.transfer(session, clock, pathway, referent_id, actor.username, kind, ends_on)
     flush_or_conflict(session)
     return pathway
 
 
-def exit_pathway(session: Session, clock: Clock, pathway_id: int, outcome: str, actor: str) -> Pathway:
-    """End an active pathway by hand with an outcome of the closed list; its workflow is cancelled."""
+def exit_pathway(
+    session: Session, clock: Clock, actor: Account, pathway_id: int, outcome: str, route: str
+) -> Pathway:
+    """`actor` ends an active pathway by hand with an outcome (EXIT_PATHWAY, logged once)."""
+    access.pathway_for(session, clock, actor, pathway_id, Action.EXIT_PATHWAY, route)
+    return end_pathway(session, clock, pathway_id, outcome, actor.username)
+
+
+def end_pathway(session: Session, clock: Clock, pathway_id: int, outcome: str, actor: str) -> Pathway:
+    """End an active pathway with an outcome of the closed list; its workflow is cancelled.
+
+    The system's door (data loads, jobs): no account, no check. People go through `exit_pathway`.
+    """
     if outcome not in OUTCOMES:
-        raise InvalidInput("unknown outcome", {"outcome": [f"must be one of {', '.join(OUTCOMES)}"]})
+        raise InvalidInput("error.invalid_input", {"outcome": [FieldError("field.choice")]})
     pathway = get_pathway(session, pathway_id)
-    if pathway.status != "active":
-        raise ConflictError(f"this pathway already ended ({pathway.status})")
+    if pathway.status != PathwayStatus.ACTIVE:
+        raise ConflictError("pathway.already_ended", status=pathway.status)
     model = models_cache.model_for(pathway.process_version)
     workflow = models_cache.runtime().load(model, pathway.state.state_json, pathway.state.serializer_version)
     Runtime.cancel(workflow)
@@ -190,7 +288,7 @@ def exit_pathway(session: Session, clock: Clock, pathway_id: int, outcome: str, 
     with _conflicts_reported():
         projection.save(session, pathway, workflow, model, now, actor)
         # An exit is an end with an outcome (indicators count it), whatever the model had left to do.
-        pathway.status, pathway.outcome, pathway.ended_at = "completed", outcome, now
+        pathway.status, pathway.outcome, pathway.ended_at = PathwayStatus.COMPLETED, outcome, now
         pathway.idle_since = pathway.next_timer_due = None
         session.flush()
     _log(session, pathway, clock, actor, "exited", None, {"outcome": outcome})
@@ -224,22 +322,42 @@ def _transition(
     workflow = rt.load(model, pathway.state.state_json, pathway.state.serializer_version)
     try:
         run(workflow)
+        with _conflicts_reported():
+            projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id)
+            session.flush()
     except EngineFailure as failure:
-        incident = {
-            "pathway_id": pathway.id,
-            "at": clock.now(),
-            "element_id": failure.element_id,
-            "operation": operation,
-            "operation_data": operation_data,
-            "message": str(failure),
-            "retry_of": retry_of,
-        }
-        raise TransitionFailed(str(failure), incident=incident) from failure
-    with _conflicts_reported():
-        projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id)
-        session.flush()
+        incident = _incident(pathway, clock, failure.element_id, operation, operation_data, str(failure))
+        raise TransitionFailed(str(failure), incident={**incident, "retry_of": retry_of}) from failure
+    except MODEL_DATA_FAILURES as exc:
+        # What a model's data can do to the save (a 5,000-deep list, an 8,000-digit int, a huge
+        # string): the pathway stays as it was and the incident says why, never a 500.
+        message = f"{type(exc).__name__}: {str(exc)[:300]}"
+        incident = _incident(pathway, clock, None, operation, operation_data, message)
+        raise TransitionFailed(message, incident={**incident, "retry_of": retry_of}) from exc
     _route(session, clock, pathway, workflow, actor)
     _start_follow_on(session, clock, pathway, workflow, actor)
+
+
+# Failures that come from a model's data rather than from our code (see `_transition`).
+MODEL_DATA_FAILURES = (RecursionError, MemoryError, ValueError, OverflowError, TypeError)
+
+
+def _incident(
+    pathway: Pathway,
+    clock: Clock,
+    element_id: str | None,
+    operation: str,
+    operation_data: dict[str, Any],
+    message: str,
+) -> dict[str, Any]:
+    return {
+        "pathway_id": pathway.id,
+        "at": clock.now(),
+        "element_id": element_id,
+        "operation": operation,
+        "operation_data": operation_data,
+        "message": message,
+    }
 
 
 def _start_follow_on(
@@ -282,7 +400,7 @@ def flush_or_conflict(session: Session) -> None:
 
 
 def _conflicts_reported() -> AbstractContextManager[None]:
-    return lost_race_as_conflict("someone else changed this pathway at the same time; reload and retry")
+    return lost_race_as_conflict("pathway.changed_meanwhile")
 
 
 def _log(

@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import InvalidInput, ParcoursError
+from parcours_engine.domain.errors import FieldError, InvalidInput, ParcoursError
+from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, Structure, WorkItem
 from parcours_engine.persistence.passport_models import PortalAccess
-from parcours_engine.services import access, consent
+from parcours_engine.services import access
 
 MAX_FAILURES = 5
 LOCK_DURATION = timedelta(minutes=30)
@@ -39,9 +40,10 @@ class PortalLocked(ParcoursError):
     """Too many wrong codes for this identifier: locked until `until` or a new code."""
 
     http_status = 429
+    default_code = "portal.locked"
 
     def __init__(self, until: datetime) -> None:
-        super().__init__("too many wrong codes; try again later or ask your referent for a new code")
+        super().__init__()
         self.until = until
 
 
@@ -67,12 +69,13 @@ def issue_code(
     Real cards always get a random code. `code` is for the demo data only (demo.passports):
     a code written in README so that anyone can try the portal; it must still be one a card could show.
     """
-    person = consent.may_manage(session, account, beneficiary_id)
+    person = access.beneficiary_for(session, clock, account, beneficiary_id, Action.PRINT_ACCESS_CARD, route)
     if code is None:
         code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     code = normalise_code(code)
     if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
-        raise InvalidInput("not an access code", {"code": [f"{CODE_LENGTH} characters of {ALPHABET}"]})
+        problem = FieldError("portal.code_format", length=CODE_LENGTH, alphabet=ALPHABET)
+        raise InvalidInput(field_errors={"code": [problem]})
     row = session.scalar(select(PortalAccess).where(PortalAccess.beneficiary_id == person.id))
     if row is None:
         row = PortalAccess(beneficiary_id=person.id)
@@ -81,7 +84,6 @@ def issue_code(
     row.issued_at, row.issued_by = clock.now(), account.username
     row.failures, row.last_failure_at, row.locked_until = 0, None, None
     session.flush()
-    access.log(session, clock, account, person.id, None, access.CHANGE, route)
     return code
 
 

@@ -13,16 +13,17 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import InvalidInput, NotFound
+from parcours_engine.domain.enums import Lane, PathwayStatus
+from parcours_engine.domain.errors import FieldError, InvalidInput
+from parcours_engine.domain.permissions import REFERENT_ROLES, may_be_referent
 from parcours_engine.persistence.models import Account, Pathway, PathwayEvent, ReferentAssignment, WorkItem
 from parcours_engine.services import notifications
 
 KINDS = ("permanent", "temporary")
-REFERENT_ROLES = ("counsellor", "partner")
 ROUTING_FIELD = "csp_affecte"  # what a model's routing sets (IEJ: the CSP of the young person)
 MAX_RETURNS_PER_RUN = 500
 
@@ -46,13 +47,17 @@ def history(session: Session, pathway_id: int) -> list[ReferentAssignment]:
 
 
 def candidates(session: Session, pathway: Pathway) -> list[Account]:
-    """Who may become the pathway's referent: active counsellors and partners of its structure."""
+    """Who may become the pathway's referent (domain.permissions.may_be_referent)."""
     return referent_accounts(session, pathway.structure_id)
 
 
 def referent_accounts(session: Session, structure_id: int | None) -> list[Account]:
-    """Active counsellors and partners of a structure (None: of every structure), by name."""
-    query = select(Account).where(Account.active.is_(True), Account.role.in_(REFERENT_ROLES))
+    """Active counsellors (reception apart) and partners of a structure (None: of every one), by name."""
+    query = select(Account).where(
+        Account.active.is_(True),
+        Account.role.in_(sorted(REFERENT_ROLES)),
+        or_(Account.team.is_(None), Account.team != Lane.ACCUEIL),
+    )
     if structure_id is not None:
         query = query.where(Account.structure_id == structure_id)
     return list(session.scalars(query.order_by(Account.display_name, Account.id)))
@@ -70,7 +75,7 @@ def transfer(
     """Make `account_id` the pathway's referent (the caller flushes and maps conflicts)."""
     target = session.get(Account, account_id)
     if target is None:
-        raise NotFound(f"no account {account_id}")
+        raise InvalidInput("referent.cannot_change", {"referent": [FieldError("referent.not_eligible")]})
     _check(clock, pathway, target, kind, ends_on)
     now = clock.now()
     previous = current(session, pathway.id)
@@ -114,19 +119,23 @@ def transfer(
 
 
 def _check(clock: Clock, pathway: Pathway, target: Account, kind: str, ends_on: date | None) -> None:
-    errors: dict[str, list[str]] = {}
-    if not target.active or target.role not in REFERENT_ROLES:
-        errors["referent"] = ["this account cannot be a referent"]
+    """A transfer targets an active counsellor (not of reception) or partner of the pathway's
+    structure (any structure when the pathway has none: started by the system)."""
+    errors: dict[str, list[FieldError]] = {}
+    if not may_be_referent(
+        target.role, target.team, target.active, target.structure_id, pathway.structure_id
+    ):
+        errors["referent"] = [FieldError("referent.not_eligible")]
     elif target.id == pathway.referent_id:
-        errors["referent"] = ["already the referent of this pathway"]
+        errors["referent"] = [FieldError("referent.already")]
     if kind not in KINDS:
-        errors["kind"] = [f"must be one of {', '.join(KINDS)}"]
+        errors["kind"] = [FieldError("referent.kind")]
     elif kind == "temporary" and (ends_on is None or ends_on < clock.now().date()):
-        errors["ends_on"] = ["a temporary transfer needs an end date, today or later"]
-    if pathway.status != "active":
-        errors["pathway"] = ["this pathway has ended"]
+        errors["ends_on"] = [FieldError("referent.needs_end")]
+    if pathway.status != PathwayStatus.ACTIVE:
+        errors["pathway"] = [FieldError("pathway.ended")]
     if errors:
-        raise InvalidInput("the referent cannot be changed", errors)
+        raise InvalidInput("referent.cannot_change", errors)
 
 
 def _notify(
@@ -150,12 +159,15 @@ def route(session: Session, clock: Clock, pathway: Pathway, code: object, actor:
     """Assign the referent a model's routing names (`csp_affecte`), when the pathway has none."""
     if pathway.referent_id is not None or not isinstance(code, str) or not code:
         return False
-    account = session.scalar(
-        select(Account)
-        .where(Account.routing_code == code, Account.active.is_(True), Account.role.in_(REFERENT_ROLES))
-        .order_by(Account.id)
-        .limit(1)
+    query = select(Account).where(
+        Account.routing_code == code,
+        Account.active.is_(True),
+        Account.role.in_(sorted(REFERENT_ROLES)),
+        or_(Account.team.is_(None), Account.team != Lane.ACCUEIL),
     )
+    if pathway.structure_id is not None:
+        query = query.where(Account.structure_id == pathway.structure_id)
+    account = session.scalar(query.order_by(Account.id).limit(1))
     if account is None:
         return False  # nobody holds this code yet: the pathway waits for an assignment by hand
     transfer(session, clock, pathway, account.id, actor)
@@ -181,7 +193,7 @@ def end_expired_transfers(session: Session, clock: Clock) -> int:
     for assignment in expired:
         pathway = session.get(Pathway, assignment.pathway_id)
         back_to = assignment.returns_to_id
-        if pathway is None or back_to is None or pathway.status != "active":
+        if pathway is None or back_to is None or pathway.status != PathwayStatus.ACTIVE:
             assignment.ended_at = clock.now()  # nothing to hand back: close the cover only
             continue
         try:

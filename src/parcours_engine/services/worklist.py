@@ -1,7 +1,9 @@
 """What a counsellor works from: the inbox, the caseload, pathway lists, claiming and completing tasks.
 
-Each list is one query whatever its length (no N+1), and its counters are computed from the very
-rows it shows, so they always match.
+Each function takes the acting account, checks the permission table (services.access) and logs the
+access once: a list or a search logs one row with how many rows it showed. Each list is one query
+whatever its length (no N+1), and its counters are computed from the very rows it shows, so they
+always match.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import ConflictError, Forbidden, NotFound
+from parcours_engine.domain.enums import Lane, PathwayStatus
+from parcours_engine.domain.errors import ConflictError, FieldError, Forbidden, InvalidInput
+from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import (
     Account,
     Beneficiary,
@@ -28,15 +32,8 @@ from parcours_engine.persistence.models import (
 from parcours_engine.services import access, pathways, referents
 
 DUE_FILTERS = ("overdue", "today", "week", "none")
-STATUSES = ("active", "completed", "cancelled")
-
-
-class AlreadyDone(ConflictError):
-    """Someone else completed (or the engine cancelled) the task first."""
-
-    def __init__(self, item: WorkItem, by: str | None) -> None:
-        super().__init__(f"task already {item.status} by {by or 'the engine'}")
-        self.item, self.by = item, by
+STATUSES = tuple(PathwayStatus)
+AlreadyDone = pathways.AlreadyDone  # the one "task still open?" answer (web.errors renders it)
 
 
 @dataclass(frozen=True)
@@ -64,9 +61,16 @@ class Inbox:
 
 
 def inbox(
-    session: Session, clock: Clock, account: Account, programme: str | None = None, due: str | None = None
+    session: Session,
+    clock: Clock,
+    account: Account,
+    programme: str | None = None,
+    due: str | None = None,
+    *,
+    route: str,
 ) -> Inbox:
-    """My open tasks and my team's unclaimed ones, overdue first then by due date."""
+    """My open tasks and my team's unclaimed ones, overdue first then by due date (READ_TASKS)."""
+    access.require(account, Action.READ_TASKS)
     now = clock.now()
     assignee = aliased(Account)
     query = (
@@ -74,7 +78,7 @@ def inbox(
         .join(Pathway, WorkItem.pathway_id == Pathway.id)
         .join(Beneficiary, Pathway.beneficiary_id == Beneficiary.id)
         .outerjoin(assignee, WorkItem.assignee_id == assignee.id)
-        .where(WorkItem.status == "open", or_(WorkItem.assignee_id == account.id, access.team_queue(account)))
+        .where(access.lane_work(account))
         .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.created_at, WorkItem.id)
     )
     if programme:
@@ -85,6 +89,7 @@ def inbox(
     for item, prog, person, assignee_name in session.execute(query):
         row = InboxRow(item, prog, person, assignee_name, item.due_at is not None and item.due_at < now)
         (result.mine if item.assignee_id == account.id else result.team).append(row)
+    access.log_list(session, clock, account, route, len(result.mine) + len(result.team))
     return result
 
 
@@ -107,36 +112,40 @@ class PathwayRow:
 
 def pathway_list(
     session: Session,
+    clock: Clock,
     account: Account,
     *,
+    route: str,
     programme: str | None = None,
     referent_id: int | None = None,
     status: str | None = None,
-    beneficiary_id: int | None = None,
     limit: int = 500,
 ) -> list[PathwayRow]:
-    """The pathways `account` may see, filtered; one query."""
-    query = _pathway_query(access.pathway_filter(account))
+    """The pathways `account` may see (LIST_PATHWAYS), filtered; one query; the list is logged."""
+    access.require(account, Action.LIST_PATHWAYS)
+    query = _pathway_query(access.pathway_filter(account, Action.LIST_PATHWAYS))
     if programme:
         query = query.where(Pathway.programme == programme)
     if referent_id is not None:
         query = query.where(Pathway.referent_id == referent_id)
     if status:
         query = query.where(Pathway.status == status)
-    if beneficiary_id is not None:
-        query = query.where(Pathway.beneficiary_id == beneficiary_id)
-    return [PathwayRow(p, b, name) for p, b, name in session.execute(query.limit(limit))]
+    rows = [PathwayRow(p, b, name) for p, b, name in session.execute(query.limit(limit))]
+    access.log_list(session, clock, account, route, len(rows))
+    return rows
 
 
-def caseload(session: Session, account: Account) -> list[PathwayRow]:
+def caseload(session: Session, clock: Clock, account: Account, route: str) -> list[PathwayRow]:
     """The active pathways I am the referent of: my "file active"."""
-    return pathway_list(session, account, referent_id=account.id, status="active")
+    return pathway_list(
+        session, clock, account, route=route, referent_id=account.id, status=PathwayStatus.ACTIVE
+    )
 
 
-def pathways_of(session: Session, beneficiary_id: int) -> list[PathwayRow]:
-    """Every pathway of a person (the caller checked the person is visible)."""
-    query = _pathway_query(Pathway.beneficiary_id == beneficiary_id)
-    return [PathwayRow(p, b, name) for p, b, name in session.execute(query)]
+def pathways_of(session: Session, account: Account, beneficiary_id: int) -> list[PathwayRow]:
+    """The pathways of a person that `account` may read (the caller read the person, logged)."""
+    where = and_(Pathway.beneficiary_id == beneficiary_id, access.pathway_filter(account))
+    return [PathwayRow(p, b, name) for p, b, name in session.execute(_pathway_query(where))]
 
 
 def _pathway_query(where: ColumnElement[bool]) -> Select[Pathway, Beneficiary, str]:
@@ -176,15 +185,21 @@ def pathway_detail(session: Session, pathway: Pathway) -> PathwayDetail:
 
 def search_beneficiaries(
     session: Session,
+    clock: Clock,
     account: Account,
     *,
+    route: str,
     name: str | None = None,
     birth_date: date | None = None,
     identifier: str | None = None,
     limit: int = 100,
 ) -> list[Beneficiary]:
-    """People `account` may see, matching every criterion given (name matches first or last name)."""
-    query = select(Beneficiary).where(access.beneficiary_filter(account))
+    """People `account` may find (SEARCH_PEOPLE) matching every criterion given (name matches first or
+    last name); at least one criterion, never a bare list of everyone; the search is logged."""
+    access.require(account, Action.SEARCH_PEOPLE)
+    if not (name and name.strip()) and birth_date is None and not (identifier and identifier.strip()):
+        raise InvalidInput(field_errors={"name": [FieldError("search.criterion_required")]})
+    query = select(Beneficiary).where(access.beneficiary_filter(account, Action.SEARCH_PEOPLE))
     if name and name.strip():
         pattern = f"%{name.strip().lower()}%"
         query = query.where(or_(Beneficiary.last_name.ilike(pattern), Beneficiary.first_name.ilike(pattern)))
@@ -193,59 +208,42 @@ def search_beneficiaries(
     if identifier and identifier.strip():
         query = query.where(Beneficiary.identifier == identifier.strip())
     query = query.order_by(Beneficiary.last_name, Beneficiary.first_name, Beneficiary.id).limit(limit)
-    return list(session.scalars(query))
+    found = list(session.scalars(query))
+    access.log_list(session, clock, account, route, len(found))
+    return found
 
 
-def work_item_for(
-    session: Session, clock: Clock, account: Account, item_id: int, action: str, route: str
-) -> WorkItem:
-    """A work item `account` may see (the read or change is logged).
-
-    Besides the items of pathways they may see, team members see the items of their team's lane in
-    their structure whoever took or completed them: two colleagues racing for one task then get a
-    clear "already taken / already done by X" rather than a refusal. A referent's lane stays personal.
-    """
-    item = session.get(WorkItem, item_id)
-    if item is None:
-        raise NotFound(f"no work item {item_id}")
-    pathway = item.pathway
-    if (
-        account.role in access.WORKER_ROLES
-        and item.lane is not None
-        and item.lane != "referent"
-        and item.lane == account.team
-        and account.structure_id is not None
-        and pathway.structure_id == account.structure_id
-    ):
-        access.log(session, clock, account, pathway.beneficiary_id, pathway.id, action, route)
-        return item
-    access.pathway_for(session, clock, account, item.pathway_id, action, route)
+def task(session: Session, clock: Clock, account: Account, item_id: int, route: str) -> WorkItem:
+    """A task to show with its form: one `account` may read and still to do (logged once)."""
+    item = access.work_item_for(session, clock, account, item_id, Action.READ_PATHWAY, route)
+    pathways.require_open(session, item)
     return item
 
 
 def may_work_on(account: Account, item: WorkItem, pathway: Pathway) -> bool:
-    """Whether `account` may complete the item: theirs, or unclaimed in their team's queue."""
-    if item.assignee_id is not None:
-        return item.assignee_id == account.id
-    return bool(
-        account.team is not None
-        and item.lane == account.team
-        and account.structure_id is not None
-        and pathway.structure_id == account.structure_id
-    )
+    """Whether `account` may claim, release or complete the item (its state apart)."""
+    return access.works_on(account, item, pathway)
+
+
+def _workable(session: Session, clock: Clock, account: Account, item_id: int, route: str) -> WorkItem:
+    """The task `account` works on: readable (a colleague who lost a race reads "already done by X"),
+    still open, and theirs or unclaimed in their team's lane; logged once, as a change."""
+    access.require(account, Action.CHANGE_PATHWAY)
+    item = access.work_item_for(session, clock, account, item_id, Action.READ_PATHWAY, route)
+    pathways.require_open(session, item)
+    if not access.works_on(account, item, item.pathway):
+        if item.assignee_id is not None and item.lane == account.team and item.lane != Lane.REFERENT:
+            raise ConflictError("task.already_taken")  # a colleague took it first
+        raise Forbidden("task.not_yours")
+    access.log(session, clock, account, item.pathway.beneficiary_id, item.pathway_id, access.CHANGE, route)
+    return item
 
 
 def claim(session: Session, clock: Clock, account: Account, item_id: int, route: str) -> WorkItem:
     """Take an unclaimed task of my team's queue. Two claims at once: one wins, the other 409s."""
-    item = work_item_for(session, clock, account, item_id, access.CHANGE, route)
-    if item.status != "open":
-        raise AlreadyDone(item, _name(session, item.completed_by))
+    item = _workable(session, clock, account, item_id, route)
     if item.assignee_id == account.id:
         return item
-    if item.assignee_id is not None:
-        raise ConflictError("someone else already took this task")
-    if not may_work_on(account, item, item.pathway):
-        raise Forbidden("this task is not for your team")
     taken = session.execute(
         update(WorkItem)
         .where(and_(WorkItem.id == item.id, WorkItem.assignee_id.is_(None), WorkItem.status == "open"))
@@ -253,22 +251,18 @@ def claim(session: Session, clock: Clock, account: Account, item_id: int, route:
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConflictError("someone else already took this task")
+        raise ConflictError("task.already_taken")
     session.refresh(item)
     return item
 
 
 def release(session: Session, clock: Clock, account: Account, item_id: int, route: str) -> WorkItem:
     """Give a task I took back to my team's queue (a referent's task stays with the referent)."""
-    item = work_item_for(session, clock, account, item_id, access.CHANGE, route)
-    if item.status != "open":
-        raise AlreadyDone(item, _name(session, item.completed_by))
+    item = _workable(session, clock, account, item_id, route)
     if item.assignee_id != account.id:
-        raise Forbidden("this task is not yours")
-    if item.lane == "referent":
-        raise ConflictError(
-            "a referent's task stays with the pathway's referent; transfer the referent instead"
-        )
+        raise Forbidden("task.not_yours")
+    if item.lane == Lane.REFERENT:
+        raise ConflictError("task.stays_with_referent")
     item.assignee_id = None
     session.flush()
     return item
@@ -284,18 +278,7 @@ def complete(
     expected_version: int | None = None,
 ) -> Pathway:
     """Complete a task I may work on; AlreadyDone when someone completed it first."""
-    item = work_item_for(session, clock, account, item_id, access.CHANGE, route)
-    if item.status != "open":
-        raise AlreadyDone(item, _name(session, item.completed_by))
-    if not may_work_on(account, item, item.pathway):
-        raise Forbidden("this task is not yours")
+    item = _workable(session, clock, account, item_id, route)
     return pathways.complete_work_item(
         session, clock, item.id, data, account.username, expected_version=expected_version
     )
-
-
-def _name(session: Session, username: str | None) -> str | None:
-    if username is None:
-        return None
-    display = session.scalar(select(Account.display_name).where(Account.username == username))
-    return display or username

@@ -2,7 +2,8 @@
 
 Admins only (403 for every other role; the sign-in page for nobody signed in). The views parse the
 form, call services.administration and render; a refused form comes back with its values and the
-errors next to the fields (400). The labels of the closed lists (roles, teams, kinds of structure,
+errors next to the fields (400), the service's field-error codes rendered by the one catalogue
+(web.errors.field_messages). The labels of the closed lists (roles, teams, kinds of structure,
 journal entries) are worded here, in the reader's language.
 """
 
@@ -18,11 +19,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from parcours_engine.domain.errors import Forbidden, InvalidInput
 from parcours_engine.domain.roles import LANE_ROLES
-from parcours_engine.services import administration
-from parcours_engine.web.auth import current_account
-from parcours_engine.web.errors import field_message
+from parcours_engine.web.permissions import gate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PARIS = ZoneInfo("Europe/Paris")
@@ -31,8 +29,7 @@ PARIS = ZoneInfo("Europe/Paris")
 @bp.before_request
 @login_required
 def _admins_only() -> None:
-    if current_account().role != administration.ADMIN:
-        raise Forbidden("only admins manage accounts and structures")
+    gate()  # ADMINISTER (web.permissions)
 
 
 @bp.get("/")
@@ -108,28 +105,6 @@ def value_label(name: str, value: Any) -> str:
     if name == "active":
         return _("oui") if value else _("non")
     return str(value)
-
-
-def error_texts(error: InvalidInput) -> dict[str, list[str]]:
-    """The service's field error codes, worded for the reader."""
-    texts = {
-        "required": _("Champ obligatoire."),
-        "too long": _("Texte trop long."),
-        "already taken": _("Déjà utilisé : choisissez-en un autre."),
-        "not in the list": _("Choisissez une valeur de la liste."),
-        "invalid format": _("Format incorrect."),
-        "required for this role": _(
-            "Obligatoire pour ce rôle (seul un administrateur peut n'en avoir aucune)."
-        ),
-        "cannot deactivate yourself": _("Vous ne pouvez pas désactiver votre propre compte."),
-        "last active admin": _(
-            "C'est le dernier administrateur actif : nommez d'abord un autre administrateur."
-        ),
-    }
-    return {
-        name: [texts.get(message) or field_message(message) for message in messages]
-        for name, messages in error.field_errors.items()
-    }
 
 
 def local_time(at: datetime) -> str:

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, g, request
 from parcours_engine.services import accounts
 from parcours_engine.web.app import db_session
 from parcours_engine.web.errors import json_error
+from parcours_engine.web.permissions import gate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -28,6 +29,7 @@ def _authenticate() -> Response | None:
         response.headers["WWW-Authenticate"] = 'Bearer realm="parcours-engine"'
         return response
     g.api_account = account
+    gate()  # the route's action (web.permissions)
     return None
 
 

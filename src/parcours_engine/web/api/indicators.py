@@ -8,15 +8,14 @@ from flask.typing import ResponseReturnValue
 from parcours_engine.web.api import bp
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
-from parcours_engine.web.supervisors import figures, require_figures
+from parcours_engine.web.supervisors import figures
 
 
 @bp.get("/indicators")
 def indicators() -> ResponseReturnValue:
     """?programme=&from=&to=&structure= (default: every programme, this calendar year, the reader's
     structure; an admin reads every structure's unless `structure` names one)."""
-    account = current_account()
-    require_figures(account)
+    account = current_account()  # READ_FIGURES (web.permissions)
     session = db_session()
     period = figures.period_from(request.args, clock())
     structure = figures.structure_from(session, request.args, account)

@@ -9,8 +9,9 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Beneficiary, Pathway, WorkItem
-from parcours_engine.services import access, beneficiaries, pathways, versions, worklist
+from parcours_engine.services import access, beneficiaries, pathways, worklist
 from parcours_engine.web.api import bp
 from parcours_engine.web.api.openapi import document
 from parcours_engine.web.app import clock, db_session
@@ -32,18 +33,20 @@ def search_beneficiaries() -> ResponseReturnValue:
     born = _query_date("birth_date")
     found = worklist.search_beneficiaries(
         db_session(),
+        clock(),
         current_account(),
+        route=route_name(),
         name=request.args.get("name"),
         birth_date=born,
         identifier=request.args.get("identifier"),
     )
-    return jsonify({"items": [_beneficiary(p) for p in found]})
+    return jsonify({"items": [_found(p) for p in found]})
 
 
 @bp.post("/beneficiaries")
 def create_beneficiary() -> ResponseReturnValue:
     account = current_account()
-    access.require_staff_of_structure(account)
+    access.require(account, Action.REGISTER_PERSON)
     data = _body(
         required={"last_name": str, "first_name": str, "birth_date": date, "sex": str},
         optional={
@@ -55,19 +58,19 @@ def create_beneficiary() -> ResponseReturnValue:
             "mna": bool,
         },
     )
-    session = db_session()
-    person = beneficiaries.create_beneficiary(session, clock(), **data, structure_id=account.structure_id)
-    access.log(session, clock(), account, person.id, None, access.CHANGE, route_name())
+    person = beneficiaries.register(db_session(), clock(), account, route_name(), **data)
     return jsonify(_beneficiary(person)), 201
 
 
 @bp.get("/beneficiaries/<int:person_id>")
 def get_beneficiary(person_id: int) -> ResponseReturnValue:
     session = db_session()
-    person = access.beneficiary_for(session, clock(), current_account(), person_id, access.READ, route_name())
+    account = current_account()
+    person = access.beneficiary_for(session, clock(), account, person_id, Action.READ_PERSON, route_name())
     body = _beneficiary(person)
     body["pathways"] = [
-        _pathway(row.pathway, row.referent_name) for row in worklist.pathways_of(session, person.id)
+        _pathway(row.pathway, row.referent_name)
+        for row in worklist.pathways_of(session, account, person.id)  # those this reader may see
     ]
     return jsonify(body)
 
@@ -82,7 +85,9 @@ def list_pathways() -> ResponseReturnValue:
         raise InvalidInput("invalid status", {"status": [f"must be one of {', '.join(worklist.STATUSES)}"]})
     rows = worklist.pathway_list(
         db_session(),
+        clock(),
         current_account(),
+        route=route_name(),
         programme=request.args.get("programme") or None,
         referent_id=whole_number(request.args, "referent_id"),
         status=status,
@@ -93,16 +98,16 @@ def list_pathways() -> ResponseReturnValue:
 @bp.post("/pathways")
 def start_pathway() -> ResponseReturnValue:
     account = current_account()
-    access.require_staff_of_structure(account)
+    access.require(account, Action.START_PATHWAY)
     data = _body(required={"programme": str, "beneficiary_id": int}, optional={"referent_id": int})
-    session = db_session()
-    person = access.beneficiary_for(
-        session, clock(), account, data["beneficiary_id"], access.CHANGE, route_name()
-    )
-    if data["programme"] not in versions.catalogue(session):
-        raise InvalidInput("unknown programme", {"programme": ["no published programme has this code"]})
-    started = pathways.start_pathway(
-        session, clock(), data["programme"], person.id, account.username, referent_id=data.get("referent_id")
+    started = pathways.start_for(
+        db_session(),
+        clock(),
+        account,
+        data["programme"],
+        data["beneficiary_id"],
+        route_name(),
+        referent_id=data.get("referent_id"),
     )
     return jsonify(_pathway(started, None)), 201
 
@@ -110,7 +115,9 @@ def start_pathway() -> ResponseReturnValue:
 @bp.get("/pathways/<int:pathway_id>")
 def get_pathway(pathway_id: int) -> ResponseReturnValue:
     session = db_session()
-    found = access.pathway_for(session, clock(), current_account(), pathway_id, access.READ, route_name())
+    found = access.pathway_for(
+        session, clock(), current_account(), pathway_id, Action.READ_PATHWAY, route_name()
+    )
     detail = worklist.pathway_detail(session, found)
     body = _pathway(found, None)
     body["work_items"] = [_work_item(item, found.programme) for item in detail.items]
@@ -121,14 +128,13 @@ def get_pathway(pathway_id: int) -> ResponseReturnValue:
 def transfer_referent(pathway_id: int) -> ResponseReturnValue:
     account = current_account()
     data = _body(required={"referent_id": int}, optional={"kind": str, "ends_on": date})
-    session = db_session()
-    access.pathway_for(session, clock(), account, pathway_id, access.CHANGE, route_name())
     changed = pathways.set_referent(
-        session,
+        db_session(),
         clock(),
+        account,
         pathway_id,
         data["referent_id"],
-        account.username,
+        route_name(),
         data.get("kind", "permanent"),
         data.get("ends_on"),
     )
@@ -145,7 +151,14 @@ def my_work_items() -> ResponseReturnValue:
         raise InvalidInput(
             "invalid due filter", {"due": [f"must be one of {', '.join(worklist.DUE_FILTERS)}"]}
         )
-    box = worklist.inbox(db_session(), clock(), current_account(), request.args.get("programme") or None, due)
+    box = worklist.inbox(
+        db_session(),
+        clock(),
+        current_account(),
+        request.args.get("programme") or None,
+        due,
+        route=route_name(),
+    )
     return jsonify(
         {
             "mine": [_work_item(row.item, row.programme) for row in box.mine],
@@ -244,6 +257,11 @@ def _beneficiary(person: Beneficiary) -> dict[str, Any]:
         "ase": person.ase,
         "mna": person.mna,
     }
+
+
+def _found(person: Beneficiary) -> dict[str, Any]:
+    """A search result: who the person is, nothing of their situation (no ASE/MNA flags)."""
+    return {key: value for key, value in _beneficiary(person).items() if key not in ("ase", "mna")}
 
 
 def _pathway(pathway: Pathway, referent_name: str | None) -> dict[str, Any]:

@@ -17,7 +17,10 @@ bp = Blueprint("counsellors", __name__)
 @bp.before_request
 @login_required
 def _signed_in_only() -> None:
-    """Every page of the workspace needs a signed-in account."""
+    """Every page of the workspace needs a signed-in account, and the route's action (web.permissions)."""
+    from parcours_engine.web.permissions import gate
+
+    gate()
 
 
 @bp.app_context_processor

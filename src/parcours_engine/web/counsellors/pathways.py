@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.outcomes import OUTCOMES
+from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Beneficiary
 from parcours_engine.services import (
     access,
@@ -28,7 +29,7 @@ from parcours_engine.web.counsellors import bp, route_name
 
 @bp.get("/file-active")
 def caseload() -> str:
-    rows = worklist.caseload(db_session(), current_account())
+    rows = worklist.caseload(db_session(), clock(), current_account(), route_name())
     notice = _("Le parcours a été transféré.") if request.args.get("transfere") else None
     return render_template(
         "counsellors/pathways.html", rows=rows, title=_("Ma file active"), filters=None, notice=notice
@@ -43,7 +44,12 @@ def pathway_list() -> str:
         "status": request.args.get("statut") or None,
     }
     rows = worklist.pathway_list(
-        db_session(), current_account(), programme=filters["programme"], status=filters["status"]
+        db_session(),
+        clock(),
+        current_account(),
+        route=route_name(),
+        programme=filters["programme"],
+        status=filters["status"],
     )
     return render_template(
         "counsellors/pathways.html",
@@ -59,7 +65,7 @@ def pathway_list() -> str:
 def pathway(pathway_id: int) -> str:
     session = db_session()
     account = current_account()
-    found = access.pathway_for(session, clock(), account, pathway_id, access.READ, route_name())
+    found = access.pathway_for(session, clock(), account, pathway_id, Action.READ_PATHWAY, route_name())
     person = session.get(Beneficiary, found.beneficiary_id)
     detail = worklist.pathway_detail(session, found)
     model = models_cache.model_for(found.process_version)
@@ -72,6 +78,8 @@ def pathway(pathway_id: int) -> str:
         names=names,
         current=[e for e in found.current_elements.split(",") if e],
         candidates=referents.candidates(session, found),
+        may_transfer=access.may(session, account, found.id, Action.TRANSFER_REFERENT),
+        may_exit=access.may(session, account, found.id, Action.EXIT_PATHWAY),
         outcomes=OUTCOMES,
         may_work=lambda item: worklist.may_work_on(account, item, found),
         today=clock().now().date(),
@@ -83,7 +91,7 @@ def pathway(pathway_id: int) -> str:
 def diagram(pathway_id: int) -> Response:
     """The BPMN XML of the pathway's version, for the diagram viewer."""
     found = access.pathway_for(
-        db_session(), clock(), current_account(), pathway_id, access.READ, route_name()
+        db_session(), clock(), current_account(), pathway_id, Action.READ_PATHWAY, route_name()
     )
     version = found.process_version
     files: dict[str, str] = json.loads(version.files_json)
@@ -95,14 +103,13 @@ def diagram(pathway_id: int) -> Response:
 def transfer(pathway_id: int) -> BaseResponse:
     session = db_session()
     account = current_account()
-    access.pathway_for(session, clock(), account, pathway_id, access.CHANGE, route_name())
     kind = request.form.get("kind", "permanent")
     target = request.form.get("referent", type=int)
     if target is None:
         raise InvalidInput("choose a referent", {"referent": ["required"]})
     ends_on = _date(request.form.get("ends_on"), "ends_on") if kind == "temporary" else None
-    pathways.set_referent(session, clock(), pathway_id, target, account.username, kind, ends_on)
-    if access.may_see_pathway(session, account, pathway_id):
+    pathways.set_referent(session, clock(), account, pathway_id, target, route_name(), kind, ends_on)
+    if access.may(session, account, pathway_id):
         return redirect(url_for("counsellors.pathway", pathway_id=pathway_id), code=303)
     # Handed over: the former referent no longer sees the file; their caseload says it went.
     return redirect(url_for("counsellors.caseload", transfere=1), code=303)
@@ -110,10 +117,8 @@ def transfer(pathway_id: int) -> BaseResponse:
 
 @bp.post("/parcours/<int:pathway_id>/sortie")
 def exit_pathway(pathway_id: int) -> BaseResponse:
-    session = db_session()
-    account = current_account()
-    access.pathway_for(session, clock(), account, pathway_id, access.CHANGE, route_name())
-    pathways.exit_pathway(session, clock(), pathway_id, request.form.get("outcome", ""), account.username)
+    outcome = request.form.get("outcome", "")
+    pathways.exit_pathway(db_session(), clock(), current_account(), pathway_id, outcome, route_name())
     return redirect(url_for("counsellors.pathway", pathway_id=pathway_id), code=303)
 
 

@@ -9,6 +9,7 @@ from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.permissions import Action, may_be_referent
 from parcours_engine.services import access, beneficiaries, pathways, versions, worklist
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
@@ -22,20 +23,26 @@ FIELDS = ("last_name", "first_name", "birth_date", "sex", "qualification_level",
 def people() -> Any:
     criteria = {key: (request.args.get(key) or "").strip() for key in ("nom", "naissance", "identifiant")}
     born = _optional_date(criteria["naissance"])
-    found = worklist.search_beneficiaries(
-        db_session(),
-        current_account(),
-        name=criteria["nom"],
-        birth_date=born,
-        identifier=criteria["identifiant"],
-    )
+    account = current_account()
+    access.require(account, Action.SEARCH_PEOPLE)
+    found = []
+    if criteria["nom"] or born is not None or criteria["identifiant"]:  # never a bare list of everyone
+        found = worklist.search_beneficiaries(
+            db_session(),
+            clock(),
+            account,
+            route=route_name(),
+            name=criteria["nom"],
+            birth_date=born,
+            identifier=criteria["identifiant"],
+        )
     return render_template("counsellors/people.html", people=found, criteria=criteria)
 
 
 @bp.route("/personnes/nouvelle", methods=["GET", "POST"])
 def new_person() -> Any:
     account = current_account()
-    access.require_staff_of_structure(account)
+    access.require(account, Action.REGISTER_PERSON)
     if request.method == "GET":
         return render_template(
             "counsellors/person_new.html", values={}, errors={}, levels=beneficiaries.QUALIFICATION_LEVELS
@@ -43,9 +50,7 @@ def new_person() -> Any:
     values = {key: request.form.get(key, "").strip() for key in FIELDS}
     session = db_session()
     try:
-        person = beneficiaries.create_beneficiary(
-            session, clock(), **_person_fields(values), structure_id=account.structure_id
-        )
+        person = beneficiaries.register(session, clock(), account, route_name(), **_person_fields(values))
     except InvalidInput as error:
         shown = {k: [field_message(m) for m in v] for k, v in error.field_errors.items()}
         body = render_template(
@@ -55,7 +60,6 @@ def new_person() -> Any:
             levels=beneficiaries.QUALIFICATION_LEVELS,
         )
         return body, 400
-    access.log(session, clock(), account, person.id, None, access.CHANGE, route_name())
     return redirect(url_for("counsellors.person", person_id=person.id), code=303)
 
 
@@ -87,29 +91,31 @@ def _person_fields(values: dict[str, str]) -> dict[str, Any]:
 @bp.get("/personnes/<int:person_id>")
 def person(person_id: int) -> str:
     session = db_session()
-    found = access.beneficiary_for(session, clock(), current_account(), person_id, access.READ, route_name())
+    account = current_account()
+    found = access.beneficiary_for(session, clock(), account, person_id, Action.READ_PERSON, route_name())
     return render_template(
         "counsellors/person.html",
         person=found,
-        rows=worklist.pathways_of(session, found.id),
+        rows=worklist.pathways_of(session, account, found.id),
+        may_start=bool(access.scopes_of(account, Action.START_PATHWAY)),
+        may_refer=may_be_referent(account.role, account.team, account.active, account.structure_id, None),
         programmes=versions.catalogue(session),
     )
 
 
 @bp.post("/personnes/<int:person_id>/parcours")
 def start(person_id: int) -> Response:
-    session = db_session()
     account = current_account()
-    access.require_staff_of_structure(account)
-    found = access.beneficiary_for(session, clock(), account, person_id, access.CHANGE, route_name())
-    programme = request.form.get("programme", "")
-    if programme not in versions.catalogue(session):
-        raise InvalidInput("unknown programme", {"programme": ["choose a programme"]})
-    referent = account.id if request.form.get("referent") == "moi" and account.role == "counsellor" else None
-    started = pathways.start_pathway(
-        session, clock(), programme, found.id, account.username, referent_id=referent
+    referent = account.id if request.form.get("referent") == "moi" else None
+    started = pathways.start_for(
+        db_session(),
+        clock(),
+        account,
+        request.form.get("programme", ""),
+        person_id,
+        route_name(),
+        referent_id=referent,
     )
-    access.log(session, clock(), account, found.id, started.id, access.CHANGE, route_name())
     return redirect(url_for("counsellors.pathway", pathway_id=started.id), code=303)
 
 

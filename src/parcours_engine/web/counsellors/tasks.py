@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Beneficiary, WorkItem
 from parcours_engine.services import access, forms, models_cache, supervision, versions, worklist
 from parcours_engine.web.app import clock, db_session
@@ -19,7 +21,15 @@ from parcours_engine.web.errors import field_message
 
 @bp.get("/")
 def home() -> Response:
-    return redirect(url_for("counsellors.inbox"), code=303)
+    """Each account's first page: its tasks, else the studio (coordinators), else the figures."""
+    account = current_account()
+    if access.scopes_of(account, Action.READ_TASKS):
+        return redirect(url_for("counsellors.inbox"), code=303)
+    if access.scopes_of(account, Action.EDIT_MODELS):
+        return redirect(url_for("studio.programmes"), code=303)
+    if access.scopes_of(account, Action.READ_FIGURES):
+        return redirect(url_for("supervisors.dashboard"), code=303)
+    return redirect(url_for("counsellors.notification_list"), code=303)
 
 
 @bp.get("/taches")
@@ -27,7 +37,7 @@ def inbox() -> Any:
     account = current_account()
     programme = request.args.get("programme") or None
     due = request.args.get("echeance") or None
-    box = worklist.inbox(db_session(), clock(), account, programme=programme, due=due)
+    box = worklist.inbox(db_session(), clock(), account, programme=programme, due=due, route=route_name())
     if request.headers.get("HX-Request"):  # the filtered list only: the banner stays as it was
         template, stalled = "counsellors/_inbox.html", 0
     else:
@@ -65,9 +75,7 @@ def release(item_id: int) -> Response:
 @bp.get("/taches/<int:item_id>")
 def task(item_id: int) -> Any:
     account = current_account()
-    item = worklist.work_item_for(db_session(), clock(), account, item_id, access.READ, route_name())
-    if item.status != "open":
-        raise worklist.AlreadyDone(item, worklist._name(db_session(), item.completed_by))
+    item = worklist.task(db_session(), clock(), account, item_id, route_name())
     return _render_form(item, {}, {})
 
 
@@ -75,7 +83,7 @@ def task(item_id: int) -> Any:
 def complete(item_id: int) -> Any:
     account = current_account()
     session = db_session()
-    item = worklist.work_item_for(session, clock(), account, item_id, access.READ, route_name())
+    item = worklist.task(session, clock(), account, item_id, route_name())  # logged once, with the change
     schema, _ui = _schema(item)
     data, parse_errors = schema_form.parse(schema, request.form) if schema else ({}, {})
     expected = request.form.get("version", type=int)
@@ -83,9 +91,7 @@ def complete(item_id: int) -> Any:
         if parse_errors:
             raise InvalidInput("some fields are invalid", parse_errors)
         pathway = worklist.complete(session, clock(), account, item.id, data, route_name(), expected)
-    except InvalidInput as error:
-        session.rollback()  # nothing saved, not even the access log of the failed attempt
-        item = worklist.work_item_for(session, clock(), account, item_id, access.READ, route_name())
+    except InvalidInput as error:  # a 400: the unit of work saves nothing of this attempt
         return _render_form(item, data, error.field_errors, status=400)
     return redirect(url_for("counsellors.pathway", pathway_id=pathway.id, fait=item.id), code=303)
 
@@ -101,7 +107,7 @@ def _schema(item: WorkItem) -> tuple[dict[str, Any] | None, dict[str, Any]]:
 
 
 def _render_form(
-    item: WorkItem, values: dict[str, Any], errors: dict[str, list[str]], status: int = 200
+    item: WorkItem, values: dict[str, Any], errors: Mapping[str, Sequence[Any]], status: int = 200
 ) -> Any:
     schema, ui = _schema(item)
     pathway = item.pathway

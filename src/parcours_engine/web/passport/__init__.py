@@ -16,10 +16,12 @@ from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from parcours_engine.domain.errors import InvalidInput
-from parcours_engine.services import consent, passport, passport_pdf, portal
+from parcours_engine.domain.permissions import Action
+from parcours_engine.services import access, consent, passport, passport_pdf, portal
 from parcours_engine.services.passport_referential import referential
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
+from parcours_engine.web.permissions import gate
 
 bp = Blueprint("passport", __name__, url_prefix="/personnes/<int:person_id>")
 
@@ -27,7 +29,8 @@ bp = Blueprint("passport", __name__, url_prefix="/personnes/<int:person_id>")
 @bp.before_request
 @login_required
 def _signed_in_only() -> None:
-    """Every page needs a signed-in account."""
+    """Every page needs a signed-in account, and the route's action (web.permissions)."""
+    gate()
 
 
 def _route() -> str:
@@ -54,7 +57,7 @@ def page(person_id: int) -> str:
         access_row=portal.status(session, person_id),
         today=clock().now().date(),
         now_utc=clock().now(),
-        can_manage=account.role == "admin" or (account.role == "counsellor"),
+        can_manage=access.may_person(session, account, person_id, Action.RECORD_CONSENT),
     )
 
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_login import login_required
 
-from parcours_engine.domain.errors import Forbidden
-from parcours_engine.services.pathway_migration import MIGRATING_ROLES
-from parcours_engine.web.auth import current_account
+from parcours_engine.web.permissions import gate
 
 bp = Blueprint("studio", __name__, url_prefix="/studio", static_folder="static", static_url_path="/static")
 
@@ -22,9 +20,8 @@ bp = Blueprint("studio", __name__, url_prefix="/studio", static_folder="static",
 @bp.before_request
 @login_required
 def _coordinators_only() -> None:
-    """Who may migrate may also edit and publish: coordinators and admins."""
-    if current_account().role not in MIGRATING_ROLES:
-        raise Forbidden("only coordinators and admins may use the studio")
+    """Who may edit models (EDIT_MODELS: coordinators and admins) may use every page of it."""
+    gate()
 
 
 # The views register themselves on `bp`.

@@ -8,12 +8,12 @@ from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from parcours_engine.domain.errors import Forbidden
-from parcours_engine.services import indicators
+from parcours_engine.domain.permissions import Action
+from parcours_engine.services import access, indicators
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.params import required_whole_number
-from parcours_engine.web.supervisors import FILE_ROLES, OBJECTIVE_ROLES, bp, figures, tables
+from parcours_engine.web.supervisors import bp, figures, tables
 from parcours_engine.web.supervisors.figures import ProgrammeFigures
 
 
@@ -40,8 +40,8 @@ def dashboard() -> ResponseReturnValue:
         found=found,
         tables=built,
         charts={item.code: _charts(item) for item in found},
-        reads_files=account.role in FILE_ROLES,
-        sets_objectives=account.role in OBJECTIVE_ROLES,
+        reads_files=bool(access.scopes_of(account, Action.READ_STALLED_LIST)),
+        sets_objectives=bool(access.scopes_of(account, Action.SET_OBJECTIVES)),
     )
 
 
@@ -49,9 +49,7 @@ def dashboard() -> ResponseReturnValue:
 def set_objective() -> ResponseReturnValue:
     """A yearly objective of entries: a supervisor's for their structure; an admin's for the structure
     chosen on the dashboard, or for the whole organisation."""
-    account = current_account()
-    if account.role not in OBJECTIVE_ROLES:
-        raise Forbidden("only supervisors and admins set objectives")
+    account = current_account()  # SET_OBJECTIVES (web.permissions)
     session = db_session()
     structure = figures.structure_from(session, request.form, account)
     programme = request.form.get("programme") or ""

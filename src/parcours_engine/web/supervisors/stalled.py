@@ -12,14 +12,14 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from parcours_engine.domain import supervision as rules
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.persistence.models import Account
 from parcours_engine.services import access, indicators, referents, supervision, versions
 from parcours_engine.services.supervision import StalledFilter, StalledRow
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.params import whole_number
-from parcours_engine.web.supervisors import bp, figures, require_files, tables
+from parcours_engine.web.supervisors import bp, figures, tables
 
 PAGE_SIZE = 50
 CSV_LIMIT = 20_000
@@ -29,12 +29,11 @@ CSV_LIMIT = 20_000
 def stalled_list() -> ResponseReturnValue:
     """?programme=&reason=&referent=&sort=&order=asc|desc&page=; &format=csv exports every row."""
     account = current_account()
-    require_files(account)
     session = db_session()
     where = _filter(account)
     sort = request.args.get("sort") or "stalled_since"
     if sort not in supervision.SORTS:
-        raise InvalidInput("unknown sort", {"sort": [f"must be one of {', '.join(supervision.SORTS)}"]})
+        raise InvalidInput(field_errors={"sort": [FieldError("field.choice")]})
     descending = request.args.get("order") == "desc"
     if request.args.get("format") == "csv":
         rows = supervision.stalled_list(session, where, sort, descending, limit=CSV_LIMIT)
@@ -63,7 +62,7 @@ def _filter(account: Account) -> StalledFilter:
     structure_id = access.structure_scope(account)  # a supervisor reads their structure's pathways
     reason = request.args.get("reason") or None
     if reason is not None and reason not in rules.STALL_REASONS:
-        raise InvalidInput("unknown reason", {"reason": [f"must be one of {', '.join(rules.STALL_REASONS)}"]})
+        raise InvalidInput(field_errors={"reason": [FieldError("field.choice")]})
     return StalledFilter(
         programme=request.args.get("programme") or None,
         reason=reason,

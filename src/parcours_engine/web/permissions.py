@@ -1,0 +1,114 @@
+"""Every route's entry in the permission table: the action (domain.permissions.Action) it needs.
+
+Each blueprint's `before_request` calls `gate()` once the account is known: a route whose action the
+account's profile may never do answers 403 before the view runs; the use case then checks the file
+itself (own caseload, team lane, structure, consent) and logs the access. A route with no entry here
+answers 403 too (fail closed), and tests/functional/test_permission_matrix.py fails on it: a new route
+cannot escape the table. Blueprint-wide entries cover blueprints whose every page needs one action
+(the studio, the admin area, the person's portal).
+"""
+
+from __future__ import annotations
+
+from flask import request
+
+from parcours_engine.domain.errors import Forbidden
+from parcours_engine.domain.permissions import Action
+from parcours_engine.services import access
+
+A = Action
+
+# Reachable by anybody (the sign-in pages, assets, the health check, the API's description).
+PUBLIC = frozenset(
+    {
+        "static",
+        "healthz",
+        "auth.login",
+        "auth.language",
+        "portal.sign_in",
+        "api.openapi",
+    }
+)
+
+# Every page of these blueprints needs one action.
+BLUEPRINTS: dict[str, Action] = {
+    "studio": A.EDIT_MODELS,
+    "admin": A.ADMINISTER,
+    "portal": A.READ_OWN_FILE,  # the person signed in with their access code (not a staff account)
+}
+
+ROUTES: dict[str, Action] = {
+    "auth.logout": A.SIGN_OUT,
+    # counsellors' workspace
+    "counsellors.home": A.SIGN_OUT,  # any signed-in account: sent to its own first page
+    "counsellors.inbox": A.READ_TASKS,
+    "counsellors.task": A.READ_PATHWAY,
+    "counsellors.complete": A.CHANGE_PATHWAY,
+    "counsellors.claim": A.CHANGE_PATHWAY,
+    "counsellors.release": A.CHANGE_PATHWAY,
+    "counsellors.caseload": A.LIST_PATHWAYS,
+    "counsellors.pathway_list": A.LIST_PATHWAYS,
+    "counsellors.pathway": A.READ_PATHWAY,
+    "counsellors.diagram": A.READ_PATHWAY,
+    "counsellors.transfer": A.TRANSFER_REFERENT,
+    "counsellors.exit_pathway": A.EXIT_PATHWAY,
+    "counsellors.people": A.SEARCH_PEOPLE,
+    "counsellors.new_person": A.REGISTER_PERSON,
+    "counsellors.person": A.READ_PERSON,
+    "counsellors.start": A.START_PATHWAY,
+    "counsellors.notification_list": A.READ_NOTIFICATIONS,
+    "counsellors.notifications_read": A.READ_NOTIFICATIONS,
+    # the referents' side of the passport
+    "passport.page": A.READ_PASSPORT,
+    "passport.pdf": A.READ_PASSPORT,
+    "passport.reference": A.READ_PASSPORT,
+    "passport.open_passport": A.WRITE_PASSPORT,
+    "passport.competences": A.WRITE_PASSPORT,
+    "passport.experiences": A.WRITE_PASSPORT,
+    "passport.add_reference": A.WRITE_PASSPORT,
+    "passport.give_consent": A.RECORD_CONSENT,
+    "passport.withdraw_consent": A.RECORD_CONSENT,
+    "passport.access_card": A.PRINT_ACCESS_CARD,
+    # supervision
+    "supervisors.static": A.READ_FIGURES,  # the charts' scripts
+    "supervisors.dashboard": A.READ_FIGURES,
+    "supervisors.diagram": A.READ_FIGURES,
+    "supervisors.diagram_xml": A.READ_FIGURES,
+    "supervisors.set_objective": A.SET_OBJECTIVES,
+    "supervisors.stalled_list": A.READ_STALLED_LIST,
+    # the API
+    "api.search_beneficiaries": A.SEARCH_PEOPLE,
+    "api.create_beneficiary": A.REGISTER_PERSON,
+    "api.get_beneficiary": A.READ_PERSON,
+    "api.list_pathways": A.LIST_PATHWAYS,
+    "api.start_pathway": A.START_PATHWAY,
+    "api.get_pathway": A.READ_PATHWAY,
+    "api.transfer_referent": A.TRANSFER_REFERENT,
+    "api.my_work_items": A.READ_TASKS,
+    "api.claim": A.CHANGE_PATHWAY,
+    "api.complete": A.CHANGE_PATHWAY,
+    "api.indicators": A.READ_FIGURES,
+}
+
+
+def action_for(endpoint: str) -> Action | None:
+    """The action `endpoint` needs (None: public); KeyError for a route missing from the table."""
+    if endpoint in PUBLIC:
+        return None
+    if endpoint in ROUTES:
+        return ROUTES[endpoint]
+    return BLUEPRINTS[endpoint.partition(".")[0]]
+
+
+def gate() -> None:
+    """Refuse the request when the signed-in account's profile may never do the route's action."""
+    from parcours_engine.web.auth import current_account
+
+    endpoint = request.endpoint or ""
+    try:
+        action = action_for(endpoint)
+    except KeyError:
+        raise Forbidden("access.route_not_declared") from None
+    if action is None or action is Action.READ_OWN_FILE:
+        return  # public, or the person's portal (its own sign-in)
+    access.require(current_account(), action)
