@@ -140,6 +140,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Quelqu'un d'autre a déjà pris cette tâche.",
         "Someone else already took this task.",
     ),
+    "task.not_taken": (
+        "Vous n'avez pas pris cette tâche : il n'y a rien à rendre.",
+        "You have not taken this task: there is nothing to give back.",
+    ),
     "task.stays_with_referent": (
         "Une tâche du référent reste au référent du parcours ; changez plutôt de référent.",
         "A referent's task stays with the pathway's referent; transfer the referent instead.",
@@ -232,10 +236,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Too many failed attempts. Try again in 15 minutes.",
     ),
     # -- the studio: drafts of a model (services.studio, web.studio) -------------------------------
-    "studio.only": (
-        "Le studio est réservé aux coordinateurs et aux administrateurs.",
-        "The studio is for coordinators and admins only.",
-    ),
     "studio.editors_only": (
         "Seuls les coordinateurs et les administrateurs modifient et publient les modèles.",
         "Only coordinators and admins edit and publish models.",
@@ -276,18 +276,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Tick at least one pathway to migrate.",
     ),
     # -- supervision: figures, objectives, the stalled list (web.supervisors, services.indicators) --
-    "supervision.figures_only": (
-        "Les indicateurs sont réservés aux superviseurs, aux coordinateurs et aux administrateurs.",
-        "The indicators are for supervisors, coordinators and admins.",
-    ),
-    "supervision.files_only": (
-        "La liste des parcours bloqués est réservée aux superviseurs et aux administrateurs.",
-        "The stalled list is for supervisors and admins.",
-    ),
-    "supervision.objectives_only": (
-        "Seuls les superviseurs et les administrateurs fixent les objectifs.",
-        "Only supervisors and admins set objectives.",
-    ),
     "supervision.period_invalid": (
         "La période demandée n'est pas valide : vérifiez ses dates de début et de fin.",
         "The period asked for is not valid: check its start and end dates.",

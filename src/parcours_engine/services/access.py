@@ -47,6 +47,20 @@ _CHANGES = frozenset(
 )
 
 
+# Actions on one person's file, and on one pathway (what `web.permissions` checks from the URL).
+ON_A_PERSON = frozenset(
+    {
+        Action.READ_PERSON,
+        Action.START_PATHWAY,
+        Action.READ_PASSPORT,
+        Action.WRITE_PASSPORT,
+        Action.RECORD_CONSENT,
+        Action.PRINT_ACCESS_CARD,
+    }
+)
+ON_A_PATHWAY = frozenset({Action.READ_PATHWAY, Action.TRANSFER_REFERENT, Action.EXIT_PATHWAY})
+
+
 def profile_of(account: Account) -> Profile:
     return profile(account.role, account.team)
 

@@ -260,7 +260,7 @@ def release(session: Session, clock: Clock, account: Account, item_id: int, rout
     """Give a task I took back to my team's queue (a referent's task stays with the referent)."""
     item = _workable(session, clock, account, item_id, route)
     if item.assignee_id != account.id:
-        raise Forbidden("task.not_yours")
+        raise ConflictError("task.not_taken")  # a state, not a right: it is in my lane, unclaimed
     if item.lane == Lane.REFERENT:
         raise ConflictError("task.stays_with_referent")
     item.assignee_id = None

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from flask import request
 
-from parcours_engine.domain.errors import Forbidden
+from parcours_engine.domain.errors import Forbidden, NotFound, ParcoursError
 from parcours_engine.domain.permissions import Action
+from parcours_engine.persistence.models import Account, Beneficiary, Pathway
 from parcours_engine.services import access
 
 A = Action
@@ -111,4 +112,26 @@ def gate() -> None:
         raise Forbidden("access.route_not_declared") from None
     if action is None or action is Action.READ_OWN_FILE:
         return  # public, or the person's portal (its own sign-in)
-    access.require(current_account(), action)
+    account = current_account()
+    access.require(account, action)
+    _check_the_file(account, action)
+
+
+def _check_the_file(account: Account, action: Action) -> None:
+    """A route on one person or pathway refuses a file that is not the account's before the view
+    parses anything (the use case checks again, and logs): a refusal never depends on the input."""
+    from parcours_engine.web.app import db_session
+
+    args = request.view_args or {}
+    if action in access.ON_A_PERSON and isinstance(args.get("person_id"), int):
+        person_id: int = args["person_id"]
+        if not access.may_person(db_session(), account, person_id, action):
+            raise _missing_or_forbidden(db_session().get(Beneficiary, person_id) is None, "person")
+    elif action in access.ON_A_PATHWAY and isinstance(args.get("pathway_id"), int):
+        pathway_id: int = args["pathway_id"]
+        if not access.may(db_session(), account, pathway_id, action):
+            raise _missing_or_forbidden(db_session().get(Pathway, pathway_id) is None, "pathway")
+
+
+def _missing_or_forbidden(missing: bool, what: str) -> ParcoursError:
+    return NotFound(f"{what}.not_found") if missing else Forbidden("access.not_your_caseload")
