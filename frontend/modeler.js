@@ -3,7 +3,7 @@
  * "Parcours" group (parcours-properties.js), bpmnlint's recommended rules (frontend/.bpmnlintrc,
  * packed at build time by build.mjs) and French labels (translate-fr.js).
  *
- * Bundled to static/dist/modeler.js; sets `window.ParcoursModeler` and `window.ParcoursDiff`:
+ * Bundled to static/dist/modeler.js; sets `window.ParcoursModeler`:
  *
  *   const editor = await ParcoursModeler.create(container, {
  *     propertiesPanel: panelElement,   // optional: where the properties panel goes
@@ -21,7 +21,6 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js
 import lintModule from 'bpmn-js-bpmnlint';
 
 import bpmnlintConfig from './.bpmnlintrc';
-import { compare } from './diff.js';
 import parcoursPropertiesModule from './parcours-properties.js';
 import spiffworkflow from './spiffworkflow-moddle.json';
 import translateFrModule from './translate-fr.js';
@@ -175,4 +174,3 @@ export async function create(container, options = {}) {
 }
 
 window.ParcoursModeler = { create };
-window.ParcoursDiff = { compare };

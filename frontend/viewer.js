@@ -1,7 +1,7 @@
 /**
  * Read-only diagram of a programme, e.g. where a person stands in their pathway.
  *
- * Bundled to static/dist/viewer.js; sets `window.ParcoursViewer` and `window.ParcoursDiff`:
+ * Bundled to static/dist/viewer.js; sets `window.ParcoursViewer`:
  *
  *   const viewer = await ParcoursViewer.show(container, bpmnXml, {
  *     highlight: ['Task_diagnostic'],                       // marker class `parcours-current`
@@ -15,7 +15,6 @@
 
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 
-import { compare } from './diff.js';
 import spiffworkflow from './spiffworkflow-moddle.json';
 
 const viewers = new WeakMap();
@@ -61,4 +60,3 @@ export async function show(container, bpmnXml, options = {}) {
 }
 
 window.ParcoursViewer = { show };
-window.ParcoursDiff = { compare };

@@ -96,8 +96,9 @@ def test_a_coordinator_adds_a_task_fixes_its_form_publishes_and_migrates(page: P
     page.click("#publish")
     expect(page).to_have_url(re.compile(r"/studio/reference/versions\?publiee=2"))
     expect(page.locator("#notice")).to_have_text("Version 2 publiée.")
-    expect(page.locator("#diff-added")).to_have_text("Task_nouveau")
-    expect(page.locator("#diff-diagram")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#diff-added li code")).to_have_text(["Task_nouveau"])
+    expect(page.locator("#diff-forms-added li code")).to_have_text([NEW_FORM])
+    expect(page.locator("#diagram")).to_have_attribute("data-ready", "true")
     expect(page.locator(_element(page, "Task_nouveau"))).to_have_class(re.compile(r"\bparcours-added\b"))
 
     new_pathway = live.world.start(last_name="Nouveau")

@@ -35,6 +35,23 @@ def test_a_changed_script_condition_timer_and_name_are_each_reported():
     assert changed["Timer_attente"].attributes == ("event_definition",)
 
 
+def test_a_moved_lane_and_a_changed_limit_are_reported():
+    """The host's settings live on the element (its lane, its properties): the diff sees them too."""
+    accueil = "<bpmn:flowNodeRef>Task_accueil</bpmn:flowNodeRef>"
+    v2 = version(
+        main=lambda text: (
+            text.replace(accueil + "</bpmn:lane>", "</bpmn:lane>")
+            .replace(
+                '<bpmn:lane id="Lane_referent" name="Référent">',
+                '<bpmn:lane id="Lane_referent" name="Référent">' + accueil,
+            )
+            .replace('name="maxWaitDays" value="90"', 'name="maxWaitDays" value="60"')
+        )
+    )
+    changed = {c.element_id: c.attributes for c in diff_models(V1, v2).changed}
+    assert changed == {"Call_formation": ("extensions",), "Task_accueil": ("lane",)}
+
+
 def test_a_removed_task_is_named_and_its_neighbours_are_rewired():
     def without_bilan(text: str) -> str:
         gone = ('id="Task_bilan"', 'id="Flow_8"', 'bpmnElement="Task_bilan"', 'bpmnElement="Flow_8"')

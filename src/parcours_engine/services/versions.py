@@ -6,23 +6,22 @@ supervision, the worklist filters and the command line agree. A published versio
 newest one (highest number) is where new pathways start.
 
 The diff is the one comparison both the studio's versions page and `processes diff` show: elements
-added, removed and changed as the engine sees them (scripts, conditions and timers count, not only
-names; the blocks a programme calls included), plus the host's own element settings (forms, lanes,
-limits, measures) and the forms added, removed or changed.
+added, removed and changed as the engine sees them (engine.model_diff: scripts, conditions, timers,
+lanes and the host's element properties such as forms and limits count, not only names; the blocks a
+programme calls included), and the forms added, removed or changed.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.errors import InvalidInput, NotFound
-from parcours_engine.engine.loader import ProcessModel
-from parcours_engine.engine.model_diff import ElementChange, ModelDiff, diff_models
+from parcours_engine.engine.model_diff import ModelDiff, diff_models
 from parcours_engine.persistence.models import Pathway, ProcessElement, ProcessVersion
 from parcours_engine.services import models_cache
 
@@ -185,24 +184,8 @@ def diff(session: Session, old_id: int, new_id: int) -> VersionDiff:
         programme=new.programme,
         old_version=old.version,
         new_version=new.version,
-        elements=_element_diff(models_cache.model_for(old), models_cache.model_for(new)),
+        elements=diff_models(models_cache.model_for(old), models_cache.model_for(new)),
         forms_added=tuple(sorted(after.keys() - before.keys())),
         forms_removed=tuple(sorted(before.keys() - after.keys())),
         forms_changed=tuple(sorted(n for n in before.keys() & after.keys() if before[n] != after[n])),
     )
-
-
-def _element_diff(old: ProcessModel, new: ProcessModel) -> ModelDiff:
-    """The engine's element diff, plus elements whose host settings alone changed."""
-    engine = diff_models(old, new)
-    seen = {c.element_id for c in (*engine.added, *engine.removed, *engine.changed)}
-    settings: list[ElementChange] = []
-    for element_id in sorted((old.elements.keys() & new.elements.keys()) - seen):
-        was, now = old.elements[element_id], new.elements[element_id]
-        differing = tuple(f.name for f in fields(now) if getattr(was, f.name) != getattr(now, f.name))
-        if differing:
-            settings.append(ElementChange(element_id, now.name, now.process_id, differing))
-    if not settings:
-        return engine
-    changed = sorted((*engine.changed, *settings), key=lambda c: (c.process_id, c.element_id))
-    return ModelDiff(engine.added, engine.removed, tuple(changed))
