@@ -285,7 +285,7 @@ def test_an_admin_cannot_deactivate_themselves_nor_remove_the_last_active_admin(
     me = world.ids[ADMIN]
     refused = admin.post(f"/admin/comptes/{me}/desactiver")
     assert refused.status_code == 400
-    assert "Vous ne pouvez pas désactiver votre propre compte." in _text(refused)
+    assert re.search(r'id="err-active">Vous ne pouvez pas désactiver votre propre compte.<', _text(refused))
     demoted = admin.post(f"/admin/comptes/{me}", {"role": "supervisor", "structure": "ml_nord"})
     assert demoted.status_code == 400
     assert re.search(r'id="err-role">[^<]*dernier administrateur actif', _text(demoted))
@@ -380,3 +380,5 @@ def test_the_admin_area_speaks_english_too(world: World):
     client.post("/langue", {"lang": "en"})
     page = _text(client.get("/admin/comptes"))
     assert "Accounts" in page and "Counsellor" in page and "Administration" in page
+    taken = _text(client.post("/admin/comptes/nouveau", {**NEW_COUNSELLOR, "username": "conseiller"}))
+    assert re.search(r'id="err-username">Already taken: choose another one.<', taken)

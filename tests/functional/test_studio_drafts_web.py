@@ -183,7 +183,9 @@ def test_a_refused_form_rolls_back_the_whole_save(world: World):
     draft_id = start_draft(world)
     response = save(world, draft_id, with_new_task(), {"../dehors.json": "{}"})
     assert response.status_code == 400
-    assert response.get_json()["field_errors"] == {"form": ["../dehors.json"]}
+    body = response.get_json()
+    assert body["code"] == "studio.form_name" and "« ../dehors.json » ne convient pas" in body["message"]
+    assert [error["code"] for error in body["field_errors"]["form"]] == ["studio.form_name"]
     draft = stored(world, draft_id)
     assert draft is not None and draft.revision == 1 and "Task_nouveau" not in draft.files_json
 
@@ -292,7 +294,7 @@ def test_every_write_needs_the_csrf_token(world: World):
     ):
         response = client.raw.post(draft_url(draft_id, action), json=body)
         assert response.status_code == 400
-        assert "CSRF" in response.get_json()["message"]
+        assert response.get_json()["code"] == "error.csrf"
     assert client.post("/studio/reference/brouillons", csrf=False).status_code == 400
     assert discard(world, draft_id, 1, csrf=False).status_code == 400
     assert draft_count(world) == 1 and revision_of(world, draft_id) == 1

@@ -163,7 +163,25 @@ def test_api_indicators_json_and_401_without_token(world, dataset):
     assert "company_periods" in figures["passport"]
     assert world.app.test_client().get("/api/v1/indicators").status_code == 401
     assert world.api("conseiller").get("/indicators").status_code == 403
-    assert world.api("superviseur").get("/indicators?from=0001-01-01").status_code == 400
+    too_early = world.api("superviseur").get("/indicators?from=0001-01-01")
+    assert too_early.status_code == 400 and too_early.get_json()["code"] == "supervision.period_invalid"
+    assert [e["code"] for e in too_early.get_json()["field_errors"]["from"]] == ["field.date_after"]
+
+
+def test_a_wrong_period_is_told_in_french_on_the_page(world, dataset):
+    client = world.client("superviseur")
+    reversed_ = client.get("/supervision/?from=2026-06-01&to=2026-01-31")
+    page = reversed_.get_data(as_text=True)
+    assert reversed_.status_code == 400
+    assert (
+        "La période demandée n&#39;est pas valide" in page
+        and "La fin de la période précède son début." in page
+    )
+    assert "ends before" not in page and "must not be" not in page
+    typo = client.get("/supervision/?from=31/02/2026").get_data(as_text=True)
+    assert "Saisissez une date (jj/mm/aaaa)." in typo
+    french = client.get("/supervision/?from=01/02/2026&to=28/02/2026")  # the French form is read too
+    assert french.status_code == 200
 
 
 def test_inbox_banner_counts_the_referents_stalled_pathways(world, dataset):
@@ -226,7 +244,7 @@ def test_supervisors_set_their_structures_objective_on_the_dashboard(world, data
     # Another structure's objective is not theirs to set; bad numbers are field errors; CSRF is checked.
     assert client.post("/supervision/objectifs", {**form, "structure": "ml_sud"}).status_code == 403
     bad = client.post("/supervision/objectifs", {**form, "entries": "-3"})
-    assert bad.status_code == 400 and "entries" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Saisissez un nombre entier." in bad.get_data(as_text=True)
     assert client.post("/supervision/objectifs", {**form, "programme": "inconnu"}).status_code == 400
     assert client.post("/supervision/objectifs", form, csrf=False).status_code == 400
     coordinator = world.client("coordination")

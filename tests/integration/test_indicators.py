@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import BigInteger, String, insert, literal, select, union_all
 
 from parcours_engine.cli import main
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.persistence.models import (
     Beneficiary,
     IdlePeriod,
@@ -71,7 +71,10 @@ def test_objectives_are_set_per_programme_and_year(sessions, clock):
         assert len(session.scalars(select(Objective)).all()) == 2
     with pytest.raises(InvalidInput) as refused, unit_of_work(sessions) as session:
         indicators.set_objective(session, clock, "civis", 1850, -1, None)
-    assert set(refused.value.field_errors) == {"year", "entries"}
+    assert refused.value.field_errors == {
+        "year": [FieldError("field.between", low=2000, high=2100)],
+        "entries": [FieldError("field.minimum", limit=0)],
+    }
 
 
 def test_period_bounds_are_french_days():

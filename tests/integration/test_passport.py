@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.domain.clock import FrozenClock
-from parcours_engine.domain.errors import Forbidden, InvalidInput, NotFound
+from parcours_engine.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from parcours_engine.engine.loader import read_library_dir
 from parcours_engine.persistence.models import AccessLog, Account, WorkItem
 from parcours_engine.persistence.passport_models import CompetenceAssessment, Experience
@@ -264,7 +264,10 @@ def test_levels_are_closed_and_dated_and_history_grows(
                 None,
                 "/t",
             )
-        assert set(bad.value.field_errors) == {"ponctualite", "charisme"}
+        assert bad.value.field_errors == {
+            "ponctualite": [FieldError("field.choice")],
+            "charisme": [FieldError("passport.unknown_competence")],
+        }
         with pytest.raises(InvalidInput):
             passport.update_competences(
                 session, clock, me, person, {"ponctualite": "acquise"}, date(2026, 2, 1), None, "/t"
@@ -301,12 +304,16 @@ def test_references_are_pdf_png_or_jpeg_by_their_bytes_and_small(
         )
         assert (document.media_type, document.size) == ("application/pdf", len(PDF))
         assert passport.download_name(document) == "attestation_employeur_2026-01-03.pdf"
-        for content in (b"<html>not a pdf</html>", b"", b"%PDF-" + b"0" * passport.MAX_DOCUMENT_BYTES):
+        for content, code in (
+            (b"<html>not a pdf</html>", "passport.file_type"),
+            (b"", "field.required"),
+            (b"%PDF-" + b"0" * passport.MAX_DOCUMENT_BYTES, "passport.file_too_large"),
+        ):
             with pytest.raises(InvalidInput) as refused:
                 passport.attach_reference(
                     session, clock, me, person, "attestation_employeur", date(2026, 1, 3), content, "/t"
                 )
-            assert "file" in refused.value.field_errors
+            assert [error.code for error in refused.value.field_errors["file"]] == [code]
         with pytest.raises(InvalidInput):
             passport.attach_reference(
                 session, clock, me, person, "journal_intime", date(2026, 1, 3), PDF, "/t"

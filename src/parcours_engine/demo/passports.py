@@ -154,7 +154,7 @@ def _portal_story(
 def _start(session: Session, then: Clock, person_id: int, referent: Account) -> Pathway:
     """A pathway with `referent` (who may then write the passport), in the passport's programme if any."""
     published = list(versions.catalogue(session))
-    refused: ParcoursError = ParcoursError("no programme is published")
+    refused: ParcoursError = ParcoursError("programme.none_published")
     for programme in sorted(published, key=lambda p: p != PORTAL_PROGRAMME):
         try:
             with session.begin_nested():

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import InvalidInput, NotFound, ParcoursError
+from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput, NotFound, ParcoursError
 from parcours_engine.domain.roles import ACCOUNT_ROLES, LANE_ROLES
 from parcours_engine.persistence.models import Account, LoginThrottle, Structure
 
@@ -40,9 +40,10 @@ class SignInLocked(ParcoursError):
     """Too many failed sign-ins for this username from this address."""
 
     http_status = 429
+    default_code = "signin.locked"
 
     def __init__(self, until: datetime) -> None:
-        super().__init__("too many failed sign-ins; try again later")
+        super().__init__()
         self.until = until
 
 
@@ -62,7 +63,7 @@ def ensure_structure(
     """The structure with this code, created when missing."""
     if kind not in STRUCTURE_KINDS:
         raise InvalidInput(
-            "unknown structure kind", {"kind": [f"must be one of {', '.join(STRUCTURE_KINDS)}"]}
+            field_errors={"kind": [FieldError("field.one_of", choices=", ".join(STRUCTURE_KINDS))]}
         )
     structure = session.scalar(select(Structure).where(Structure.code == code))
     if structure is None:
@@ -76,7 +77,7 @@ def structure_by_code(session: Session, code: str, field: str = "structure") -> 
     """The structure with this code; an unknown code is an input error on `field`."""
     structure = session.scalar(select(Structure).where(Structure.code == code))
     if structure is None:
-        raise InvalidInput("unknown structure", {field: ["no structure has this code"]})
+        raise InvalidInput(field_errors={field: [FieldError("structure.unknown_code")]})
     return structure
 
 
@@ -93,24 +94,26 @@ def create_account(
     routing_code: str | None = None,
 ) -> Account:
     """A new account; InvalidInput names every wrong field."""
-    errors: dict[str, list[str]] = {}
-    if not username.strip() or len(username) > 80:
-        errors["username"] = ["required, at most 80 characters"]
+    errors: FieldErrors = {}
+    if not username.strip():
+        errors["username"] = [FieldError("field.required")]
+    elif len(username) > 80:
+        errors["username"] = [FieldError("field.too_long", limit=80)]
     elif session.scalar(select(Account.id).where(Account.username == username)) is not None:
-        errors["username"] = ["already taken"]
+        errors["username"] = [FieldError("field.taken")]
     if role not in STAFF_ROLES:
-        errors["role"] = [f"must be one of {', '.join(STAFF_ROLES)}"]
+        errors["role"] = [FieldError("field.one_of", choices=", ".join(STAFF_ROLES))]
     if team is not None and team not in {r.code for r in LANE_ROLES}:
-        errors["team"] = [f"must be one of {', '.join(r.code for r in LANE_ROLES)}"]
+        errors["team"] = [FieldError("field.one_of", choices=", ".join(r.code for r in LANE_ROLES))]
     if password is not None and len(password) < 10:
-        errors["password"] = ["at least 10 characters"]
+        errors["password"] = [FieldError("field.min_length", limit=10)]
     structure = None
     if structure_code is not None:
         structure = session.scalar(select(Structure).where(Structure.code == structure_code))
         if structure is None:
-            errors["structure"] = ["unknown structure"]
+            errors["structure"] = [FieldError("structure.unknown_code")]
     if errors:
-        raise InvalidInput("some fields are invalid", errors)
+        raise InvalidInput(field_errors=errors)
     account = Account(
         username=username,
         display_name=display_name or username,
@@ -130,14 +133,14 @@ def create_account(
 def get_account(session: Session, account_id: int) -> Account:
     account = session.get(Account, account_id)
     if account is None:
-        raise NotFound(f"no account {account_id}")
+        raise NotFound("account.not_found", id=account_id)
     return account
 
 
 def by_username(session: Session, username: str) -> Account:
     account = session.scalar(select(Account).where(Account.username == username))
     if account is None:
-        raise NotFound(f"no account {username!r}")
+        raise NotFound("account.unknown_username", username=username)
     return account
 
 

@@ -11,7 +11,8 @@ other at once cannot both succeed: on PostgreSQL the admins' rows are locked bef
 (the second waits, then sees the first's change and is refused); on SQLite the second's write from a
 stale snapshot is refused as a conflict.
 
-Field errors carry short English codes (`required`, `already taken`, ...) that the web layer words.
+Field errors are codes of the one catalogue (`field.required`, `field.taken`, `admin.last_active_admin`,
+...; domain.messages), which the admin pages render in the reader's language.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import Forbidden, InvalidInput, NotFound
+from parcours_engine.domain.errors import FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
 from parcours_engine.domain.roles import LANE_ROLES
 from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account, LoginThrottle, Structure
@@ -73,7 +74,7 @@ class Event:
 
 def require_admin(actor: Account) -> None:
     if actor.role != ADMIN:
-        raise Forbidden("only admins manage accounts and structures")
+        raise Forbidden("admin.only")
 
 
 def generate_password() -> str:
@@ -102,7 +103,7 @@ def list_structures(session: Session) -> list[StructureRow]:
 def get_structure(session: Session, structure_id: int) -> Structure:
     structure = session.get(Structure, structure_id)
     if structure is None:
-        raise NotFound(f"no structure {structure_id}")
+        raise NotFound("structure.not_found", id=structure_id)
     return structure
 
 
@@ -111,18 +112,18 @@ def create_structure(
 ) -> Structure:
     require_admin(actor)
     code, name = code.strip(), name.strip()
-    errors: dict[str, list[str]] = {}
+    errors: FieldErrors = {}
     if not code:
-        errors["code"] = ["required"]
+        errors["code"] = [FieldError("field.required")]
     elif not _CODE.fullmatch(code):
-        errors["code"] = ["invalid format"]
+        errors["code"] = [FieldError("field.pattern")]
     elif session.scalar(select(Structure.id).where(Structure.code == code)) is not None:
-        errors["code"] = ["already taken"]
+        errors["code"] = [FieldError("field.taken")]
     _check_name(name, errors)
     if kind not in accounts.STRUCTURE_KINDS:
-        errors["kind"] = ["not in the list"]
+        errors["kind"] = [FieldError("field.choice")]
     if errors:
-        raise InvalidInput("some fields are invalid", errors)
+        raise InvalidInput(field_errors=errors)
     structure = Structure(code=code, name=name, kind=kind)
     session.add(structure)
     session.flush()
@@ -135,10 +136,10 @@ def rename_structure(session: Session, clock: Clock, actor: Account, structure_i
     require_admin(actor)
     structure = get_structure(session, structure_id)
     name = name.strip()
-    errors: dict[str, list[str]] = {}
+    errors: FieldErrors = {}
     _check_name(name, errors)
     if errors:
-        raise InvalidInput("some fields are invalid", errors)
+        raise InvalidInput(field_errors=errors)
     if name == structure.name:
         return
     changes = {"name": [structure.name, name]}
@@ -146,11 +147,11 @@ def rename_structure(session: Session, clock: Clock, actor: Account, structure_i
     _record(session, clock, actor, "structure_renamed", structure_id=structure.id, changes=changes)
 
 
-def _check_name(name: str, errors: dict[str, list[str]]) -> None:
+def _check_name(name: str, errors: FieldErrors) -> None:
     if not name:
-        errors["name"] = ["required"]
+        errors["name"] = [FieldError("field.required")]
     elif len(name) > 200:
-        errors["name"] = ["too long"]
+        errors["name"] = [FieldError("field.too_long", limit=200)]
 
 
 # Accounts ---------------------------------------------------------------------------------------
@@ -161,20 +162,20 @@ def list_accounts(
 ) -> list[Account]:
     """Accounts by username, of one structure (its code, or NO_STRUCTURE) and one role when given."""
     query = select(Account).order_by(Account.username)
-    errors: dict[str, list[str]] = {}
+    errors: FieldErrors = {}
     if role:
         if role not in accounts.STAFF_ROLES:
-            errors["role"] = ["not in the list"]
+            errors["role"] = [FieldError("field.choice")]
         query = query.where(Account.role == role)
     if structure == NO_STRUCTURE:
         query = query.where(Account.structure_id.is_(None))
     elif structure:
         found = session.scalar(select(Structure.id).where(Structure.code == structure))
         if found is None:
-            errors["structure"] = ["not in the list"]
+            errors["structure"] = [FieldError("field.choice")]
         query = query.where(Account.structure_id == found)
     if errors:
-        raise InvalidInput("unknown filter", errors)
+        raise InvalidInput(field_errors=errors)
     return list(session.scalars(query))
 
 
@@ -197,17 +198,17 @@ def create_account(
     fields["routing_code"] = _blank(routing_code)
     errors = _check_fields(session, fields)
     if not username:
-        errors["username"] = ["required"]
+        errors["username"] = [FieldError("field.required")]
     elif not _USERNAME.fullmatch(username):
-        errors["username"] = ["invalid format"]
+        errors["username"] = [FieldError("field.pattern")]
     elif session.scalar(select(Account.id).where(Account.username == username)) is not None:
-        errors["username"] = ["already taken"]
+        errors["username"] = [FieldError("field.taken")]
     if not display_name:
-        errors["display_name"] = ["required"]
+        errors["display_name"] = [FieldError("field.required")]
     elif len(display_name) > 120:
-        errors["display_name"] = ["too long"]
+        errors["display_name"] = [FieldError("field.too_long", limit=120)]
     if errors:
-        raise InvalidInput("some fields are invalid", errors)
+        raise InvalidInput(field_errors=errors)
     password = generate_password()
     account = accounts.create_account(
         session,
@@ -236,9 +237,9 @@ def update_account(
     errors = _check_fields(session, wanted)
     demoted = account.role == ADMIN and wanted["role"] != ADMIN and account.active
     if not errors and demoted and _other_active_admins(session, account) == 0:
-        errors["role"] = ["last active admin"]
+        errors["role"] = [FieldError("admin.last_active_admin")]
     if errors:
-        raise InvalidInput("some fields are invalid", errors)
+        raise InvalidInput(field_errors=errors)
     current = _editable_values(account)
     changes = {name: [current[name], wanted[name]] for name in EDITABLE if current[name] != wanted[name]}
     if not changes:
@@ -260,9 +261,9 @@ def set_active(session: Session, clock: Clock, actor: Account, account_id: int, 
         return
     if not active:
         if account.id == actor.id:
-            raise InvalidInput("refused", {"active": ["cannot deactivate yourself"]})
+            raise InvalidInput(field_errors={"active": [FieldError("admin.cannot_deactivate_self")]})
         if account.role == ADMIN and _other_active_admins(session, account) == 0:
-            raise InvalidInput("refused", {"active": ["last active admin"]})
+            raise InvalidInput(field_errors={"active": [FieldError("admin.last_active_admin")]})
     with lost_race_as_conflict(RACE):
         account.active = active
         kind = "reactivated" if active else "deactivated"
@@ -297,24 +298,24 @@ def history(
     return [Event(event.at, username, event.kind, json.loads(event.changes_json)) for event, username in rows]
 
 
-def _check_fields(session: Session, fields: dict[str, str | None]) -> dict[str, list[str]]:
+def _check_fields(session: Session, fields: dict[str, str | None]) -> FieldErrors:
     """Errors of role, structure (a code), team and routing code."""
-    errors: dict[str, list[str]] = {}
+    errors: FieldErrors = {}
     role = fields["role"]
     if not role:
-        errors["role"] = ["required"]
+        errors["role"] = [FieldError("field.required")]
     elif role not in accounts.STAFF_ROLES:
-        errors["role"] = ["not in the list"]
+        errors["role"] = [FieldError("field.choice")]
     code = fields["structure"]
     if code is None and role and role != ADMIN:
-        errors["structure"] = ["required for this role"]
+        errors["structure"] = [FieldError("admin.structure_required_for_role")]
     elif code is not None and session.scalar(select(Structure.id).where(Structure.code == code)) is None:
-        errors["structure"] = ["not in the list"]
+        errors["structure"] = [FieldError("field.choice")]
     if fields["team"] is not None and fields["team"] not in TEAMS:
-        errors["team"] = ["not in the list"]
+        errors["team"] = [FieldError("field.choice")]
     routing = fields["routing_code"]
     if routing is not None and not _ROUTING.fullmatch(routing):
-        errors["routing_code"] = ["invalid format"]
+        errors["routing_code"] = [FieldError("field.pattern")]
     return errors
 
 

@@ -27,9 +27,9 @@ def retry(session: Session, clock: Clock, incident_id: int, actor: str) -> Incid
     """
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise NotFound(f"no incident {incident_id}")
+        raise NotFound("incident.not_found", id=incident_id)
     if incident.resolved_at is not None:
-        raise ConflictError(f"incident {incident_id} was already resolved by {incident.resolved_by}")
+        raise ConflictError("incident.already_resolved", id=incident_id, by=incident.resolved_by)
     data = json.loads(incident.operation_json)
     if incident.operation == "complete_task":
         pathways.complete_work_item(
@@ -38,7 +38,7 @@ def retry(session: Session, clock: Clock, incident_id: int, actor: str) -> Incid
     elif incident.operation == "fire_timers":
         pathways.fire_timers(session, clock, incident.pathway_id, retry_of=incident.id)
     else:
-        raise ConflictError(f"incident {incident_id}: operation {incident.operation!r} cannot be retried")
+        raise ConflictError("incident.cannot_retry", id=incident_id, operation=incident.operation)
     incident.resolved_at = clock.now()
     incident.resolved_by = actor
     return incident

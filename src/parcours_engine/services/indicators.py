@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain import supervision as rules
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.outcomes import OUTCOMES
 from parcours_engine.engine.timers import PARIS
 from parcours_engine.persistence.models import (
@@ -41,6 +41,9 @@ from parcours_engine.persistence.models import (
 
 POSITIVE = tuple(o.code for o in OUTCOMES if o.positive)
 DURABLE = tuple(o.code for o in OUTCOMES if o.durable_employment)
+# An objective of entries: a year of this range, at most this many entries (beyond, a typo).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_OBJECTIVE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -359,17 +362,17 @@ def set_objective(
 ) -> Objective:
     """Set how many entries `programme` aims at in `year` for a structure, or for the organisation
     (`structure_id` None), replacing a previous objective."""
-    errors: dict[str, list[str]] = {}
+    errors: FieldErrors = {}
     if entries < 0:
-        errors["entries"] = ["must be 0 or more"]
-    if entries > 1_000_000:
-        errors["entries"] = ["must be 1,000,000 or less"]
-    if not 2000 <= year <= 2100:
-        errors["year"] = ["must be a year between 2000 and 2100"]
+        errors["entries"] = [FieldError("field.minimum", limit=0)]
+    if entries > MAX_OBJECTIVE:
+        errors["entries"] = [FieldError("field.maximum", limit=MAX_OBJECTIVE)]
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        errors["year"] = [FieldError("field.between", low=FIRST_YEAR, high=LAST_YEAR)]
     if not programme.strip():
-        errors["programme"] = ["required"]
+        errors["programme"] = [FieldError("field.required")]
     if errors:
-        raise InvalidInput("the objective is invalid", errors)
+        raise InvalidInput(field_errors=errors)
     row = session.scalar(
         select(Objective).where(
             Objective.programme == programme,

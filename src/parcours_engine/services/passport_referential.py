@@ -25,7 +25,8 @@ _LISTS = ("niveaux", "competences", "secteurs", "natures_periode", "references_o
 
 
 class ReferentialError(ParcoursError):
-    """The referential file is missing or malformed: a coordinator must fix it."""
+    """The referential file is missing or malformed: a coordinator must fix it (the problems name the
+    file's keys, as a modeller's problems name a model's elements)."""
 
     http_status = 500
 
@@ -99,7 +100,7 @@ def referential() -> Referential:
     try:
         mtime = where.stat().st_mtime
     except OSError as exc:
-        raise ReferentialError(f"{where}: the passport referential is missing ({exc.strerror})") from exc
+        raise ReferentialError("referential.missing", file=str(where), reason=exc.strerror) from exc
     with _lock:
         if _cached is not None and _cached[0] == where and _cached[1] == mtime:
             return _cached[2]
@@ -114,10 +115,10 @@ def parse(text: str, name: str = "referentiel") -> Referential:
     try:
         raw = json.loads(text)
     except ValueError as exc:
-        raise ReferentialError(f"{name}: not valid JSON ({exc})") from exc
+        raise ReferentialError("referential.not_json", file=name, detail=str(exc)) from exc
     problems = _problems(raw)
     if problems:
-        raise ReferentialError(f"{name}: " + "; ".join(problems))
+        raise ReferentialError("referential.invalid", file=name, problems="; ".join(problems))
     return Referential(
         initial_level=raw["niveau_initial"],
         levels=tuple(Level(i["code"], i["libelle"], i.get("rang")) for i in raw["niveaux"]),

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.dates import parse_date
 from parcours_engine.domain.errors import Forbidden
 from parcours_engine.persistence.models import Account, Pathway, WorkItem
 from parcours_engine.persistence.passport_models import CompetenceAssessment, Experience, Passport
@@ -66,9 +67,9 @@ def on_task_completed(
     is_partner = account is not None and account.role == "partner"
     structure_id = account.structure_id if account is not None else None
     if is_partner and consent.active(session, pathway.beneficiary_id, structure_id) is None:
-        raise Forbidden("the person has not agreed to share their passport with your structure")
+        raise Forbidden("access.passport_needs_consent")
     writer = Writer(actor, structure_id)
-    opened_on = _date(data.get("date_ouverture")) if item.form == OPENING else None
+    opened_on = _optional_date(data, "date_ouverture") if item.form == OPENING else None
     passport = ensure_open(session, clock, pathway.beneficiary_id, writer, opened_on, pathway.id)
     handler(session, clock, passport, pathway, item, data, writer)
 
@@ -92,8 +93,8 @@ def _experience(
         company=data["entreprise"],
         sector=data["secteur"],
         kind=data["type_periode"],
-        started_on=_date(data["date_debut_periode"]),
-        ended_on=_date(data.get("date_fin_periode")),
+        started_on=_date(data, "date_debut_periode"),
+        ended_on=_optional_date(data, "date_fin_periode"),
         rome_code=data.get("code_rome"),
         reference_obtained=data.get("reference"),
     )
@@ -111,7 +112,7 @@ def _employment(
 ) -> None:
     if _already(session, Experience, item):
         return
-    started_on = _date(data["date_debut_contrat"])
+    started_on = _date(data, "date_debut_contrat")
     months = data.get("duree_contrat_mois")
     kind = CONTRACT_KINDS.get(data["type_contrat"], data["type_contrat"])
     ended_on = started_on + relativedelta(months=months) if months and kind != "cdi" else None
@@ -144,7 +145,7 @@ def _competences(
         clock,
         passport,
         data["competences_sociales"],
-        _date(data["date_evaluation"]),
+        _date(data, "date_evaluation"),
         writer,
         experience_id,
         pathway_id=pathway.id,
@@ -156,10 +157,15 @@ def _already(session: Session, table: type[Experience] | type[CompetenceAssessme
     return session.scalar(select(table.id).where(table.work_item_id == item.id).limit(1)) is not None
 
 
-def _date(value: Any) -> Any:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
+def _date(data: Mapping[str, Any], name: str) -> date:
+    """A date the task's form recorded (its schema requires it; domain.dates reads it)."""
+    found = parse_date(data.get(name), name)
+    assert found is not None  # required: parse_date raised otherwise
+    return found
+
+
+def _optional_date(data: Mapping[str, Any], name: str) -> date | None:
+    return parse_date(data.get(name), name, required=False)
 
 
 TASK_FORMS: dict[str, Handler] = {

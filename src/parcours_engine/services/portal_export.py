@@ -40,7 +40,7 @@ _SECRET = {"code_hash", "content"}
 def export(session: Session, clock: Clock, beneficiary_id: int) -> dict[str, Any]:
     person = session.get(Beneficiary, beneficiary_id)
     if person is None:
-        raise NotFound(f"no beneficiary {beneficiary_id}")
+        raise NotFound("person.not_found", id=beneficiary_id)
     pathways = session.scalars(
         select(Pathway).where(Pathway.beneficiary_id == person.id).order_by(Pathway.id)
     ).all()

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import (
     ConflictError,
+    FieldError,
     Forbidden,
     InvalidInput,
     ModelError,
@@ -50,7 +51,7 @@ _FORM_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,120}\.json$")
 
 def _require_editor(actor: Account) -> None:
     if actor.role not in EDITING_ROLES:
-        raise Forbidden("only coordinators and admins may edit and publish models")
+        raise Forbidden("studio.editors_only")
 
 
 # -- the gate every stored file passes --------------------------------------------------------------
@@ -59,7 +60,9 @@ def _require_editor(actor: Account) -> None:
 def gate_bpmn(name: str, data: bytes) -> str:
     """The file as text, or ModelError with the loader's problems: nothing unsafe is ever stored."""
     if not _BPMN_NAME.match(name) or ".." in name.split("/"):
-        raise InvalidInput("invalid BPMN file name", {"file": [name]})
+        raise InvalidInput(
+            "studio.bpmn_name", {"file": [FieldError("studio.bpmn_name", name=name)]}, name=name
+        )
     if len(data) > MAX_FILE_BYTES:
         raise ModelError([ModelProblem(name, None, DOCUMENT, "the file is larger than 2 MB")])
     parsed = parse_document(name, data)
@@ -77,7 +80,9 @@ def gate_bpmn(name: str, data: bytes) -> str:
 def gate_form(name: str, data: bytes) -> str:
     """A form file as text (its schema is checked with the library, by `check_draft`)."""
     if not _FORM_NAME.match(name):
-        raise InvalidInput("invalid form file name", {"form": [name]})
+        raise InvalidInput(
+            "studio.form_name", {"form": [FieldError("studio.form_name", name=name)]}, name=name
+        )
     if len(data) > MAX_FILE_BYTES:
         raise ModelError([ModelProblem(name, None, DOCUMENT, "the file is larger than 2 MB")])
     try:
@@ -146,7 +151,7 @@ def upload_draft(
 def get_draft(session: Session, draft_id: int) -> ModelDraft:
     draft = session.get(ModelDraft, draft_id)
     if draft is None:
-        raise NotFound(f"no draft {draft_id}")
+        raise NotFound("draft.not_found", id=draft_id)
     return draft
 
 
@@ -197,7 +202,7 @@ def _editable(session: Session, actor: Account, draft_id: int, revision: int | N
     _require_editor(actor)
     draft = get_draft(session, draft_id)
     if revision is not None and revision != draft.revision:
-        raise ConflictError("someone else saved this draft since you opened it; reload it")
+        raise ConflictError("draft.saved_meanwhile")
     return draft
 
 

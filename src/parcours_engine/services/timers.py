@@ -4,7 +4,7 @@ Never loads every pathway: the due ones come from an index range scan. On Postgr
 is claimed with `FOR UPDATE SKIP LOCKED`, so several scheduler processes fire each timer exactly once;
 SQLite has one writer at a time and needs no claim.
 
-A firing that fails is rolled back and recorded as an incident (persistence.db.unit_of_work); then
+A firing that fails is rolled back and recorded as an incident (persistence.uow.unit_of_work); then
 `after_failed_firing` pushes the pathway's `next_timer_due` by 5, 15, then 60 minutes
 (domain.supervision.TIMER_RETRY_DELAYS), each retry counting on the same incident; after the fourth
 failure the column is cleared, so the scheduler stops trying, and the open incident is what a person
@@ -81,7 +81,7 @@ def after_failed_firing(session: Session, clock: Clock, incident_id: int) -> dat
     """Schedule the next attempt of a failed firing (or give up); when it will be tried, if ever."""
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise NotFound(f"no incident {incident_id}")
+        raise NotFound("incident.not_found", id=incident_id)
     delay = rules.retry_delay(incident.attempts)
     next_try = clock.now() + delay if delay is not None else None
     # A plain UPDATE: the pathway's version counter is for people's edits, not for this bookkeeping.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.errors import FieldError, InvalidInput
 
 
 def whole_number(values: Mapping[str, str], name: str) -> int | None:
@@ -14,12 +14,12 @@ def whole_number(values: Mapping[str, str], name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 9:
-        raise InvalidInput("invalid number", {name: ["must be a whole number"]})
+        raise InvalidInput(field_errors={name: [FieldError("field.integer")]})
     return int(raw)
 
 
 def required_whole_number(values: Mapping[str, str], name: str) -> int:
     found = whole_number(values, name)
     if found is None:
-        raise InvalidInput("invalid number", {name: ["required"]})
+        raise InvalidInput(field_errors={name: [FieldError("field.required")]})
     return found

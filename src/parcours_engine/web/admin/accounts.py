@@ -13,9 +13,10 @@ from werkzeug.wrappers import Response
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.models import Account
 from parcours_engine.services import accounts, administration
-from parcours_engine.web.admin import bp, error_texts
+from parcours_engine.web.admin import bp
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
+from parcours_engine.web.errors import field_messages
 
 NEW_FIELDS = ("username", "display_name", "role", "structure", "team", "routing_code")
 
@@ -28,7 +29,7 @@ def account_list() -> ResponseReturnValue:
     try:
         found = administration.list_accounts(session, structure=filters["structure"], role=filters["role"])
     except InvalidInput as error:
-        found, errors = [], error_texts(error)
+        found, errors = [], field_messages(error.field_errors)
     body = render_template(
         "admin/accounts.html",
         accounts=found,
@@ -49,7 +50,7 @@ def new_account() -> ResponseReturnValue:
         issued = administration.create_account(db_session(), clock(), current_account(), **values)
     except InvalidInput as error:
         body = render_template(
-            "admin/account_new.html", values=values, errors=error_texts(error), **_choices()
+            "admin/account_new.html", values=values, errors=field_messages(error.field_errors), **_choices()
         )
         return body, 400
     return _password_page(issued, created=True)
@@ -68,7 +69,9 @@ def update_account(account_id: int) -> ResponseReturnValue:
     try:
         administration.update_account(session, clock(), current_account(), account_id, dict(values))
     except InvalidInput as error:
-        return _account_page(accounts.get_account(session, account_id), values, error_texts(error)), 400
+        return _account_page(
+            accounts.get_account(session, account_id), values, field_messages(error.field_errors)
+        ), 400
     return redirect(url_for("admin.account", account_id=account_id, enregistre=1), code=303)
 
 
@@ -94,7 +97,7 @@ def _set_active(account_id: int, active: bool) -> ResponseReturnValue:
         administration.set_active(session, clock(), current_account(), account_id, active)
     except InvalidInput as error:
         found = accounts.get_account(session, account_id)
-        return _account_page(found, _current_values(found), error_texts(error)), 400
+        return _account_page(found, _current_values(found), field_messages(error.field_errors)), 400
     return redirect(url_for("admin.account", account_id=account_id), code=303)
 
 

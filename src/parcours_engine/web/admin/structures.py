@@ -7,9 +7,10 @@ from flask.typing import ResponseReturnValue
 
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.services import accounts, administration
-from parcours_engine.web.admin import bp, error_texts
+from parcours_engine.web.admin import bp
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
+from parcours_engine.web.errors import field_messages
 
 
 @bp.get("/structures")
@@ -23,7 +24,7 @@ def create_structure() -> ResponseReturnValue:
     try:
         created = administration.create_structure(db_session(), clock(), current_account(), **values)
     except InvalidInput as error:
-        return _list_page(values, error_texts(error)), 400
+        return _list_page(values, field_messages(error.field_errors)), 400
     return redirect(url_for("admin.structure_list", creee=created.code), code=303)
 
 
@@ -39,7 +40,7 @@ def rename_structure(structure_id: int) -> ResponseReturnValue:
     try:
         administration.rename_structure(db_session(), clock(), current_account(), structure_id, name)
     except InvalidInput as error:
-        return _structure_page(structure_id, name, error_texts(error)), 400
+        return _structure_page(structure_id, name, field_messages(error.field_errors)), 400
     return redirect(url_for("admin.structure", structure_id=structure_id), code=303)
 
 

@@ -32,6 +32,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from parcours_engine.services import passport, passport_pdf, portal, portal_export
 from parcours_engine.services.passport_referential import referential
 from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.errors import text
 
 bp = Blueprint("portal", __name__, url_prefix="/mon-passeport")
 SESSION_KEY = "portal_beneficiary"
@@ -71,11 +72,9 @@ def sign_in() -> Any:
     code = request.form.get("code", "")
     try:
         person_id = portal.sign_in(db_session(), clock(), identifier, code)
-    except portal.PortalLocked:
+    except portal.PortalLocked as locked:
         g.commit_on_error = True
-        error = _(
-            "Trop d'essais infructueux : réessayez dans 30 minutes ou demandez un nouveau code à votre référent."
-        )
+        error = text(locked.code)
         return render_template("beneficiaries_portal/sign_in.html", error=error, identifier=identifier), 429
     if person_id is None:
         g.commit_on_error = True  # the failure count must be kept

@@ -13,7 +13,7 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.domain.errors import InvalidInput, ModelProblem, NotFound
+from parcours_engine.domain.errors import FieldError, InvalidInput, ModelProblem, NotFound
 from parcours_engine.persistence.models import ProcessVersion
 from parcours_engine.persistence.studio_models import ModelDraft
 from parcours_engine.services import studio, versions
@@ -26,8 +26,13 @@ def draft_of(programme: str, draft_id: int) -> ModelDraft:
     """The draft, if it is one of this programme's (a URL naming another programme is a 404)."""
     draft = studio.get_draft(db_session(), draft_id)
     if draft.programme != programme:
-        raise NotFound(f"no draft {draft_id} of programme {programme!r}")
+        raise NotFound("draft.not_found", id=draft_id)
     return draft
+
+
+def revision_required() -> InvalidInput:
+    """The page did not send the draft's revision it loaded: nothing is written without it."""
+    return InvalidInput("draft.revision_required", {"revision": [FieldError("field.required")]})
 
 
 def _see_other(endpoint: str, **values: Any) -> BaseResponse:
@@ -97,6 +102,6 @@ def discard(programme: str, draft_id: int) -> BaseResponse:
     draft = draft_of(programme, draft_id)
     revision = request.form.get("revision", type=int)
     if revision is None:
-        raise InvalidInput("the revision the page loaded is required", {"revision": ["required"]})
+        raise revision_required()
     studio.discard_draft(db_session(), current_account(), draft.id, revision)
     return _see_other("studio.draft_list", programme=programme, abandonne=1)

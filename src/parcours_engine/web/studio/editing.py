@@ -16,13 +16,20 @@ from flask import Response, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.domain.errors import ConflictError, InvalidInput, ModelError, ModelProblem, NotFound
+from parcours_engine.domain.errors import (
+    ConflictError,
+    FieldError,
+    InvalidInput,
+    ModelError,
+    ModelProblem,
+    NotFound,
+)
 from parcours_engine.persistence.studio_models import ModelDraft
 from parcours_engine.services import studio
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.studio import bp
-from parcours_engine.web.studio.drafts import draft_of, editor_page
+from parcours_engine.web.studio.drafts import draft_of, editor_page, revision_required
 
 JsonReply = tuple[Response, int]
 
@@ -53,14 +60,14 @@ def _refused(error: ModelError) -> JsonReply:
 def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise InvalidInput("the request must be a JSON object", {"body": ["invalid"]})
+        raise InvalidInput("error.json_body")
     return body
 
 
 def _revision(raw: Any) -> int:
     """The revision the page loaded: required, so that a save never overwrites unseen work."""
     if isinstance(raw, bool) or not isinstance(raw, int):
-        raise InvalidInput("the revision the page loaded is required", {"revision": ["required"]})
+        raise revision_required()
     return raw
 
 
@@ -89,9 +96,9 @@ def save(programme: str, draft_id: int) -> JsonReply:
     revision = _revision(body.get("revision"))
     xml, forms = body.get("xml"), body.get("forms") or {}
     if not isinstance(xml, str):
-        raise InvalidInput("the request must carry the model's XML", {"xml": ["required"]})
+        raise InvalidInput("draft.xml_required", {"xml": [FieldError("field.required")]})
     if not isinstance(forms, dict) or not all(isinstance(text, str) for text in forms.values()):
-        raise InvalidInput("forms must map names to JSON Schema text", {"forms": ["invalid"]})
+        raise InvalidInput("draft.forms_invalid", {"forms": [FieldError("field.invalid")]})
     session, actor = db_session(), current_account()
     draft = draft_of(programme, draft_id)
     try:
@@ -148,7 +155,7 @@ def upload(programme: str, draft_id: int) -> tuple[str, int] | BaseResponse:
         return editor_page(draft, [problem], 422)
     revision = request.form.get("revision", type=int)
     if revision is None:
-        raise InvalidInput("the revision the page loaded is required", {"revision": ["required"]})
+        raise revision_required()
     try:
         studio.save_file(session, clock(), current_account(), draft.id, main, data, revision)
     except (ConflictError, ModelError) as error:
@@ -166,7 +173,7 @@ def download(programme: str, draft_id: int, name: str) -> Response:
     """A BPMN file of the draft (the programme's own or a block it calls), as a download."""
     files, _forms = studio.draft_texts(draft_of(programme, draft_id))
     if name not in files:
-        raise NotFound(f"no file {name!r} in draft {draft_id}")
+        raise NotFound("draft.file_not_found")
     response = Response(files[name], mimetype="application/xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{name.rsplit("/", 1)[-1]}"'
     return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.persistence.models import Pathway
 from parcours_engine.services import versions
 from parcours_engine.services.pathway_migration import (
@@ -30,7 +30,7 @@ def _target(history: list[VersionInfo], raw: int | None) -> VersionInfo:
     for version in history:
         if version.id == raw:
             return version
-    raise InvalidInput("unknown target version", {"cible": ["unknown"]})
+    raise InvalidInput("version.unknown", {"cible": [FieldError("version.unknown")]})
 
 
 def _older_pathways(history: list[VersionInfo], target: VersionInfo) -> list[Pathway]:
@@ -63,7 +63,7 @@ def _page(
 def _selected() -> list[int]:
     chosen = sorted({int(raw) for raw in request.values.getlist("parcours") if raw.isdigit()})
     if not chosen:
-        raise InvalidInput("choose at least one pathway", {"parcours": ["required"]})
+        raise InvalidInput("migration.choose_pathway", {"parcours": [FieldError("field.required")]})
     return chosen
 
 

@@ -14,13 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.dates import parse_date, parse_period
+from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.engine.timers import PARIS
 from parcours_engine.persistence.models import Account, Structure
 from parcours_engine.services import access, accounts, indicators, passport_indicators, versions
 from parcours_engine.services.indicators import Breakdown, Indicators, Period
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100  # beyond, dates are typos (and year 1 overflows time zones)
+# Beyond, dates are typos (and year 1 overflows time zones).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -32,28 +34,24 @@ class ProgrammeFigures:
 
 
 def period_from(args: Mapping[str, str], clock: Clock) -> Period:
-    """`from` and `to` (ISO dates, both included); by default the current calendar year."""
+    """`from` and `to` (ISO dates, both included); by default the current calendar year.
+
+    A wrong date or a period ending before it starts is one InvalidInput naming the period, its field
+    errors on `from` and `to` (domain.dates: the one date parser)."""
     this_year = Period.year(clock.now().astimezone(PARIS).year)
-    start = _date(args, "from") or this_year.start
-    end = _date(args, "to") or (
-        this_year.end if start.year == this_year.start.year else date(start.year, 12, 31)
-    )
-    if end < start:
-        raise InvalidInput("the period ends before it starts", {"to": ["must not be before 'from'"]})
+    try:
+        start = _date(args, "from") or this_year.start
+        end = _date(args, "to") or (
+            this_year.end if start.year == this_year.start.year else date(start.year, 12, 31)
+        )
+        parse_period(start, end, "to")
+    except InvalidInput as error:
+        raise InvalidInput("supervision.period_invalid", error.field_errors) from None
     return Period(start, end)
 
 
 def _date(args: Mapping[str, str], name: str) -> date | None:
-    raw = args.get(name) or ""
-    if not raw:
-        return None
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput("invalid date", {name: ["must be a date (YYYY-MM-DD)"]}) from None
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise InvalidInput("invalid date", {name: [f"must be between {FIRST_YEAR} and {LAST_YEAR}"]})
-    return value
+    return parse_date(args.get(name), name, required=False, earliest=FIRST_DAY, latest=LAST_DAY)
 
 
 def programmes_from(session: Session, args: Mapping[str, str]) -> dict[str, str]:
@@ -63,7 +61,7 @@ def programmes_from(session: Session, args: Mapping[str, str]) -> dict[str, str]
     if not code:
         return published
     if code not in published:
-        raise InvalidInput("unknown programme", {"programme": ["no published programme has this code"]})
+        raise InvalidInput(field_errors={"programme": [FieldError("programme.unknown")]})
     return {code: published[code]}
 
 

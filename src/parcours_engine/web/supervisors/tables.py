@@ -17,7 +17,7 @@ from flask import Response
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.outcomes import BY_CODE
 from parcours_engine.web.supervisors.figures import ProgrammeFigures
 
@@ -165,7 +165,7 @@ def pick(tables: Iterable[Table], key: str | None) -> Table:
     for table in tables:
         if table.key == key:
             return table
-    raise InvalidInput("unknown table", {"table": ["no table has this name"]})
+    raise InvalidInput(field_errors={"table": [FieldError("field.choice")]})
 
 
 def csv_response(table: Table, stem: str) -> Response:
