@@ -212,6 +212,23 @@ def test_a_refused_attempt_is_logged_although_the_request_rolled_back(world: Wor
     assert row.action == "refused" and row.beneficiary_id is None and "GET /taches" in row.route
 
 
+def test_refused_requests_are_logged_by_the_web_and_the_api(world: World) -> None:
+    pathway_id = world.start()
+    assert world.client("coordination").get("/taches").status_code == 403
+    assert world.api("ailleurs").get(f"/pathways/{pathway_id}").status_code == 403
+    assert (
+        world.client("superviseur").post(f"/parcours/{pathway_id}/sortie", {"outcome": "cdi"}).status_code
+        == 403
+    )
+    for username, route in (
+        ("coordination", "GET /taches"),
+        ("ailleurs", "GET /api/v1/pathways/<int:pathway_id>"),
+        ("superviseur", "POST /parcours/<int:pathway_id>/sortie"),
+    ):
+        refused = [row.route for row in _log_rows(world, username) if row.action == "refused"]
+        assert len(refused) == 1 and refused[0].startswith(route), (username, refused)
+
+
 def test_one_task_submission_writes_one_access_log_row(world: World) -> None:
     pathway_id = world.start()
     item_id = world.open_item(pathway_id)

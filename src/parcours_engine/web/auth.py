@@ -16,10 +16,13 @@ from werkzeug.wrappers import Response
 
 from parcours_engine.persistence.models import Account
 from parcours_engine.services import accounts
+from parcours_engine.web import access_log
 from parcours_engine.web.app import LANGUAGES, clock, db_session
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
+bp.after_app_request(access_log.note_refusal)  # refused attempts are logged (web.access_log)
+bp.teardown_app_request(access_log.write_refusal)
 
 
 class SignedIn(UserMixin):
