@@ -195,9 +195,11 @@ def test_lists_and_searches_are_logged_with_how_many_they_showed(world: World) -
     client = world.client("superviseur")
     assert client.get("/parcours").status_code == 200
     assert world.api("superviseur").get("/beneficiaries?name=a").status_code == 200
+    assert client.get("/supervision/blocages").status_code == 200
     rows = [(row.action, row.route, row.shown) for row in _log_rows(world, "superviseur")]
     assert ("list", "GET /parcours", 2) in rows
     assert ("list", "GET /api/v1/beneficiaries", 2) in rows
+    assert ("list", "GET /supervision/blocages", 0) in rows
 
 
 def test_a_refused_attempt_is_logged_although_the_request_rolled_back(world: World) -> None:

@@ -176,6 +176,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cette personne n'est pas inscrite dans votre structure.",
         "This person is not registered in your structure.",
     ),
+    "consent.in_force": ("Cet accord est déjà en vigueur.", "This consent is already in force."),
+    "consent.withdrawn": ("Cet accord a déjà été retiré.", "This consent was already withdrawn."),
+    "consent.not_found": ("Cet accord n'existe pas.", "This consent does not exist."),
     "search.criterion_required": (
         "Indiquez au moins un critère : nom, date de naissance ou identifiant.",
         "Give at least one criterion: name, birth date or identifier.",

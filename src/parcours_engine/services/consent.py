@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import ConflictError, InvalidInput, NotFound
+from parcours_engine.domain.errors import ConflictError, FieldError, InvalidInput, NotFound
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Account, Structure
 from parcours_engine.persistence.passport_models import SharingConsent
@@ -50,11 +50,12 @@ def give(
     """Record that the person agreed to share their passport with `structure_id`."""
     person = access.beneficiary_for(session, clock, account, beneficiary_id, Action.RECORD_CONSENT, route)
     if session.get(Structure, structure_id) is None:
-        raise InvalidInput("unknown structure", {"structure": ["unknown structure"]})
+        raise InvalidInput(field_errors={"structure_id": [FieldError("field.choice")]})
     if given_on > clock.now().date():
-        raise InvalidInput("a consent cannot be given in the future", {"given_on": ["in the future"]})
+        today = clock.now().date()
+        raise InvalidInput(field_errors={"given_on": [FieldError("field.date_before", limit=today)]})
     if active(session, person.id, structure_id) is not None:
-        raise ConflictError("this consent is already in force")
+        raise ConflictError("consent.in_force")
     consent = SharingConsent(
         beneficiary_id=person.id,
         structure_id=structure_id,
@@ -74,9 +75,9 @@ def withdraw(
     person = access.beneficiary_for(session, clock, account, beneficiary_id, Action.RECORD_CONSENT, route)
     consent = session.get(SharingConsent, consent_id)
     if consent is None or consent.beneficiary_id != person.id:
-        raise NotFound(f"no consent {consent_id}")
+        raise NotFound("consent.not_found", id=consent_id)
     if consent.withdrawn_at is not None:
-        raise ConflictError("this consent was already withdrawn")
+        raise ConflictError("consent.withdrawn")
     consent.withdrawn_at, consent.withdrawn_by = clock.now(), account.username
     session.flush()
     return consent

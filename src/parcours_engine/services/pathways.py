@@ -136,7 +136,7 @@ def complete_work_item(
     require_open(session, item)
     pathway = get_pathway(session, item.pathway_id)
     if expected_version is not None and pathway.version != expected_version:
-        raise ConflictError("the pathway changed since you opened it; reload and try again")
+        raise ConflictError("pathway.changed_meanwhile")
     model = models_cache.model_for(pathway.process_version)
     try:
         clean = forms.validate(model, item.form, data)

@@ -18,6 +18,7 @@ from parcours_engine.services import access, indicators, referents, supervision,
 from parcours_engine.services.supervision import StalledFilter, StalledRow
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
+from parcours_engine.web.counsellors import route_name
 from parcours_engine.web.params import whole_number
 from parcours_engine.web.supervisors import bp, figures, tables
 
@@ -37,11 +38,13 @@ def stalled_list() -> ResponseReturnValue:
     descending = request.args.get("order") == "desc"
     if request.args.get("format") == "csv":
         rows = supervision.stalled_list(session, where, sort, descending, limit=CSV_LIMIT)
+        access.log_list(session, clock(), account, route_name(), len(rows))  # it names people
         return tables.csv_response(_table(rows), "parcours")
     page = whole_number(request.args, "page") or 1
     rows = supervision.stalled_list(
         session, where, sort, descending, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
+    access.log_list(session, clock(), account, route_name(), len(rows))
     return render_template(
         "supervisors/stalled.html",
         rows=rows,
