@@ -104,7 +104,7 @@ def _build(sessions, clock, referents, people):
                 referent = referents[person["referent"]]
                 ids[n] = pathways.start_pathway(session, clock, PROGRAMME, row.id, "test", referent).id
             else:
-                pathways.exit_pathway(session, clock, ids[n], person["outcome"], "test")
+                pathways.end_pathway(session, clock, ids[n], person["outcome"], "test")
     return ids
 
 
