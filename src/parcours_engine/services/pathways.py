@@ -89,7 +89,7 @@ def start_pathway(
         entry_sex=person.sex,
         entry_qualification_level=person.qualification_level,
         entry_priority_district=person.priority_district,
-        status="active",
+        status=PathwayStatus.ACTIVE,
         started_at=now,
         updated_at=now,
     )
@@ -102,7 +102,7 @@ def start_pathway(
     projection.save(session, pathway, workflow, model, now, actor)
     session.flush()
     _log(session, pathway, clock, actor, "started", None, {"version": version.version})
-    if referent_id is not None and pathway.status == "active":
+    if referent_id is not None and pathway.status == PathwayStatus.ACTIVE:
         referents.transfer(session, clock, pathway, referent_id, actor)
     _route(session, clock, pathway, workflow, actor)
     _log_if_finished(session, pathway, clock, actor)
@@ -163,7 +163,7 @@ def complete_work_item(
 def fire_timers(session: Session, clock: Clock, pathway_id: int, retry_of: int | None = None) -> int:
     """Fire the due timers of one pathway; how many fired."""
     pathway = get_pathway(session, pathway_id)
-    if pathway.status != "active":
+    if pathway.status != PathwayStatus.ACTIVE:
         return 0
     fired = 0
 
@@ -297,7 +297,7 @@ def end_pathway(session: Session, clock: Clock, pathway_id: int, outcome: str, a
 
 def _route(session: Session, clock: Clock, pathway: Pathway, workflow: Workflow, actor: str) -> None:
     """Give the pathway the referent its model's routing names (IEJ sets `csp_affecte`), if none yet."""
-    if pathway.referent_id is not None or pathway.status != "active":
+    if pathway.referent_id is not None or pathway.status != PathwayStatus.ACTIVE:
         return
     code = Runtime.data_value(workflow, referents.ROUTING_FIELD)
     if code is None:

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.enums import Lane, PathwayStatus
+from parcours_engine.domain.enums import Lane, PathwayStatus, WorkItemStatus
 from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.permissions import REFERENT_ROLES, may_be_referent
 from parcours_engine.persistence.models import Account, Pathway, PathwayEvent, ReferentAssignment, WorkItem
@@ -100,7 +100,9 @@ def transfer(
     pathway.updated_at = now
     for item in session.scalars(
         select(WorkItem).where(
-            WorkItem.pathway_id == pathway.id, WorkItem.status == "open", WorkItem.lane == "referent"
+            WorkItem.pathway_id == pathway.id,
+            WorkItem.status == WorkItemStatus.OPEN,
+            WorkItem.lane == Lane.REFERENT,
         )
     ):
         item.assignee_id = target.id

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.enums import Lane, PathwayStatus
+from parcours_engine.domain.enums import Lane, PathwayStatus, WorkItemStatus
 from parcours_engine.domain.errors import ConflictError, FieldError, Forbidden, InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import (
@@ -246,7 +246,11 @@ def claim(session: Session, clock: Clock, account: Account, item_id: int, route:
         return item
     taken = session.execute(
         update(WorkItem)
-        .where(and_(WorkItem.id == item.id, WorkItem.assignee_id.is_(None), WorkItem.status == "open"))
+        .where(
+            and_(
+                WorkItem.id == item.id, WorkItem.assignee_id.is_(None), WorkItem.status == WorkItemStatus.OPEN
+            )
+        )
         .values(assignee_id=account.id)
         .execution_options(synchronize_session=False)
     )

@@ -9,7 +9,7 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.outcomes import OUTCOMES
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Beneficiary
@@ -106,7 +106,7 @@ def transfer(pathway_id: int) -> BaseResponse:
     kind = request.form.get("kind", "permanent")
     target = request.form.get("referent", type=int)
     if target is None:
-        raise InvalidInput("choose a referent", {"referent": ["required"]})
+        raise InvalidInput(field_errors={"referent": [FieldError("field.required")]})
     ends_on = _date(request.form.get("ends_on"), "ends_on") if kind == "temporary" else None
     pathways.set_referent(session, clock(), account, pathway_id, target, route_name(), kind, ends_on)
     if access.may(session, account, pathway_id):
