@@ -169,9 +169,11 @@ def _paths() -> dict[str, Any]:
     return {
         "/beneficiaries": {
             "get": _op(
-                "Search the people you may see (every criterion given must match)",
+                "Search the people you may see: at least one criterion, each given must match; results"
+                " say who the person is, not their situation (no ASE/MNA flags); the search is logged",
                 {"200": _json(beneficiaries, "matching people, at most 100")},
                 400,
+                403,
                 parameters=[
                     _query("name", {"type": "string", "maxLength": 120}),
                     _query("birth_date", {"type": "string", "format": "date"}),
@@ -197,9 +199,10 @@ def _paths() -> dict[str, Any]:
         },
         "/pathways": {
             "get": _op(
-                "Pathways you may see",
+                "Pathways you may see (the list is logged)",
                 {"200": _json(pathway_list, "pathways, at most 500")},
                 400,
+                403,
                 parameters=[
                     _query("programme", {"type": "string", "maxLength": 64}),
                     _query("referent_id", _ID),
@@ -257,9 +260,11 @@ def _paths() -> dict[str, Any]:
         },
         "/work-items": {
             "get": _op(
-                "My open tasks and my team's unclaimed ones, overdue first",
+                "My open tasks and my team's unclaimed ones, overdue first (coordinators and"
+                " supervisors have none: 403)",
                 {"200": _json(inbox, "the inbox; counts match the lists")},
                 400,
+                403,
                 parameters=[
                     _query("programme", {"type": "string", "maxLength": 64}),
                     _query("due", {"enum": ["overdue", "today", "week", "none"]}),
