@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from parcours_engine.domain.errors import ConflictError
 from parcours_engine.persistence.models import Pathway, ReferentAssignment, WorkItem
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.services import referents
@@ -94,7 +95,7 @@ def test_a_temporary_transfer_needs_a_future_end_date(world):
 
 def test_the_database_refuses_two_active_referents(world):
     pathway_id = world.start()
-    with pytest.raises(IntegrityError), unit_of_work(world.sessions) as session:
+    with pytest.raises(ConflictError) as refused, unit_of_work(world.sessions) as session:
         session.add(
             ReferentAssignment(
                 pathway_id=pathway_id,
@@ -104,6 +105,7 @@ def test_the_database_refuses_two_active_referents(world):
                 assigned_by="test",
             )
         )
+    assert isinstance(refused.value.__cause__, IntegrityError)  # the unit of work reports it as a race
 
 
 def test_routing_assigns_the_referent_whose_routing_code_the_model_names(world):

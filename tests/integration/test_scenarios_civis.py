@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from parcours_engine.domain.errors import InvalidInput
 from tests.support.scenario import Scenario, publish_real_library, sqlite_only
 from tests.support.scenario_blocks import accueil, contractualisation, diagnostic, sortie
 
@@ -156,7 +157,7 @@ def test_contract_not_renewed_then_the_referent_chooses_the_exit(start):
     s.do("Préparer le bilan du contrat CIVIS", {"date_rdv_bilan": "2027-01-04"})
     s.advance_to(date(2027, 1, 5)).fire_timers()
     s.expect_task("Statuer sur le renouvellement du CIVIS")
-    with pytest.raises(Exception, match="some fields are invalid"):  # a refusal needs its reason
+    with pytest.raises(InvalidInput):  # a refusal needs its reason
         s.complete({"renouvellement_civis": False, "date_decision": s.day()})
     s.do(
         "Statuer sur le renouvellement du CIVIS",

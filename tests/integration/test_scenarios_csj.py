@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from parcours_engine.domain.errors import InvalidInput
 from tests.support.scenario import Scenario, publish_real_library, sqlite_only
 from tests.support.scenario_blocks import sortie, volontariat
 
@@ -60,7 +61,7 @@ def test_refused_then_a_new_period_then_accepted_by_the_commission(start):
     present(s)
     assert s.pathway.idle_since is not None  # waiting for the commission is no measure
     s.expect_task("Statuer sur le Contrat Social Jeune")
-    with pytest.raises(Exception, match="some fields are invalid"):  # a refusal gives its reason
+    with pytest.raises(InvalidInput):  # a refusal gives its reason
         s.complete({"decision_commission": "refuse", "date_decision": s.day()})
     decide(s, "refuse", motif_refus="jours_insuffisants")
     s.do("Décider de la suite après le refus", {"suite_refus": "nouvelle_periode"}, lane="referent")

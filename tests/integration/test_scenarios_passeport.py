@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from parcours_engine.domain.errors import InvalidInput
 from tests.support.scenario import Scenario, publish_real_library, sqlite_only
 from tests.support.scenario_blocks import sortie
 
@@ -130,7 +131,7 @@ def test_two_periods_recorded_then_passport_closed(start):
 def test_closed_before_any_period(start):
     s = start()
     open_passport(s)
-    with pytest.raises(Exception, match="some fields are invalid"):  # a period needs its dates
+    with pytest.raises(InvalidInput):  # a period needs its dates
         s.do("Planifier la prochaine période en entreprise", {"prochaine_etape": "periode_entreprise"})
     s.do("Planifier la prochaine période en entreprise", {"prochaine_etape": "cloture"})
     sortie(s, "abandon")

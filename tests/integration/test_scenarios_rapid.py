@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.models import Pathway, PathwayEvent, WorkItem
 from tests.support.scenario import Scenario, publish_real_library, sqlite_only
 from tests.support.scenario_blocks import sortie
@@ -142,7 +143,7 @@ def test_not_eligible_after_the_spotting(start, person):
 def test_chosen_exit(start):
     s = start()
     spot(s)
-    with pytest.raises(Exception, match="some fields are invalid"):  # a new appointment needs its date
+    with pytest.raises(InvalidInput):  # a new appointment needs its date
         s.do(
             "Faire le point avec la structure de proximité",
             {

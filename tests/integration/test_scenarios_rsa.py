@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from parcours_engine.domain.errors import InvalidInput
 from tests.support.scenario import Scenario, publish_real_library, sqlite_only
 from tests.support.scenario_blocks import accueil, diagnostic, formation, immersion, sortie, suivi_emploi
 
@@ -168,7 +169,7 @@ def test_cer_not_renewed_then_the_referent_records_a_reorientation(start):
     )
     s.expect_no_task("Définir la prochaine étape du parcours")
     s.expect_task("Enregistrer la sortie")
-    with pytest.raises(Exception, match="some fields are invalid"):  # a reorientation names the programme
+    with pytest.raises(InvalidInput):  # a reorientation names the programme
         s.complete({"issue": "reorientation", "date_sortie": s.day()})
     sortie(s, "reorientation", programme_suivant="ppae")
     assert (s.status, s.outcome) == ("completed", "reorientation")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -143,10 +144,16 @@ def test_sweep_job_checks_everything_first_then_only_deadlines_passed_since(sess
 
 def test_only_one_scheduler_sweeps_at_a_time_on_postgresql(sessions, engine):
     postgres = engine.dialect.name == "postgresql"
-    with unit_of_work(sessions) as first, unit_of_work(sessions) as second:
+    with unit_of_work(sessions) as first:
         assert jobs._exclusive(first, jobs.SWEEP_LOCK) is True
-        # SQLite serializes writers itself; PostgreSQL makes the second scheduler skip the run.
-        assert jobs._exclusive(second, jobs.SWEEP_LOCK) is (not postgres)
+        if postgres:  # the second scheduler skips the run
+            with unit_of_work(sessions) as second:
+                assert jobs._exclusive(second, jobs.SWEEP_LOCK) is False
+        else:  # SQLite serializes writers itself: a second writer cannot even begin meanwhile
+            other = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            other.close()
     with unit_of_work(sessions) as again:
         assert jobs._exclusive(again, jobs.SWEEP_LOCK) is True  # released at the end of the first
 

@@ -150,7 +150,9 @@ def test_rejects_each_missing_required_field(model_of, form):
     assert schema["required"], f"{form} requires nothing"
     for name in schema["required"]:
         incomplete = {key: value for key, value in answer.items() if key != name}
-        assert rejected(model_of[form], form, incomplete).get(name) == [FieldError("field.required")], f"{form}: {name}"
+        assert rejected(model_of[form], form, incomplete).get(name) == [FieldError("field.required")], (
+            f"{form}: {name}"
+        )
 
 
 @pytest.mark.parametrize("form", FORM_FILES)

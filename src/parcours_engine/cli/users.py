@@ -24,7 +24,7 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(accounts.STAFF_ROLES))
+@click.option("--role", required=True, type=click.Choice([str(role) for role in accounts.STAFF_ROLES]))
 @click.option("--structure", "structure_code", help="Code of the structure (created when new)")
 @click.option(
     "--structure-kind",
@@ -33,7 +33,9 @@ def users() -> None:
     type=click.Choice(accounts.STRUCTURE_KINDS),
 )
 @click.option(
-    "--team", type=click.Choice([r.code for r in LANE_ROLES]), help="Lane of the tasks this account takes"
+    "--team",
+    type=click.Choice([str(r.code) for r in LANE_ROLES]),
+    help="Lane of the tasks this account takes",
 )
 @click.option(
     "--routing-code", help="Code a model's routing names to pick this referent (IEJ: csp_moulins...)"

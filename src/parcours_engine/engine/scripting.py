@@ -153,7 +153,7 @@ def _compile(source: str, mode: Mode) -> tuple[CodeType | None, str | None]:
 def _compiled(source: str, mode: Mode) -> CodeType:
     code, error = _compile(source, mode)
     if code is None:
-        raise ScriptError(error)
+        raise ScriptError(error or "cannot be compiled")
     return code
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from parcours_engine.domain.errors import FieldError
+
 RADIO_MAX = 5
 
 
@@ -88,10 +90,10 @@ def _text(value: Any) -> str:
 
 def parse(
     schema: dict[str, Any], posted: MultiDict[str, str], prefix: str = ""
-) -> tuple[dict[str, Any], dict[str, list[str]]]:
+) -> tuple[dict[str, Any], dict[str, list[FieldError]]]:
     """Typed data from a posted form, and the fields whose text could not be converted."""
     data: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[FieldError]] = {}
     for name, prop in schema.get("properties", {}).items():
         key = prefix + name
         kind = prop.get("type")
@@ -112,7 +114,8 @@ def parse(
         try:
             data[name] = _convert(kind, raw)
         except ValueError:
-            errors[key] = ["is not of type 'integer'" if kind in ("integer", "number") else "invalid"]
+            code = {"integer": "field.integer", "number": "field.number", "boolean": "field.boolean"}
+            errors[key] = [FieldError(code.get(kind or "", "field.invalid"))]
     return data, errors
 
 
