@@ -34,11 +34,11 @@ from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.engine import script_helpers, timers
 from parcours_engine.engine.loader import load_library, read_library_dir
 from parcours_engine.engine.runtime import Runtime
+from parcours_engine.pathways import beneficiaries, pathways
 from parcours_engine.persistence.db import make_engine, session_factory
 from parcours_engine.persistence.migrate import upgrade
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import beneficiaries, pathways
-from parcours_engine.services.publishing import publish_library
+from parcours_engine.studio.publishing import publish_library
 
 ANSWERS = {
     "Task_accueil": {"date_accueil": "2026-01-06", "orientation": "interne"},

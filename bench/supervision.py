@@ -5,7 +5,7 @@ positions and closed idle periods, by bulk Core inserts (not through the service
 real workflows would take hours and measure the engine, not these queries), then times each query
 and, in the same run, a baseline: a bare indexed SELECT of the rows that query is about.
 
-  sweep/5 min    services.supervision.sweep as the scheduler runs it every 5 minutes: deadlines
+  sweep/5 min    supervision.supervision.sweep as the scheduler runs it every 5 minutes: deadlines
                  passed since the previous run only; baseline: the ids of pathways whose idle deadline
                  passed in those 5 minutes, through ix_pathway_idle_stall_at
   sweep/full     the full sweep (first run of a scheduler, then daily): ranks every condition,
@@ -14,12 +14,12 @@ and, in the same run, a baseline: a bare indexed SELECT of the rows that query i
                  after each run, so every run does the same work
   stalled-list   the first page (50) of the stalled list with its total, and the same filtered by
                  programme; baseline: 50 ids of stalled pathways through ix_pathway_stalled_since
-  dashboard      services.indicators.indicators for one programme and a year (present and entries
+  dashboard      supervision.indicators.indicators for one programme and a year (present and entries
                  with breakdowns, objective, exits by outcome, idle-time median and p90, caseloads),
                  every structure's (an admin's view); baseline: the ids of that programme's pathways
                  through ix_pathway_programme_status
   dashboard/str  the same for one of the ten structures (a supervisor's view); same baseline
-  overlay        services.indicators.element_waits for one programme; baseline: its waiting rows
+  overlay        supervision.indicators.element_waits for one programme; baseline: its waiting rows
 
 SQLite runs in WAL mode with synchronous=NORMAL (the application's settings); PostgreSQL is a
 throwaway cluster with fsync and synchronous_commit off (tests/support/pgcluster.py): fine for read
@@ -60,7 +60,7 @@ from parcours_engine.persistence.models import (
     WaitingElement,
     WorkItem,
 )
-from parcours_engine.services import indicators, supervision
+from parcours_engine.supervision import indicators, supervision
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 PROGRAMMES = (

@@ -15,9 +15,10 @@ from argon2 import PasswordHasher
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from parcours_engine.accounts import accounts
+from parcours_engine.passport import passport, portal
 from parcours_engine.persistence.models import Beneficiary
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import accounts, passport, portal
 
 # The workspace's live server (waitress on 127.0.0.1, production cookie and CSRF settings).
 from tests.e2e.conftest import Live

@@ -12,8 +12,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from parcours_engine.pathways import pathways
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import pathways
 
 # The workspace's live server (waitress on 127.0.0.1, production cookie and CSRF settings).
 from tests.e2e.conftest import Live, sign_in

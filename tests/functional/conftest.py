@@ -17,9 +17,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from parcours_engine.accounts import accounts
 from parcours_engine.domain.clock import FrozenClock
+from parcours_engine.pathways import beneficiaries, pathways
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import accounts, beneficiaries, pathways
 from parcours_engine.web import create_app
 from tests.support.library import open_item, publish_fixture
 

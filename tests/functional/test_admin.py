@@ -10,10 +10,10 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
+from parcours_engine.accounts import accounts
 from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account, Structure
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import accounts
 from tests.functional.conftest import PASSWORD, World
 
 ADMIN = "administrateur"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
+from parcours_engine.accounts import accounts
 from parcours_engine.cli import main
 from parcours_engine.persistence.db import make_engine, session_factory
 from parcours_engine.persistence.migrate import upgrade
-from parcours_engine.services import accounts
 
 
 def test_create_token_and_list(tmp_path):

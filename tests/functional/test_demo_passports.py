@@ -16,6 +16,7 @@ from parcours_engine.demo import workspace
 from parcours_engine.demo.passports import COMPANIES, DEMO_PORTAL_CODE, PORTAL_PEOPLE
 from parcours_engine.demo.workspace import DEMO_PASSWORD, load_demo
 from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.passport import portal
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, WorkItem
 from parcours_engine.persistence.passport_models import (
     CompetenceAssessment,
@@ -26,7 +27,6 @@ from parcours_engine.persistence.passport_models import (
     SharingConsent,
 )
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import portal
 from parcours_engine.web import create_app
 from tests.functional.conftest import World
 from tests.support.library import publish_fixture

@@ -20,8 +20,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from parcours_engine.accounts import accounts
 from parcours_engine.domain.permissions import Action, Profile, Scope, may_start_for, profile, scopes
-from parcours_engine.services import accounts, consent, passport, studio
+from parcours_engine.passport import consent, passport
+from parcours_engine.studio import studio
 from parcours_engine.web.api.openapi import document
 from parcours_engine.web.permissions import BLUEPRINTS, PUBLIC, ROUTES, action_for
 from tests.functional.conftest import ACCOUNTS, ACCUEIL, World

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from parcours_engine.accounts import accounts
+from parcours_engine.pathways import pathways
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway
-from parcours_engine.services import accounts, pathways
 from tests.functional.conftest import ACCUEIL, PASSWORD, World
 
 try:
@@ -203,7 +204,7 @@ def test_lists_and_searches_are_logged_with_how_many_they_showed(world: World) -
 
 
 def test_a_refused_attempt_is_logged_although_the_request_rolled_back(world: World) -> None:
-    from parcours_engine.services import access
+    from parcours_engine import access
 
     with unit_of_work(world.sessions) as session:
         coordinator = session.scalar(select(Account).where(Account.username == "coordination"))

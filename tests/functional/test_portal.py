@@ -14,9 +14,10 @@ from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from parcours_engine.accounts import accounts
+from parcours_engine.passport import passport, portal
 from parcours_engine.persistence.models import AccessLog, Beneficiary
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import accounts, passport, portal
 from tests.functional.conftest import World
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from parcours_engine.domain.errors import ConflictError
+from parcours_engine.pathways import referents
 from parcours_engine.persistence.models import Pathway, ReferentAssignment, WorkItem
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import referents
 from tests.functional.conftest import ACCUEIL
 from tests.support.library import publish_fixture
 
@@ -113,7 +113,7 @@ def test_routing_assigns_the_referent_whose_routing_code_the_model_names(world):
     mna = world.person(mna=True)
     other = world.person(mna=False)
     with unit_of_work(world.sessions) as session:
-        from parcours_engine.services import pathways
+        from parcours_engine.pathways import pathways
 
         routed = pathways.start_pathway(session, world.clock, "routage", mna, "accueil").id
         unrouted = pathways.start_pathway(session, world.clock, "routage", other, "accueil").id

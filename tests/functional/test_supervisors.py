@@ -11,8 +11,9 @@ from html import unescape
 
 import pytest
 
+from parcours_engine.pathways import pathways
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import indicators, pathways
+from parcours_engine.supervision import indicators
 from tests.functional.conftest import World
 from tests.support import supervision as sv
 

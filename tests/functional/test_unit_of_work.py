@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from parcours_engine.accounts import accounts
 from parcours_engine.persistence.models import Incident, LoginThrottle
-from parcours_engine.services import accounts
 from tests.functional.conftest import ACCUEIL, World
 from tests.support.library import FIXTURE_LIBRARY, publish_fixture, snapshot
 

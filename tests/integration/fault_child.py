@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from parcours_engine.domain.clock import FrozenClock
+from parcours_engine.pathways import projection
 from parcours_engine.persistence.db import make_engine, session_factory
-from parcours_engine.services import projection
 from tests.support.library import complete_open
 
 

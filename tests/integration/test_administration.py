@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from parcours_engine.accounts import accounts, administration
 from parcours_engine.domain.errors import ConflictError, InvalidInput
 from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import accounts, administration
 
 
 def test_two_admins_deactivating_each_other_at_once_leave_one_admin(database_url, sessions, clock):

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from parcours_engine.domain.errors import ConflictError, InvalidInput, TransitionFailed
+from parcours_engine.pathways import incidents, pathways
 from parcours_engine.persistence.models import Incident, Pathway, WorkItem
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import incidents, pathways
 from tests.support.library import complete_open, open_item, publish_fixture, snapshot, start
 
 ACCUEIL = {"date_accueil": "2026-01-06", "orientation": "interne"}

@@ -22,7 +22,7 @@ from parcours_engine.persistence.models import (
     Structure,
 )
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import indicators
+from parcours_engine.supervision import indicators
 from tests.support import supervision as sv
 
 

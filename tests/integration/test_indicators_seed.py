@@ -19,9 +19,10 @@ from pathlib import Path
 
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.engine.loader import read_library_dir
+from parcours_engine.pathways import beneficiaries, pathways
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import beneficiaries, indicators, pathways
-from parcours_engine.services.publishing import publish_library
+from parcours_engine.studio.publishing import publish_library
+from parcours_engine.supervision import indicators
 from tests.support import supervision as sv
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,23 +11,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from parcours_engine.accounts import accounts
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from parcours_engine.engine.loader import read_library_dir
+from parcours_engine.passport import consent, passport
+from parcours_engine.passport import referential as passport_referential
+from parcours_engine.passport import tasks as passport_tasks
+from parcours_engine.passport.tasks import CONTRACT_KINDS
+from parcours_engine.pathways import beneficiaries, pathways
 from parcours_engine.persistence.models import AccessLog, Account, WorkItem
 from parcours_engine.persistence.passport_models import CompetenceAssessment, Experience
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import (
-    accounts,
-    beneficiaries,
-    consent,
-    passport,
-    passport_referential,
-    passport_tasks,
-    pathways,
-)
-from parcours_engine.services.passport_tasks import CONTRACT_KINDS
-from parcours_engine.services.publishing import publish_library
+from parcours_engine.studio.publishing import publish_library
 from tests.conftest import REPO
 from tests.support.library import FIXTURE_LIBRARY
 from tests.support.scenario import Scenario, publish_real_library

@@ -11,12 +11,14 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from parcours_engine.accounts import accounts
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.domain.errors import Forbidden
+from parcours_engine.passport import consent, passport, portal, portal_export
+from parcours_engine.passport import pdf as passport_pdf
 from parcours_engine.persistence.models import Beneficiary
 from parcours_engine.persistence.passport_models import PortalAccess
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import accounts, consent, passport, passport_pdf, portal, portal_export
 from tests.integration.test_passport import _pathway_with_referent, account, people
 
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from parcours_engine.pathways import timers
 from parcours_engine.persistence.models import Pathway, PathwayEvent, WaitingElement, WorkItem
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import timers, versions
+from parcours_engine.studio import versions
 from tests.support.library import complete_open, publish_fixture, start
 
 

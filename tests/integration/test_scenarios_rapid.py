@@ -5,7 +5,7 @@ CIVIS, which the host then starts for the same person, runs on SQLite and Postgr
 exits (not eligible, 26th birthday, chosen) run on SQLite only, to keep the scenario suite fast.
 
 The host starts the programme named by `programme_suivant` in the same transaction as the exit
-(services.pathways), with the same referent: the scenario checks the new pathway is there.
+(pathways.pathways), with the same referent: the scenario checks the new pathway is there.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from parcours_engine.domain.errors import ConflictError, FieldError, Forbidden, 
 from parcours_engine.persistence.models import Account, Pathway, ProcessVersion
 from parcours_engine.persistence.studio_models import ModelDraft
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import studio, versions
+from parcours_engine.studio import studio, versions
 from tests.functional.test_studio import NEW_FORM, NEW_SCHEMA, REFERENCE, XXE_PROLOGUE, with_new_task
 from tests.support.library import publish_fixture, start
 

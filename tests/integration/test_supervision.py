@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from parcours_engine.domain import supervision as rules
 from parcours_engine.persistence.models import IdlePeriod, Pathway, ProcessElement, ProcessVersion
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import supervision
+from parcours_engine.supervision import supervision
 from tests.support import supervision as sv
 
 

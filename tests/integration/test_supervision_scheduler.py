@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from parcours_engine.engine.runtime import EngineFailure, Runtime
+from parcours_engine.pathways import incidents, reminders
 from parcours_engine.persistence.models import Incident, Notification, Pathway, PathwayEvent
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.scheduler import jobs
-from parcours_engine.services import incidents, reminders, supervision
+from parcours_engine.supervision import supervision
 from tests.integration.test_scheduler_jobs import _to_timer
 from tests.support import supervision as sv
 from tests.support.library import publish_fixture, start

@@ -12,8 +12,9 @@ from parcours_engine.domain.errors import Forbidden
 from parcours_engine.engine.loader import read_library_dir
 from parcours_engine.persistence.models import Account, Pathway, PathwayEvent, ProcessVersion
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import indicators, pathway_migration, versions
-from parcours_engine.services.publishing import publish_library
+from parcours_engine.studio import pathway_migration, versions
+from parcours_engine.studio.publishing import publish_library
+from parcours_engine.supervision import indicators
 from tests.support.library import FIXTURE_LIBRARY, complete_open, publish_fixture, snapshot, start
 
 ACCUEIL = {"date_accueil": "2026-01-06", "orientation": "interne"}

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.engine.loader import read_library_dir
+from parcours_engine.pathways import beneficiaries, pathways
 from parcours_engine.persistence.models import Pathway, WorkItem
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import beneficiaries, pathways
-from parcours_engine.services.publishing import publish_library
+from parcours_engine.studio.publishing import publish_library
 
 FIXTURE_LIBRARY = Path(__file__).resolve().parent.parent / "fixtures" / "library"
 

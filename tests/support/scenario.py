@@ -10,7 +10,7 @@ status, outcome, current elements, idle_since and next_timer_due. A scenario rea
     s.advance(days=30).fire_timers()
     assert s.outcome == "limite_age"
 
-`complete_work_item` validates the submitted data against the task's form (services.forms.validate),
+`complete_work_item` validates the submitted data against the task's form (pathways.forms.validate),
 so a scenario that submits data its form rejects fails loudly with the field errors.
 
 `publish_library` parses the whole library each time (~0.7 s); the parse is memoised per library
@@ -32,11 +32,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from parcours_engine.accounts import accounts
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.engine import loader
+from parcours_engine.pathways import beneficiaries, models_cache, pathways, timers
 from parcours_engine.persistence.models import Account, Pathway, WorkItem
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import accounts, beneficiaries, models_cache, pathways, publishing, timers
+from parcours_engine.studio import publishing
 from tests.conftest import REPO
 from tests.support.library import person_fields
 

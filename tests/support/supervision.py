@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from parcours_engine.domain.clock import Clock
 from parcours_engine.persistence.models import Account, Notification, Pathway
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import supervision
+from parcours_engine.supervision import supervision
 from tests.support import library
 from tests.support.library import complete_open, publish_fixture
 

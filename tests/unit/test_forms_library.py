@@ -1,6 +1,6 @@
 """Every form of forms/ accepts a complete answer and rejects wrong data, field by field.
 
-Through services.forms.validate, the function complete_work_item calls: for each form, a value of
+Through pathways.forms.validate, the function complete_work_item calls: for each form, a value of
 the wrong type in each field, each required field left out, and a value outside each closed list
 (enum, oneOf of consts, const, items of a multiple choice, fields of a nested object) give
 InvalidInput naming that field. The bad values are derived from the schemas, so a new form is
@@ -20,7 +20,7 @@ import pytest
 
 from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.engine.loader import ProcessModel, load_library, read_library_dir
-from parcours_engine.services import forms
+from parcours_engine.pathways import forms
 from tests.conftest import REPO
 
 FORM_FILES = sorted(path.name for path in (REPO / "forms").glob("*.schema.json"))

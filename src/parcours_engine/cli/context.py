@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from parcours_engine.domain.errors import InvalidInput, NotFound
 from parcours_engine.persistence.db import make_engine, session_factory
 from parcours_engine.persistence.models import ProcessVersion
-from parcours_engine.services import versions
+from parcours_engine.studio import versions
 
 
 def url(ctx: click.Context) -> str | None:

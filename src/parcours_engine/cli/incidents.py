@@ -21,7 +21,7 @@ def incidents() -> None:
 @incidents.command("list")
 @click.pass_context
 def incidents_list(ctx: click.Context) -> None:
-    from parcours_engine.services.incidents import open_incidents
+    from parcours_engine.pathways.incidents import open_incidents
 
     with unit_of_work(sessions(ctx)) as session:
         for incident in open_incidents(session):
@@ -45,7 +45,7 @@ def incidents_list(ctx: click.Context) -> None:
 @click.option("--actor", default="cli", show_default=True)
 @click.pass_context
 def incidents_retry(ctx: click.Context, incident_id: int, actor: str) -> None:
-    from parcours_engine.services.incidents import retry
+    from parcours_engine.pathways.incidents import retry
 
     try:
         with unit_of_work(sessions(ctx)) as session:

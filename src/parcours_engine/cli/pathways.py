@@ -15,7 +15,7 @@ from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.persistence.models import Account
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import pathway_migration
+from parcours_engine.studio import pathway_migration
 
 
 @click.group()

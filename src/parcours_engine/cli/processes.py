@@ -16,7 +16,7 @@ from parcours_engine.cli.context import published_version, sessions
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ModelError, ParcoursError
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import versions
+from parcours_engine.studio import versions
 
 
 def _read(paths: tuple[Path, ...], forms_dir: Path | None) -> tuple[dict[str, bytes], dict[str, bytes]]:
@@ -65,7 +65,7 @@ def processes_publish(
     ctx: click.Context, paths: tuple[Path, ...], forms_dir: Path | None, actor: str
 ) -> None:
     """Publish every programme whose model or forms changed as a new version."""
-    from parcours_engine.services.publishing import publish_library
+    from parcours_engine.studio.publishing import publish_library
 
     bpmn, forms = _read(paths, forms_dir)
     try:

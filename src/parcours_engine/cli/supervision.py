@@ -10,10 +10,11 @@ from dataclasses import asdict
 
 import click
 
+from parcours_engine.accounts import accounts
 from parcours_engine.cli.context import input_errors, sessions
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import accounts, indicators
+from parcours_engine.supervision import indicators
 
 
 @click.group()

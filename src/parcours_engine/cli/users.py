@@ -9,12 +9,12 @@ import sys
 
 import click
 
+from parcours_engine.accounts import accounts
 from parcours_engine.cli.context import input_errors, sessions
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.domain.roles import LANE_ROLES
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import accounts
 
 
 @click.group()

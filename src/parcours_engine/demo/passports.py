@@ -24,11 +24,13 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock, FrozenClock
 from parcours_engine.domain.errors import ParcoursError
+from parcours_engine.passport import consent, passport, portal
+from parcours_engine.passport.referential import Referential, referential
+from parcours_engine.passport.tasks import OPENING
+from parcours_engine.pathways import beneficiaries, pathways
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, WorkItem
 from parcours_engine.persistence.passport_models import Experience, Passport
-from parcours_engine.services import beneficiaries, consent, passport, pathways, portal, versions
-from parcours_engine.services.passport_referential import Referential, referential
-from parcours_engine.services.passport_tasks import OPENING
+from parcours_engine.studio import versions
 
 DEMO_PORTAL_CODE = "PASS-2345"  # a documented demo credential: the demo portal people only
 ROUTE = "demo load"  # what the access log shows as the page the demo's changes came from

@@ -96,7 +96,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Un script du modèle a échoué : %(detail)s",
         "A script of the model failed: %(detail)s",
     ),
-    # -- access: who may see and change what (services.access, domain.permissions) -----------------
+    # -- access: who may see and change what (access, domain.permissions) -----------------
     "access.not_for_your_role": (
         "Votre fonction ne permet pas cette action.",
         "Your role does not allow this action.",
@@ -183,7 +183,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Indiquez au moins un critère : nom, date de naissance ou identifiant.",
         "Give at least one criterion: name, birth date or identifier.",
     ),
-    # -- versions of a programme and migrating pathways (services.versions, .pathway_migration) -----
+    # -- versions of a programme and migrating pathways (studio.versions, .pathway_migration) -----
     "programme.not_published": (
         "Le programme %(programme)s n'a aucune version publiée.",
         "There is no published version of programme %(programme)s.",
@@ -210,7 +210,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Le parcours n° %(pathway)s est déjà sur la version %(version)s.",
         "Pathway %(pathway)s is already on version %(version)s.",
     ),
-    # -- accounts and the admin area (services.accounts, .administration, web.admin) ----------------
+    # -- accounts and the admin area (accounts.accounts, .administration, web.admin) ----------------
     "admin.only": (
         "Seuls les administrateurs gèrent les comptes et les structures.",
         "Only admins manage accounts and structures.",
@@ -238,7 +238,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Trop d'essais infructueux. Réessayez dans 15 minutes.",
         "Too many failed attempts. Try again in 15 minutes.",
     ),
-    # -- the studio: drafts of a model (services.studio, web.studio) -------------------------------
+    # -- the studio: drafts of a model (studio.studio, web.studio) -------------------------------
     "studio.editors_only": (
         "Seuls les coordinateurs et les administrateurs modifient et publient les modèles.",
         "Only coordinators and admins edit and publish models.",
@@ -278,14 +278,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cochez au moins un parcours à migrer.",
         "Tick at least one pathway to migrate.",
     ),
-    # -- supervision: figures, objectives, the stalled list (web.supervisors, services.indicators) --
+    # -- supervision: figures, objectives, the stalled list (web.supervisors, supervision.indicators) --
     "supervision.period_invalid": (
         "La période demandée n'est pas valide : vérifiez ses dates de début et de fin.",
         "The period asked for is not valid: check its start and end dates.",
     ),
     "programme.unknown": ("Aucun programme publié n'a ce code.", "No published programme has this code."),
     "programme.none_published": ("Aucun programme n'est publié.", "No programme is published."),
-    # -- incidents and timers (services.incidents, .timers) ----------------------------------------
+    # -- incidents and timers (pathways.incidents, .timers) ----------------------------------------
     "incident.not_found": ("Cet incident n'existe pas.", "This incident does not exist."),
     "incident.already_resolved": (
         "Cet incident a déjà été résolu par %(by)s.",
@@ -295,7 +295,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cette opération (%(operation)s) ne peut pas être relancée : signalez-la à l'équipe technique.",
         "This operation (%(operation)s) cannot be retried: report it to the technical team.",
     ),
-    # -- the passport and the person's portal (services.passport*, .portal*) -----------------------
+    # -- the passport and the person's portal (passport.passport*, .portal*) -----------------------
     "portal.locked": (
         "Trop d'essais infructueux : réessayez dans 30 minutes ou demandez un nouveau code à votre référent.",
         "Too many failed attempts: try again in 30 minutes or ask your referent for a new code.",

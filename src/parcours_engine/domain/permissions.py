@@ -12,7 +12,7 @@ which a profile may act; no scope means never (403 whatever the file). The scope
 - `PARTNER_WITH_CONSENT`: the people whose consent to share with the account's structure is in force;
 - `ALL`: everything.
 
-`services.access` is the one place that turns the table into SQL filters and checks. Rules that a
+`access` is the one place that turns the table into SQL filters and checks. Rules that a
 scope alone cannot say are written here as functions and enforced by the use cases:
 
 - a referent (transfer target, or named when a pathway starts) is an active counsellor (not of the

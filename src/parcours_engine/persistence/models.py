@@ -198,7 +198,7 @@ class Pathway(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Supervision (services/supervision.py). A measure planned by the model (`date_prochaine_mesure`)
+    # Supervision (supervision/supervision.py). A measure planned by the model (`date_prochaine_mesure`)
     # covers the pathway until the end of that day; the idle clock then starts from there.
     measure_planned_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When an idle pathway passes its version's idle threshold (written with the projection).

@@ -3,7 +3,7 @@
 Kept apart from `models.py` (same `Base`, same metadata), like the passport's tables. A draft holds the
 whole library its programme needs (its own BPMN file, every block it calls, every form), so that it
 can be checked and published as a whole; it never holds a file the loader refuses to parse or a
-script the restricted environment refuses (services.studio gates every write).
+script the restricted environment refuses (studio.studio gates every write).
 """
 
 from __future__ import annotations

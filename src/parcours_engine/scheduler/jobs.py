@@ -33,9 +33,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ParcoursError, TransitionFailed
+from parcours_engine.pathways import referents, reminders
+from parcours_engine.pathways.timers import after_failed_firing, fire_one_due
 from parcours_engine.persistence.uow import unit_of_work
-from parcours_engine.services import referents, reminders, supervision
-from parcours_engine.services.timers import after_failed_firing, fire_one_due
+from parcours_engine.supervision import supervision
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def fire_due_timers(sessions: sessionmaker[Session], clock: Clock) -> tuple[int,
             with unit_of_work(sessions) as session:
                 pathway_id = fire_one_due(session, clock)
         except TransitionFailed as failure:
-            # Rolled back and recorded as an incident: try again later, or give up (services/timers.py).
+            # Rolled back and recorded as an incident: try again later, or give up (pathways/timers.py).
             failed += 1
             log.warning("timer firing failed: %s", failure)
             if failure.incident_id is not None:
@@ -81,7 +82,7 @@ def fire_due_timers(sessions: sessionmaker[Session], clock: Clock) -> tuple[int,
 
 FULL_SWEEP_EVERY = timedelta(days=1)
 # Per database: (last full sweep, last sweep) of this process; later sweeps only look at the deadlines
-# passed since the last one, and one a day re-checks everything (services/supervision.sweep).
+# passed since the last one, and one a day re-checks everything (supervision.supervision.sweep).
 _sweeps: dict[str, tuple[datetime, datetime]] = {}
 
 

@@ -3,7 +3,7 @@
 A refusal (403) rolls the request's unit of work back, so its row cannot ride in it: `note_refusal`
 (an after-request hook) remembers who was refused on which route, and `write_refusal` (a teardown
 hook, run once the unit of work was rolled back and its write lock released) writes the row in a
-transaction of its own (services.access.log_refusal). Both are registered by web.auth's blueprint.
+transaction of its own (access.log_refusal). Both are registered by web.auth's blueprint.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Response, current_app, g, request
 from sqlalchemy import inspect
 
-from parcours_engine.services import access
+from parcours_engine import access
 
 
 def _signed_in_account_id() -> int | None:

@@ -1,6 +1,6 @@
 """Sign-in and sign-out (Flask-Login), the language switch, and who is signed in.
 
-Passwords and throttling live in services.accounts; this blueprint only parses and renders. A failed
+Passwords and throttling live in accounts.accounts; this blueprint only parses and renders. A failed
 sign-in answers 401 and still commits, because the failure count is what throttling needs.
 """
 
@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from parcours_engine.accounts import accounts
 from parcours_engine.persistence.models import Account
-from parcours_engine.services import accounts
 from parcours_engine.web import access_log
 from parcours_engine.web.app import LANGUAGES, clock, db_session
 

@@ -106,7 +106,7 @@ def error_response(error: ParcoursError) -> Response:
             body["incident_id"] = incident
             response.set_data(jsonify(body).get_data())
         return response
-    from parcours_engine.services.worklist import AlreadyDone
+    from parcours_engine.pathways.worklist import AlreadyDone
 
     if isinstance(error, AlreadyDone):
         return _already_done(error)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from flask import request
 
+from parcours_engine import access
 from parcours_engine.domain.errors import Forbidden, NotFound, ParcoursError
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway
-from parcours_engine.services import access
 
 A = Action
 

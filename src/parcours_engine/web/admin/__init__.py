@@ -1,7 +1,7 @@
 """The admin area: structures and accounts managed in the browser by a département's admin.
 
 Admins only (403 for every other role; the sign-in page for nobody signed in). The views parse the
-form, call services.administration and render; a refused form comes back with its values and the
+form, call accounts.administration and render; a refused form comes back with its values and the
 errors next to the fields (400), the service's field-error codes rendered by the one catalogue
 (web.errors.field_messages). The labels of the closed lists (roles, teams, kinds of structure,
 journal entries) are worded here, in the reader's language.

@@ -10,9 +10,9 @@ from flask import make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
+from parcours_engine.accounts import accounts, administration
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.models import Account
-from parcours_engine.services import accounts, administration
 from parcours_engine.web.admin import bp
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
 
-from parcours_engine.services import accounts
+from parcours_engine.accounts import accounts
 from parcours_engine.web.app import db_session
 from parcours_engine.web.errors import json_error
 from parcours_engine.web.permissions import gate

@@ -8,10 +8,11 @@ from typing import Any
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
+from parcours_engine import access
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.permissions import Action
+from parcours_engine.pathways import beneficiaries, pathways, worklist
 from parcours_engine.persistence.models import Beneficiary, Pathway, WorkItem
-from parcours_engine.services import access, beneficiaries, pathways, worklist
 from parcours_engine.web.api import bp
 from parcours_engine.web.api.openapi import document
 from parcours_engine.web.app import clock, db_session

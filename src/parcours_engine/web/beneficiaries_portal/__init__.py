@@ -29,8 +29,9 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.services import passport, passport_pdf, portal, portal_export
-from parcours_engine.services.passport_referential import referential
+from parcours_engine.passport import passport, portal, portal_export
+from parcours_engine.passport import pdf as passport_pdf
+from parcours_engine.passport.referential import referential
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.errors import text
 

@@ -1,7 +1,7 @@
 """The counsellors' workspace: inbox, caseload, pathway pages, task forms, people, notifications.
 
 Views parse the request, call one service and render; access checks and the access log live in
-services.access (every read or change of a person's file is logged in the request's transaction).
+access (every read or change of a person's file is logged in the request's transaction).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _header() -> dict[str, Any]:
     """The unread-notifications counter of the page header (one COUNT query per page)."""
     if request.path.startswith("/api/") or not current_user.is_authenticated:
         return {"unread_notifications": 0}
-    from parcours_engine.services import notifications
+    from parcours_engine.pathways import notifications
     from parcours_engine.web.app import db_session
 
     return {"unread_notifications": notifications.unread_count(db_session(), int(current_user.get_id()))}

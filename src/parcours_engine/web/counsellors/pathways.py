@@ -9,19 +9,13 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from parcours_engine import access
 from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.outcomes import OUTCOMES
 from parcours_engine.domain.permissions import Action
+from parcours_engine.pathways import models_cache, notifications, pathways, referents, worklist
 from parcours_engine.persistence.models import Beneficiary
-from parcours_engine.services import (
-    access,
-    models_cache,
-    notifications,
-    pathways,
-    referents,
-    versions,
-    worklist,
-)
+from parcours_engine.studio import versions
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name

@@ -8,9 +8,11 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from parcours_engine import access
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.permissions import Action, may_be_referent
-from parcours_engine.services import access, beneficiaries, pathways, versions, worklist
+from parcours_engine.pathways import beneficiaries, pathways, worklist
+from parcours_engine.studio import versions
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name

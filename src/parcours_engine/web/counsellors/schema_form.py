@@ -5,7 +5,7 @@ Supported (what forms/ uses): strings (text, textarea, `format: date`), closed l
 integers and numbers, arrays of a closed list as checkboxes, and one level of nested objects as a
 fieldset whose fields are posted as `parent.child`. Labels are the schema's `title`; `description`
 and `ui:help` are help texts; `x-avertissement` is the legal warning shown next to a free-text field.
-Validation stays with services.forms (jsonschema): here we only convert what the browser posts.
+Validation stays with pathways.forms (jsonschema): here we only convert what the browser posts.
 """
 
 from __future__ import annotations

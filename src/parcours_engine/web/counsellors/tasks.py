@@ -9,10 +9,13 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from parcours_engine import access
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.permissions import Action
+from parcours_engine.pathways import forms, models_cache, worklist
 from parcours_engine.persistence.models import Beneficiary, WorkItem
-from parcours_engine.services import access, forms, models_cache, supervision, versions, worklist
+from parcours_engine.studio import versions
+from parcours_engine.supervision import supervision
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name, schema_form

@@ -2,7 +2,7 @@
 company, add experiences and references, record consents, print the person's access card.
 
 Views parse and call one service; the rights (caseload, partners' consent) and the access log live in
-services.consent / services.passport / services.portal. Every page needs a signed-in account.
+passport.consent / passport.passport / passport.portal. Every page needs a signed-in account.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from flask import Blueprint, Response, make_response, redirect, render_template,
 from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
+from parcours_engine import access
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.permissions import Action
-from parcours_engine.services import access, consent, passport, passport_pdf, portal
-from parcours_engine.services.passport_referential import referential
+from parcours_engine.passport import consent, passport, portal
+from parcours_engine.passport import pdf as passport_pdf
+from parcours_engine.passport.referential import referential
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.permissions import gate

@@ -3,7 +3,7 @@ it with the same checks as `processes check`, publish it as a new version, compa
 migrate running pathways.
 
 Only coordinators and admins may open any page of it (403 for everyone else). Drafts are stored and
-checked through services.studio only: a model with an entity, a DTD or a forbidden script is refused
+checked through studio.studio only: a model with an entity, a DTD or a forbidden script is refused
 with the loader's message and nothing is stored.
 """
 

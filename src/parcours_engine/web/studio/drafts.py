@@ -2,7 +2,7 @@
 lists the open drafts and starts a new one from the newest version), the editor page of one draft, and
 discarding it.
 
-A draft lives in the database (services.studio), not in the browser page: closing the tab loses
+A draft lives in the database (studio.studio), not in the browser page: closing the tab loses
 nothing saved, and two coordinators on the same draft are told when the other saved first.
 """
 
@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from parcours_engine.domain.errors import FieldError, InvalidInput, ModelProblem, NotFound
 from parcours_engine.persistence.models import ProcessVersion
 from parcours_engine.persistence.studio_models import ModelDraft
-from parcours_engine.services import studio, versions
+from parcours_engine.studio import studio, versions
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.studio import bp

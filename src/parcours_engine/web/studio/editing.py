@@ -1,7 +1,7 @@
 """What the editor page asks of a stored draft: save it (JSON, with the revision the page loaded),
 check it, publish it, import a .bpmn file into it, download its files.
 
-Every write goes through services.studio's gates: a file the hardened parser or the restricted
+Every write goes through studio.studio's gates: a file the hardened parser or the restricted
 environment refuses is answered 422 with the loader's problems, and the request's unit of work rolls
 back, so the stored draft keeps what it had. A save or publish whose revision is stale is answered
 409 with who saved the draft last and when: nothing is ever overwritten silently.
@@ -25,7 +25,7 @@ from parcours_engine.domain.errors import (
     NotFound,
 )
 from parcours_engine.persistence.studio_models import ModelDraft
-from parcours_engine.services import studio
+from parcours_engine.studio import studio
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.studio import bp

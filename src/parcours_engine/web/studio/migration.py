@@ -11,14 +11,14 @@ from flask import render_template, request
 
 from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.persistence.models import Pathway
-from parcours_engine.services import versions
-from parcours_engine.services.pathway_migration import (
+from parcours_engine.studio import versions
+from parcours_engine.studio.pathway_migration import (
     MigrationPreview,
     migrate_pathways,
     pathways_on,
     preview_migration,
 )
-from parcours_engine.services.versions import VersionInfo
+from parcours_engine.studio.versions import VersionInfo
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.studio import bp

@@ -7,8 +7,8 @@ import json
 
 from flask import Response, render_template, request
 
-from parcours_engine.services import versions
-from parcours_engine.services.studio import open_draft_counts
+from parcours_engine.studio import versions
+from parcours_engine.studio.studio import open_draft_counts
 from parcours_engine.web.app import db_session
 from parcours_engine.web.studio import bp
 

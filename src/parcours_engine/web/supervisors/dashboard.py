@@ -8,8 +8,9 @@ from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from parcours_engine import access
 from parcours_engine.domain.permissions import Action
-from parcours_engine.services import access, indicators
+from parcours_engine.supervision import indicators
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.params import required_whole_number

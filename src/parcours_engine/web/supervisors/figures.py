@@ -1,5 +1,5 @@
 """The dashboard's figures for the selected programmes and period: parsed from the query string, read
-through services.indicators and services.passport_indicators, shaped as JSON (for /api/v1/indicators)
+through supervision.indicators and passport.indicators, shaped as JSON (for /api/v1/indicators)
 and as tables (for the page and its CSV exports). The page, the CSV and the API read the same figures.
 """
 
@@ -13,13 +13,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from parcours_engine import access
+from parcours_engine.accounts import accounts
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.dates import parse_date, parse_period
 from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.engine.timers import PARIS
+from parcours_engine.passport import indicators as passport_indicators
 from parcours_engine.persistence.models import Account, Structure
-from parcours_engine.services import access, accounts, indicators, passport_indicators, versions
-from parcours_engine.services.indicators import Breakdown, Indicators, Period
+from parcours_engine.studio import versions
+from parcours_engine.supervision import indicators
+from parcours_engine.supervision.indicators import Breakdown, Indicators, Period
 
 # Beyond, dates are typos (and year 1 overflows time zones).
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
@@ -67,7 +71,7 @@ def programmes_from(session: Session, args: Mapping[str, str]) -> dict[str, str]
 
 def structure_from(session: Session, args: Mapping[str, str], account: Account) -> Structure | None:
     """Whose figures: `structure` (a structure's code) for an admin, who reads every structure's
-    without it; everyone else reads their own structure's (services.access.structure_scope)."""
+    without it; everyone else reads their own structure's (access.structure_scope)."""
     code = args.get("structure") or ""
     requested = accounts.structure_by_code(session, code) if code else None
     scope = access.structure_scope(account, requested.id if requested else None)

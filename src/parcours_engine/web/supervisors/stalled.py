@@ -11,11 +11,14 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from parcours_engine import access
 from parcours_engine.domain import supervision as rules
 from parcours_engine.domain.errors import FieldError, InvalidInput
+from parcours_engine.pathways import referents
 from parcours_engine.persistence.models import Account
-from parcours_engine.services import access, indicators, referents, supervision, versions
-from parcours_engine.services.supervision import StalledFilter, StalledRow
+from parcours_engine.studio import versions
+from parcours_engine.supervision import indicators, supervision
+from parcours_engine.supervision.supervision import StalledFilter, StalledRow
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import route_name

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain.errors import InvalidInput, NotFound
 from parcours_engine.engine.model_diff import ModelDiff, diff_models
+from parcours_engine.pathways import models_cache
 from parcours_engine.persistence.models import Pathway, ProcessElement, ProcessVersion
-from parcours_engine.services import models_cache
 
 # -- the catalogue and the latest version ----------------------------------------------------------
 

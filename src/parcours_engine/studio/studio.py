@@ -8,8 +8,8 @@ problems, and nothing is stored. Other problems (a missing form, an undrawn elem
 editing: `check_draft` lists them, and `publish_draft` refuses while any error remains.
 
 Only coordinators and admins edit, publish or discard drafts (`Forbidden` otherwise). The versions
-of a programme (history, diff) are services.versions' job, migrating running pathways
-services.pathway_migration's.
+of a programme (history, diff) are studio.versions' job, migrating running pathways
+studio.pathway_migration's.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ from parcours_engine.engine.xml import DOCUMENT, parse_document
 from parcours_engine.persistence.models import Account, ProcessVersion
 from parcours_engine.persistence.studio_models import ModelDraft
 from parcours_engine.persistence.uow import lost_race_as_conflict
-from parcours_engine.services import versions
-from parcours_engine.services.pathway_migration import MIGRATING_ROLES
-from parcours_engine.services.publishing import PublishResult, publish_library
+from parcours_engine.studio import versions
+from parcours_engine.studio.pathway_migration import MIGRATING_ROLES
+from parcours_engine.studio.publishing import PublishResult, publish_library
 
 EDITING_ROLES = MIGRATING_ROLES  # who may publish may edit: coordinators and admins
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a programme's model is tens of kilobytes

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from parcours_engine.domain import supervision as rules
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import NotFound
+from parcours_engine.pathways import pathways
 from parcours_engine.persistence.models import Incident, Pathway
-from parcours_engine.services import pathways
 
 # "Due" is strictly before now, as SpiffWorkflow decides (a timer fires once its time has passed): a
 # pathway claimed at the very instant its timer falls due would fire nothing and be claimed again.

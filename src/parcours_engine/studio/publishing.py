@@ -1,6 +1,6 @@
 """Publish programme models: each programme whose content changed gets a new immutable version.
 
-Reading the versions back (the catalogue, the latest, a history, a diff) is services.versions' job.
+Reading the versions back (the catalogue, the latest, a history, a diff) is studio.versions' job.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.engine.loader import ProcessModel, load_library
+from parcours_engine.pathways import models_cache
 from parcours_engine.persistence.models import ProcessElement, ProcessVersion
-from parcours_engine.services import models_cache
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import Lane, PathwayStatus, WorkItemStatus
 from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.permissions import REFERENT_ROLES, may_be_referent
+from parcours_engine.pathways import notifications
 from parcours_engine.persistence.models import Account, Pathway, PathwayEvent, ReferentAssignment, WorkItem
-from parcours_engine.services import notifications
 
 KINDS = ("permanent", "temporary")
 ROUTING_FIELD = "csp_affecte"  # what a model's routing sets (IEJ: the CSP of the young person)

@@ -18,8 +18,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
-from parcours_engine.services.passport import PassportView
-from parcours_engine.services.passport_referential import referential
+from parcours_engine.passport.passport import PassportView
+from parcours_engine.passport.referential import referential
 
 _GRID = TableStyle(
     [

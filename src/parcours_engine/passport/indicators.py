@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from parcours_engine.passport.referential import Referential, referential
 from parcours_engine.persistence.models import Pathway, Structure
 from parcours_engine.persistence.passport_models import (
     CompetenceAssessment,
@@ -28,7 +29,6 @@ from parcours_engine.persistence.passport_models import (
     ReferenceDocument,
     SharingConsent,
 )
-from parcours_engine.services.passport_referential import Referential, referential
 
 
 def indicators(

@@ -7,7 +7,7 @@ conditions of `domain/supervision.py` are three index range scans (`pathway.idle
 A pathway is flagged once per stall: the sweep sets `stalled_since` on pathways that are not flagged
 yet and notifies their referent (one notification per pathway) and the supervisors of their structure
 (one digest per sweep). The flag clears when no condition holds any more; the projection clears it at
-the save that ends the condition (services/projection.py), the sweep catches anything else. A pathway
+the save that ends the condition (pathways/projection.py), the sweep catches anything else. A pathway
 that stalls again later is flagged again.
 """
 

@@ -19,12 +19,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from parcours_engine import access
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import FieldError, InvalidInput, ParcoursError
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, Structure, WorkItem
 from parcours_engine.persistence.passport_models import PortalAccess
-from parcours_engine.services import access
 
 MAX_FAILURES = 5
 LOCK_DURATION = timedelta(minutes=30)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from parcours_engine import access
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import PathwayStatus, WorkItemStatus
 from parcours_engine.domain.errors import (
@@ -29,17 +30,11 @@ from parcours_engine.domain.errors import (
 from parcours_engine.domain.outcomes import BY_CODE as OUTCOMES
 from parcours_engine.domain.permissions import Action, Profile, Scope, may_be_referent, may_start_for
 from parcours_engine.engine.runtime import EngineFailure, Runtime, TaskNotReady, Workflow
+from parcours_engine.passport import tasks as passport_tasks
+from parcours_engine.pathways import forms, models_cache, projection, referents
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, PathwayEvent, WorkItem
 from parcours_engine.persistence.uow import lost_race_as_conflict
-from parcours_engine.services import (
-    access,
-    forms,
-    models_cache,
-    passport_tasks,
-    projection,
-    referents,
-    versions,
-)
+from parcours_engine.studio import versions
 
 
 def beneficiary_data(person: Beneficiary, programme: str) -> dict[str, Any]:
@@ -253,8 +248,8 @@ def set_referent(
 ) -> Pathway:
     """`actor` makes `referent_id` the pathway's one active referent; their open referent tasks follow.
 
-    Checked here (TRANSFER_REFERENT; the target: services.referents) and logged once. The one path for
-    every change of referent by hand (services.referents.transfer): history, notifications.
+    Checked here (TRANSFER_REFERENT; the target: pathways.referents) and logged once. The one path for
+    every change of referent by hand (pathways.referents.transfer): history, notifications.
     """
     access.pathway_for(session, clock, actor, pathway_id, Action.TRANSFER_REFERENT, route)
     pathway = get_pathway(session, pathway_id)

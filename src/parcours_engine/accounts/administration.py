@@ -1,6 +1,6 @@
 """A département's admin manages structures and accounts; every change is written to `account_event`.
 
-The admin area (web/admin) calls these; the CLI keeps services.accounts, on which this builds. Each
+The admin area (web/admin) calls these; the CLI keeps accounts.accounts, on which this builds. Each
 change writes one journal row in the caller's transaction: who (the admin's id), when, what (a kind and
 `{field: [old, new]}` with codes only; a structure's name when it is renamed). A generated password is
 returned once for the caller to show and is stored only as its argon2 hash, never in the journal.
@@ -27,13 +27,13 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, aliased
 
+from parcours_engine.accounts import accounts
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
 from parcours_engine.domain.roles import LANE_ROLES
 from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account, LoginThrottle, Structure
 from parcours_engine.persistence.uow import lost_race_as_conflict
-from parcours_engine.services import accounts
 
 ADMIN = "admin"
 NO_STRUCTURE = "-"  # the accounts filter's value for accounts without a structure (admins)

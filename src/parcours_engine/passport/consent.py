@@ -16,12 +16,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from parcours_engine import access
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ConflictError, FieldError, InvalidInput, NotFound
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Account, Structure
 from parcours_engine.persistence.passport_models import SharingConsent
-from parcours_engine.services import access
 
 
 def active(session: Session, beneficiary_id: int, structure_id: int | None) -> SharingConsent | None:

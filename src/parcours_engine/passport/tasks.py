@@ -27,16 +27,16 @@ from sqlalchemy.orm import Session
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.dates import parse_date
 from parcours_engine.domain.errors import Forbidden
-from parcours_engine.persistence.models import Account, Pathway, WorkItem
-from parcours_engine.persistence.passport_models import CompetenceAssessment, Experience, Passport
-from parcours_engine.services import consent
-from parcours_engine.services.passport import (
+from parcours_engine.passport import consent
+from parcours_engine.passport.passport import (
     ExperienceInput,
     Writer,
     ensure_open,
     record_experience,
     record_levels,
 )
+from parcours_engine.persistence.models import Account, Pathway, WorkItem
+from parcours_engine.persistence.passport_models import CompetenceAssessment, Experience, Passport
 
 OPENING = "passeport_ouverture.schema.json"
 EXPERIENCE = "experience_professionnelle.schema.json"

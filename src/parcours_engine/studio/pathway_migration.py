@@ -17,8 +17,9 @@ from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import Forbidden, InvalidInput
 from parcours_engine.engine import instance_migration
 from parcours_engine.engine.runtime import Workflow
+from parcours_engine.pathways import models_cache, pathways, projection
 from parcours_engine.persistence.models import Account, Pathway, ProcessVersion
-from parcours_engine.services import models_cache, pathways, projection, versions
+from parcours_engine.studio import versions
 
 MIGRATING_ROLES = frozenset({"coordinator", "admin"})
 

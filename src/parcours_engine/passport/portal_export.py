@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import NotFound
+from parcours_engine.pathways import models_cache
 from parcours_engine.persistence.models import (
     AccessLog,
     Beneficiary,
@@ -32,7 +33,6 @@ from parcours_engine.persistence.passport_models import (
     ReferenceDocument,
     SharingConsent,
 )
-from parcours_engine.services import models_cache
 
 _SECRET = {"code_hash", "content"}
 

@@ -1,6 +1,6 @@
 """What a counsellor works from: the inbox, the caseload, pathway lists, claiming and completing tasks.
 
-Each function takes the acting account, checks the permission table (services.access) and logs the
+Each function takes the acting account, checks the permission table (access) and logs the
 access once: a list or a search logs one row with how many rows it showed. Each list is one query
 whatever its length (no N+1), and its counters are computed from the very rows it shows, so they
 always match.
@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from parcours_engine import access
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import Lane, PathwayStatus, WorkItemStatus
 from parcours_engine.domain.errors import ConflictError, FieldError, Forbidden, InvalidInput
 from parcours_engine.domain.permissions import Action
+from parcours_engine.pathways import pathways, referents
 from parcours_engine.persistence.models import (
     Account,
     Beneficiary,
@@ -29,7 +31,6 @@ from parcours_engine.persistence.models import (
     WaitingElement,
     WorkItem,
 )
-from parcours_engine.services import access, pathways, referents
 
 DUE_FILTERS = ("overdue", "today", "week", "none")
 STATUSES = tuple(PathwayStatus)

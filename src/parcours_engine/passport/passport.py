@@ -5,7 +5,7 @@ at its initial level ("à vérifier": none is excluded up front); after each per
 referent records the experience and, with the employer, the competence levels. Levels are never
 overwritten: each update is a new dated row, so the passport shows how each competence evolved.
 
-Writes come from two doors, with the same rules (domain.permissions, services.access): the referent's pages (an
+Writes come from two doors, with the same rules (domain.permissions, access): the referent's pages (an
 `Account`, every read and change logged in `access_log`) and the tasks of the programme library
 (`on_task_completed`, called when a work item completes; see `TASK_FORMS`). There is no free text:
 closed codes, dates, company names and attached documents only.
@@ -22,10 +22,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from parcours_engine import access
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.dates import date_error
 from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput, NotFound
 from parcours_engine.domain.permissions import Action
+from parcours_engine.passport.indicators import indicators as indicators
+from parcours_engine.passport.referential import Referential, referential
 from parcours_engine.persistence.models import Account, Beneficiary
 from parcours_engine.persistence.passport_models import (
     CompetenceAssessment,
@@ -33,9 +36,6 @@ from parcours_engine.persistence.passport_models import (
     Passport,
     ReferenceDocument,
 )
-from parcours_engine.services import access
-from parcours_engine.services.passport_indicators import indicators as indicators
-from parcours_engine.services.passport_referential import Referential, referential
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 # Media types recognised by their first bytes, never by the name or the type the browser claims.

@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from parcours_engine import access
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.dates import date_error
 from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Account, Beneficiary
-from parcours_engine.services import access
 
 QUALIFICATION_LEVELS = ("VI", "Vbis", "V", "IV", "III", "II", "I")
 

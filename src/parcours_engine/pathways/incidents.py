@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ConflictError, NotFound
+from parcours_engine.pathways import pathways
 from parcours_engine.persistence.models import Incident
-from parcours_engine.services import pathways
 
 
 def open_incidents(session: Session, pathway_id: int | None = None) -> list[Incident]:
