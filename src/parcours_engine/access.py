@@ -27,7 +27,7 @@ from parcours_engine.domain.errors import Forbidden, NotFound
 from parcours_engine.domain.permissions import Action, Profile, Scope, profile, scopes
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, WorkItem
 from parcours_engine.persistence.passport_models import SharingConsent
-from parcours_engine.persistence.uow import defer, deferred
+from parcours_engine.persistence.uow import defer, deferred, unit_of_work
 
 log_ = logging.getLogger(__name__)
 
@@ -304,7 +304,7 @@ def log_refusal(
     request's write lock). A failure to log is reported, never raised: the refusal stands.
     """
     try:
-        with sessions() as session, session.begin():
+        with unit_of_work(sessions) as session:
             session.add(
                 AccessLog(
                     at=clock.now(),

@@ -29,6 +29,7 @@ from parcours_engine.domain.errors import (
 )
 from parcours_engine.domain.outcomes import BY_CODE as OUTCOMES
 from parcours_engine.domain.permissions import Action, Profile, Scope, may_be_referent, may_start_for
+from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.runtime import EngineFailure, Runtime, TaskNotReady, Workflow
 from parcours_engine.passport import tasks as passport_tasks
 from parcours_engine.pathways import forms, models_cache, projection, referents
@@ -148,7 +149,9 @@ def complete_work_item(
         except TaskNotReady as exc:
             raise ConflictError(str(exc)) from exc
 
-    _transition(session, clock, pathway, actor, "complete_task", operation, run, item.task_uuid, retry_of)
+    _transition(
+        session, clock, pathway, model, actor, "complete_task", operation, run, item.task_uuid, retry_of
+    )
     passport_tasks.on_task_completed(session, clock, pathway, item, clean, actor)  # passport forms feed it
     _log(session, pathway, clock, actor, "task_completed", item.element_id, {"work_item": item.id})
     _log_if_finished(session, pathway, clock, actor)
@@ -166,7 +169,8 @@ def fire_timers(session: Session, clock: Clock, pathway_id: int, retry_of: int |
         nonlocal fired
         fired = models_cache.runtime().fire_timers(workflow, clock)
 
-    _transition(session, clock, pathway, "scheduler", "fire_timers", {}, run, None, retry_of)
+    model = models_cache.model_for(pathway.process_version)
+    _transition(session, clock, pathway, model, "scheduler", "fire_timers", {}, run, None, retry_of)
     if fired:
         _log(session, pathway, clock, "scheduler", "timer_fired", None, {"count": fired})
         _log_if_finished(session, pathway, clock, "scheduler")
@@ -305,6 +309,7 @@ def _transition(
     session: Session,
     clock: Clock,
     pathway: Pathway,
+    model: ProcessModel,
     actor: str,
     operation: str,
     operation_data: dict[str, Any],
@@ -312,7 +317,6 @@ def _transition(
     completed_task_id: str | None,
     retry_of: int | None,
 ) -> None:
-    model = models_cache.model_for(pathway.process_version)
     rt = models_cache.runtime()
     workflow = rt.load(model, pathway.state.state_json, pathway.state.serializer_version)
     try:

@@ -127,6 +127,13 @@ class UnitOfWork:
                 log.exception("could not record the incident of a failed transition")
             self.incident_id = error.incident_id
 
+    def restart(self) -> Session:
+        """Roll everything back and go on in a fresh transaction (to show what is stored after a
+        refused write: a lost race leaves the old transaction unusable on PostgreSQL)."""
+        self.abort()
+        self.close()
+        return self.session
+
     def close(self) -> None:
         if self._session is not None:
             self._session.rollback()  # a no-op after a commit; undoes an unfinished unit

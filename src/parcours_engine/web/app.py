@@ -133,6 +133,12 @@ def db_session() -> Session:
     return unit().session
 
 
+def fresh_session() -> Session:
+    """The request's unit rolled back and begun again: for a view that shows the stored state after
+    its write was refused (a conflict). The refused write leaves nothing behind."""
+    return unit().restart()
+
+
 def abort_unit(error: BaseException | None = None) -> None:
     """Roll the request's unit back now (error handlers); records a failed transition's incident."""
     found: UnitOfWork | None = g.get("uow")

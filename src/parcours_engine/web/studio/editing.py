@@ -26,7 +26,7 @@ from parcours_engine.domain.errors import (
 )
 from parcours_engine.persistence.studio_models import ModelDraft
 from parcours_engine.studio import studio
-from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.app import clock, db_session, fresh_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.studio import bp
 from parcours_engine.web.studio.drafts import draft_of, editor_page, revision_required
@@ -82,8 +82,7 @@ def conflict_message(draft: ModelDraft) -> str:
 
 def _conflict(draft_id: int) -> JsonReply:
     """409 naming who saved the draft last and when (read again: the failed write is rolled back)."""
-    session = db_session()
-    session.rollback()
+    session = fresh_session()  # the refused write is rolled back; read what is stored now
     draft = studio.get_draft(session, draft_id)  # 404 if it was published or discarded meanwhile
     conflict = {"saved_by": draft.updated_by, "saved_at": _when(draft.updated_at), "revision": draft.revision}
     return jsonify({"ok": False, "message": conflict_message(draft), "conflict": conflict}), 409
@@ -160,8 +159,7 @@ def upload(programme: str, draft_id: int) -> tuple[str, int] | BaseResponse:
         studio.save_file(session, clock(), current_account(), draft.id, main, data, revision)
     except (ConflictError, ModelError) as error:
         # The refused file is never echoed back: the page shows the stored draft and why.
-        session.rollback()
-        draft = studio.get_draft(session, draft_id)
+        draft = studio.get_draft(fresh_session(), draft_id)
         if isinstance(error, ConflictError):
             return editor_page(draft, [ModelProblem(main, None, "", conflict_message(draft))], 409)
         return editor_page(draft, error.problems, 422)
