@@ -100,3 +100,16 @@ def test_migrate_dry_run_shows_the_mapping_and_refuses_unknown_actors(tmp_path):
     assert "already on version 1" in dry.output
     unknown = _run("pathways", "migrate", "reference", "--pathway", "1", "--actor", "nobody", url=url)
     assert unknown.exit_code == 1 and "no account 'nobody'" in unknown.output
+
+
+def test_a_refused_command_says_why_in_french_or_english_never_a_traceback(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    assert _run("db", "upgrade", url=url).exit_code == 0
+    monkeypatch.delenv("PARCOURS_LANG", raising=False)
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    french = CliRunner().invoke(main, ["--database-url", url, "incidents", "retry", "424242"])
+    assert french.exit_code == 1 and "Traceback" not in french.output
+    assert "incident" in french.output.lower() and "n'existe" in french.output
+    monkeypatch.setenv("PARCOURS_LANG", "en")
+    english = CliRunner().invoke(main, ["--database-url", url, "incidents", "retry", "424242"])
+    assert english.exit_code == 1 and "does not exist" in english.output

@@ -9,28 +9,13 @@ one unit of work (persistence.uow.unit_of_work).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import click
 
 from parcours_engine.cli import db, demo, incidents, pathways, processes, serving, supervision, timers, users
+from parcours_engine.cli.context import explain
 from parcours_engine.domain.errors import ParcoursError
-from parcours_engine.domain.messages import render
-
-
-def language() -> str:
-    """The CLI speaks French unless PARCOURS_LANG (else LANG) asks for English."""
-    chosen = os.environ.get("PARCOURS_LANG") or os.environ.get("LANG") or "fr"
-    return "en" if chosen.lower().startswith("en") else "fr"
-
-
-def explain(error: ParcoursError) -> str:
-    """One error as the CLI prints it: the message, then one line per field."""
-    lines = [error.message(language())]
-    for field, problems in error.field_errors.items():
-        lines += [f"  {field}: {render(p.code, p.params, language())}" for p in problems]
-    return "\n".join(lines)
 
 
 class Commands(click.Group):

@@ -4,6 +4,7 @@ names a published version of a programme."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,10 +12,25 @@ from contextlib import contextmanager
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
-from parcours_engine.domain.errors import InvalidInput, NotFound
+from parcours_engine.domain.errors import InvalidInput, NotFound, ParcoursError
+from parcours_engine.domain.messages import render
 from parcours_engine.persistence.db import make_engine, session_factory
 from parcours_engine.persistence.models import ProcessVersion
 from parcours_engine.studio import versions
+
+
+def language() -> str:
+    """The CLI speaks French unless PARCOURS_LANG (else LANG) asks for English."""
+    chosen = os.environ.get("PARCOURS_LANG") or os.environ.get("LANG") or "fr"
+    return "en" if chosen.lower().startswith("en") else "fr"
+
+
+def explain(error: ParcoursError) -> str:
+    """One error as the CLI prints it: the message, then one line per field."""
+    lines = [error.message(language())]
+    for field, problems in error.field_errors.items():
+        lines += [f"  {field}: {render(p.code, p.params, language())}" for p in problems]
+    return "\n".join(lines)
 
 
 def url(ctx: click.Context) -> str | None:
@@ -38,7 +54,8 @@ def input_errors() -> Iterator[None]:
         yield
     except InvalidInput as error:
         for field, messages in error.field_errors.items():
-            click.echo(f"{field}: {'; '.join(str(message) for message in messages)}", err=True)
+            shown = "; ".join(render(m.code, m.params, language()) for m in messages)
+            click.echo(f"{field}: {shown}", err=True)
         sys.exit(1)
 
 

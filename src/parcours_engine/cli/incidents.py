@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from parcours_engine.cli.context import sessions
+from parcours_engine.cli.context import explain, sessions
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.persistence.uow import unit_of_work
@@ -51,6 +51,6 @@ def incidents_retry(ctx: click.Context, incident_id: int, actor: str) -> None:
         with unit_of_work(sessions(ctx)) as session:
             retry(session, SystemClock(), incident_id, actor)
     except ParcoursError as error:
-        click.echo(f"failed again: {error}", err=True)
+        click.echo(explain(error), err=True)
         sys.exit(1)
     click.echo(f"incident {incident_id} resolved")
