@@ -55,6 +55,28 @@ def test_claiming_a_task_someone_else_took_is_409(world):
     assert world.client("accueil2").post(f"/taches/{item_id}/prendre").status_code == 409
 
 
+def test_claiming_goes_back_only_to_a_page_of_this_site(world):
+    """The claim's `next` is followed only when it is a path of this site (no open redirect)."""
+    pathway_id = world.start()
+    client = world.client("accueil")
+    foreign = (
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "taches",
+    )
+    for target in foreign:
+        item_id = world.open_item(pathway_id)
+        answer = client.post(f"/taches/{item_id}/prendre", {"next": target})
+        assert answer.status_code == 303
+        assert answer.headers["Location"] == f"/taches/{item_id}", target
+        assert client.post(f"/taches/{item_id}/rendre").status_code == 303
+    item_id = world.open_item(pathway_id)
+    answer = client.post(f"/taches/{item_id}/prendre", {"next": "/taches?echeance=week"})
+    assert answer.headers["Location"] == "/taches?echeance=week"
+
+
 def test_task_form_is_rendered_from_its_schema(world):
     pathway_id = world.start()
     page = _text(world.client("accueil").get(f"/taches/{world.open_item(pathway_id)}"))

@@ -7,7 +7,6 @@ sign-in answers 401 and still commits, because the failure count is what throttl
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -18,6 +17,8 @@ from parcours_engine.accounts import accounts
 from parcours_engine.persistence.models import Account
 from parcours_engine.web import access_log
 from parcours_engine.web.app import LANGUAGES, clock, db_session
+from parcours_engine.web.errors import text
+from parcours_engine.web.params import same_site_path
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -73,9 +74,9 @@ def login() -> Any:
     address = request.remote_addr or "unknown"
     try:
         account = accounts.authenticate(db_session(), clock(), username, password, address)
-    except accounts.SignInLocked:
+    except accounts.SignInLocked as locked:
         g.commit_on_error = True
-        error = _("Trop d'essais infructueux. Réessayez dans 15 minutes.")
+        error = text(locked.code, locked.params)
         return render_template("auth/login.html", error=error, username=username), 429
     if account is None:
         g.commit_on_error = True
@@ -107,8 +108,4 @@ def language() -> Response:
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("counsellors.home")
+    return same_site_path(target) or url_for("counsellors.home")

@@ -20,6 +20,7 @@ from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name, schema_form
 from parcours_engine.web.errors import field_message
+from parcours_engine.web.params import same_site_path
 
 
 @bp.get("/")
@@ -66,7 +67,8 @@ def _programmes() -> dict[str, str]:
 @bp.post("/taches/<int:item_id>/prendre")
 def claim(item_id: int) -> Response:
     worklist.claim(db_session(), clock(), current_account(), item_id, route_name())
-    return redirect(request.form.get("next") or url_for("counsellors.task", item_id=item_id), code=303)
+    back = same_site_path(request.form.get("next")) or url_for("counsellors.task", item_id=item_id)
+    return redirect(back, code=303)
 
 
 @bp.post("/taches/<int:item_id>/rendre")
