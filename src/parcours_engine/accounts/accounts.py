@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.enums import AccountRole
 from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput, NotFound, ParcoursError
 from parcours_engine.domain.roles import ACCOUNT_ROLES, LANE_ROLES
 from parcours_engine.persistence.models import Account, LoginThrottle, Structure
@@ -29,7 +30,7 @@ MAX_FAILURES = 5
 LOCK_DURATION = timedelta(minutes=15)
 STRUCTURE_KINDS = ("mission_locale", "csp_team", "partner")
 # The roles that sign in to the workspace (the beneficiary reads a passport elsewhere).
-STAFF_ROLES = tuple(role for role in ACCOUNT_ROLES if role != "beneficiary")
+STAFF_ROLES = tuple(role for role in ACCOUNT_ROLES if role != AccountRole.BENEFICIARY)
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so an attacker cannot tell by timing.

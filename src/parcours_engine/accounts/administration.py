@@ -29,13 +29,14 @@ from sqlalchemy.orm import Session, aliased
 
 from parcours_engine.accounts import accounts
 from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.enums import AccountRole
 from parcours_engine.domain.errors import FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
 from parcours_engine.domain.roles import LANE_ROLES
 from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account, LoginThrottle, Structure
 from parcours_engine.persistence.uow import lost_race_as_conflict
 
-ADMIN = "admin"
+ADMIN = AccountRole.ADMIN
 NO_STRUCTURE = "-"  # the accounts filter's value for accounts without a structure (admins)
 TEAMS = tuple(role.code for role in LANE_ROLES)
 # Account fields an admin may change after creation; the journal names them so.

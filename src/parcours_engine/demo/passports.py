@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock, FrozenClock
+from parcours_engine.domain.enums import WorkItemStatus
 from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.passport import consent, passport, portal
 from parcours_engine.passport.referential import Referential, referential
@@ -172,7 +173,9 @@ def _complete_opening(session: Session, then: Clock, pathway_id: int, referent: 
     """The programme's own opening task, when it has one, opens the passport as in real use."""
     item = session.scalar(
         select(WorkItem).where(
-            WorkItem.pathway_id == pathway_id, WorkItem.status == "open", WorkItem.form == OPENING
+            WorkItem.pathway_id == pathway_id,
+            WorkItem.status == WorkItemStatus.OPEN,
+            WorkItem.form == OPENING,
         )
     )
     if item is None:

@@ -20,6 +20,7 @@ from parcours_engine.accounts import accounts as accounts_service
 from parcours_engine.demo.passports import load_demo_passports
 from parcours_engine.demo.sample_data import sample_form_data
 from parcours_engine.domain.clock import Clock, FrozenClock
+from parcours_engine.domain.enums import Lane, WorkItemStatus
 from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.pathways import beneficiaries, forms, models_cache, notifications, pathways
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, WorkItem
@@ -106,7 +107,7 @@ def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 202
     rng = random.Random(seed)
     accounts = _create_accounts(session, clock)
     structure_id = _place_accounts(session)
-    referents = [a for a in accounts if a.team == "referent"]
+    referents = [a for a in accounts if a.team == Lane.REFERENT]
     started = steps = 0
     for _ in range(people):
         then = FrozenClock(clock.now() - timedelta(days=rng.randint(5, 300)))
@@ -217,7 +218,9 @@ def _advance(session: Session, then: FrozenClock, real: Clock, pathway_id: int, 
             break
         pathways.fire_timers(session, then, pathway_id)
         item = session.scalar(
-            select(WorkItem).where(WorkItem.pathway_id == pathway_id, WorkItem.status == "open").limit(1)
+            select(WorkItem)
+            .where(WorkItem.pathway_id == pathway_id, WorkItem.status == WorkItemStatus.OPEN)
+            .limit(1)
         )
         if item is None:
             break

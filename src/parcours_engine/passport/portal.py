@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from parcours_engine import access
 from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.enums import PathwayStatus, WorkItemStatus
 from parcours_engine.domain.errors import FieldError, InvalidInput, ParcoursError
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, Structure, WorkItem
@@ -165,7 +166,7 @@ def pathways_of(session: Session, beneficiary_id: int) -> list[PathwayOverview]:
     items = session.scalars(
         select(WorkItem)
         .join(Pathway, Pathway.id == WorkItem.pathway_id)
-        .where(Pathway.beneficiary_id == beneficiary_id, WorkItem.status != "cancelled")
+        .where(Pathway.beneficiary_id == beneficiary_id, WorkItem.status != WorkItemStatus.CANCELLED)
         .order_by(WorkItem.id)
     ).all()
     by_pathway: dict[int, list[WorkItem]] = {}
@@ -174,10 +175,10 @@ def pathways_of(session: Session, beneficiary_id: int) -> list[PathwayOverview]:
     result = []
     for pathway, referent_name in rows:
         mine = by_pathway.get(pathway.id, [])
-        done = [Step(i.name, i.completed_at) for i in mine if i.status == "completed"]
-        waiting = [Step(i.name, i.due_at) for i in mine if i.status == "open"]
+        done = [Step(i.name, i.completed_at) for i in mine if i.status == WorkItemStatus.COMPLETED]
+        waiting = [Step(i.name, i.due_at) for i in mine if i.status == WorkItemStatus.OPEN]
         waiting.sort(key=lambda s: (s.at is None, s.at))
-        next_date = pathway.next_timer_due if pathway.status == "active" else None
+        next_date = pathway.next_timer_due if pathway.status == PathwayStatus.ACTIVE else None
         result.append(
             PathwayOverview(
                 id=pathway.id,

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.dates import parse_date
+from parcours_engine.domain.enums import AccountRole
 from parcours_engine.domain.errors import Forbidden
 from parcours_engine.passport import consent
 from parcours_engine.passport.passport import (
@@ -64,7 +65,7 @@ def on_task_completed(
     if handler is None:
         return
     account = session.scalar(select(Account).where(Account.username == actor))
-    is_partner = account is not None and account.role == "partner"
+    is_partner = account is not None and account.role == AccountRole.PARTNER
     structure_id = account.structure_id if account is not None else None
     if is_partner and consent.active(session, pathway.beneficiary_id, structure_id) is None:
         raise Forbidden("access.passport_needs_consent")

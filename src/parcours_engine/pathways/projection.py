@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain import supervision as rules
+from parcours_engine.domain.enums import Lane, PathwayStatus, WorkItemStatus
 from parcours_engine.domain.roles import role_for_lane
 from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.runtime import Runtime, Workflow
@@ -42,8 +43,8 @@ def save(
         pathway.next_timer_due = None if finished else Runtime.next_due(workflow)
         _project_idle(session, pathway, workflow, model, now, finished or measure_running, finished)
         _clear_resolved_stall(pathway, open_items, waits, now, finished)
-        if finished and pathway.status == "active":
-            pathway.status = "completed"
+        if finished and pathway.status == PathwayStatus.ACTIVE:
+            pathway.status = PathwayStatus.COMPLETED
             pathway.ended_at = now
             outcome = Runtime.data_value(workflow, "issue")
             pathway.outcome = str(outcome) if outcome is not None else None
@@ -66,7 +67,9 @@ def _project_work_items(
         else {
             item.task_uuid: item
             for item in session.scalars(
-                select(WorkItem).where(WorkItem.pathway_id == pathway.id, WorkItem.status == "open")
+                select(WorkItem).where(
+                    WorkItem.pathway_id == pathway.id, WorkItem.status == WorkItemStatus.OPEN
+                )
             )
         }
     )
@@ -77,7 +80,7 @@ def _project_work_items(
         if task_uuid in ready_ids:
             still_open.append(item)
             continue
-        item.status = "completed" if task_uuid == completed_task_id else "cancelled"
+        item.status = WorkItemStatus.COMPLETED if task_uuid == completed_task_id else WorkItemStatus.CANCELLED
         item.completed_at = now
         item.completed_by = actor if task_uuid == completed_task_id else None
     for task in ready:
@@ -98,8 +101,8 @@ def _project_work_items(
             lane=lane,
             form=meta.form if meta else None,
             # The referent's lane goes straight to the pathway's referent; other lanes are team queues.
-            assignee_id=pathway.referent_id if lane == "referent" else None,
-            status="open",
+            assignee_id=pathway.referent_id if lane == Lane.REFERENT else None,
+            status=WorkItemStatus.OPEN,
             due_at=due,
             created_at=now,
         )

@@ -14,6 +14,7 @@ from sqlalchemy import String, cast, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain import supervision as rules
+from parcours_engine.domain.enums import WorkItemStatus
 from parcours_engine.persistence.models import Notification, WorkItem
 from parcours_engine.persistence.types import UTCDateTime
 
@@ -23,7 +24,7 @@ DUE_SOON_KIND = "task_due_soon"
 def remind_tasks_due_soon(session: Session, now: datetime) -> int:
     """Notify the assignee of every open task due within the window, once per task; how many."""
     due_soon = (
-        WorkItem.status == "open",
+        WorkItem.status == WorkItemStatus.OPEN,
         WorkItem.due_at > now,
         WorkItem.due_at <= now + rules.TASK_REMINDER_WINDOW,
         WorkItem.assignee_id.is_not(None),

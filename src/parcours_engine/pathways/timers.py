@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain import supervision as rules
 from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.enums import PathwayStatus
 from parcours_engine.domain.errors import NotFound
 from parcours_engine.pathways import pathways
 from parcours_engine.persistence.models import Incident, Pathway
@@ -32,7 +33,7 @@ def due_pathway_ids(session: Session, now: datetime, limit: int = 100) -> list[i
     """Ids of active pathways whose earliest timer is due, oldest first (no claim)."""
     query = (
         select(Pathway.id)
-        .where(Pathway.next_timer_due < now, Pathway.status == "active")
+        .where(Pathway.next_timer_due < now, Pathway.status == PathwayStatus.ACTIVE)
         .order_by(Pathway.next_timer_due)
         .limit(limit)
     )
@@ -43,7 +44,7 @@ def claim_next_due(session: Session, now: datetime) -> int | None:
     """Lock one due pathway for this transaction (skipping ones other schedulers hold)."""
     query = (
         select(Pathway.id)
-        .where(Pathway.next_timer_due < now, Pathway.status == "active")
+        .where(Pathway.next_timer_due < now, Pathway.status == PathwayStatus.ACTIVE)
         .order_by(Pathway.next_timer_due)
         .limit(1)
     )
@@ -87,7 +88,7 @@ def after_failed_firing(session: Session, clock: Clock, incident_id: int) -> dat
     # A plain UPDATE: the pathway's version counter is for people's edits, not for this bookkeeping.
     session.execute(
         update(Pathway)
-        .where(Pathway.id == incident.pathway_id, Pathway.status == "active")
+        .where(Pathway.id == incident.pathway_id, Pathway.status == PathwayStatus.ACTIVE)
         .values(next_timer_due=next_try)
         .execution_options(synchronize_session=False)
     )

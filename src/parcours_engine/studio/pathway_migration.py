@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.enums import AccountRole, PathwayStatus
 from parcours_engine.domain.errors import Forbidden, InvalidInput
 from parcours_engine.engine import instance_migration
 from parcours_engine.engine.runtime import Workflow
@@ -21,7 +22,7 @@ from parcours_engine.pathways import models_cache, pathways, projection
 from parcours_engine.persistence.models import Account, Pathway, ProcessVersion
 from parcours_engine.studio import versions
 
-MIGRATING_ROLES = frozenset({"coordinator", "admin"})
+MIGRATING_ROLES = frozenset({AccountRole.COORDINATOR, AccountRole.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,9 @@ def migrate_pathways(
 
 def pathways_on(session: Session, version_id: int) -> list[int]:
     """Active pathways still on a version (to migrate 'all of a version')."""
-    query = select(Pathway.id).where(Pathway.process_version_id == version_id, Pathway.status == "active")
+    query = select(Pathway.id).where(
+        Pathway.process_version_id == version_id, Pathway.status == PathwayStatus.ACTIVE
+    )
     return list(session.scalars(query.order_by(Pathway.id)))
 
 
@@ -94,7 +97,7 @@ def _migratable(session: Session, pathway_id: int, target: ProcessVersion) -> Pa
     pathway = pathways.get_pathway(session, pathway_id)
     if pathway.programme != target.programme:
         raise InvalidInput("migration.other_programme", pathway=pathway_id, programme=target.programme)
-    if pathway.status != "active":
+    if pathway.status != PathwayStatus.ACTIVE:
         raise InvalidInput("migration.pathway_ended", pathway=pathway_id)
     if pathway.process_version.version >= target.version:
         raise InvalidInput(

@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from parcours_engine.domain.enums import PathwayStatus
 from parcours_engine.domain.errors import InvalidInput, NotFound
 from parcours_engine.engine.model_diff import ModelDiff, diff_models
 from parcours_engine.pathways import models_cache
@@ -129,7 +130,7 @@ def histories(session: Session) -> dict[str, list[VersionInfo]]:
 def _history_query() -> Select[ProcessVersion, int]:
     running = (
         select(Pathway.process_version_id, func.count(Pathway.id).label("n"))
-        .where(Pathway.status == "active")
+        .where(Pathway.status == PathwayStatus.ACTIVE)
         .group_by(Pathway.process_version_id)
         .subquery()
     )

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain import supervision as rules
 from parcours_engine.domain.clock import Clock
+from parcours_engine.domain.enums import PathwayStatus
 from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.outcomes import OUTCOMES
 from parcours_engine.engine.timers import PARIS
@@ -203,7 +204,7 @@ def exits_by_outcome(
         select(Pathway.outcome, func.count(Pathway.id))
         .where(
             Pathway.programme == programme,
-            Pathway.status == "completed",
+            Pathway.status == PathwayStatus.COMPLETED,
             Pathway.ended_at >= period.since,
             Pathway.ended_at < period.until,
             _in_structure(Pathway.structure_id, structure_id),
@@ -226,7 +227,7 @@ def caseloads(
     """
     counts = (
         select(Pathway.referent_id.label("referent_id"), func.count().label("n"))
-        .where(Pathway.status == "active", _in_structure(Pathway.structure_id, structure_id))
+        .where(Pathway.status == PathwayStatus.ACTIVE, _in_structure(Pathway.structure_id, structure_id))
         .group_by(Pathway.referent_id)
     )
     if programme is not None:

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain import supervision as rules
+from parcours_engine.domain.enums import AccountRole, PathwayStatus, WorkItemStatus
 from parcours_engine.persistence.models import (
     Account,
     Beneficiary,
@@ -90,7 +91,7 @@ def conditions(now: datetime, scope: Scope = Scope()) -> Subquery:
         if scope.unflagged:
             if owner is not Pathway.id:
                 query = query.join(Pathway, Pathway.id == owner)
-            query = query.where(Pathway.stalled_since.is_(None), Pathway.status == "active")
+            query = query.where(Pathway.stalled_since.is_(None), Pathway.status == PathwayStatus.ACTIVE)
         return query
 
     element = select(
@@ -98,11 +99,11 @@ def conditions(now: datetime, scope: Scope = Scope()) -> Subquery:
         *row(rules.ELEMENT_WAIT_TOO_LONG, WaitingElement.element_id, WaitingElement.stall_at),
     )
     task = select(WorkItem.pathway_id, *row(rules.TASK_OVERDUE, WorkItem.element_id, WorkItem.due_at)).where(
-        WorkItem.status == "open"
+        WorkItem.status == WorkItemStatus.OPEN
     )
     idle = select(
         Pathway.id, *row(rules.IDLE_TOO_LONG, cast(null(), String(120)), Pathway.idle_stall_at)
-    ).where(Pathway.status == "active")
+    ).where(Pathway.status == PathwayStatus.ACTIVE)
     return union_all(
         narrowed(element, WaitingElement.pathway_id, WaitingElement.stall_at),
         narrowed(task, WorkItem.pathway_id, WorkItem.due_at),
@@ -146,7 +147,11 @@ def sweep(session: Session, now: datetime, previous: datetime | None = None) -> 
 
 def _flag_new(session: Session, now: datetime, previous: datetime | None) -> int:
     top = top_conditions(now, Scope(unflagged=True, deadlines_after=previous))
-    new = (Pathway.id == top.c.pathway_id, Pathway.stalled_since.is_(None), Pathway.status == "active")
+    new = (
+        Pathway.id == top.c.pathway_id,
+        Pathway.stalled_since.is_(None),
+        Pathway.status == PathwayStatus.ACTIVE,
+    )
     at = literal(now, UTCDateTime())
     detail = (
         literal('{"reason": "')
@@ -172,7 +177,7 @@ def _flag_new(session: Session, now: datetime, previous: datetime | None) -> int
         .join(
             Account,
             and_(
-                Account.role == "supervisor",
+                Account.role == AccountRole.SUPERVISOR,
                 Account.active.is_(True),
                 or_(Account.structure_id.is_(None), Account.structure_id == Pathway.structure_id),
             ),
@@ -228,7 +233,7 @@ def _clear_ended(session: Session, now: datetime, previous: datetime | None) -> 
     # list outgrows work_mem (a full sweep at 1,000,000 pathways ran for over half an hour).
     holding = conditions(now)
     still_holds = exists().where(holding.c.pathway_id == Pathway.id)
-    ended = or_(Pathway.status != "active", ~still_holds)
+    ended = or_(Pathway.status != PathwayStatus.ACTIVE, ~still_holds)
     result = session.execute(
         update(Pathway)
         .where(Pathway.stalled_since.is_not(None), ended)

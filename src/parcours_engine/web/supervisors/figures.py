@@ -17,6 +17,7 @@ from parcours_engine import access
 from parcours_engine.accounts import accounts
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.dates import parse_date, parse_period
+from parcours_engine.domain.enums import AccountRole
 from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.engine.timers import PARIS
 from parcours_engine.passport import indicators as passport_indicators
@@ -80,7 +81,7 @@ def structure_from(session: Session, args: Mapping[str, str], account: Account) 
 
 def structures(session: Session, account: Account) -> list[Structure]:
     """The structures `account` may choose between (an admin: all of them; others: none to choose)."""
-    if account.role != "admin":
+    if account.role != AccountRole.ADMIN:
         return []
     return list(session.scalars(select(Structure).order_by(Structure.name)))
 
