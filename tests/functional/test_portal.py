@@ -185,6 +185,15 @@ def test_the_referent_updates_the_passport_and_prints_a_card_that_signs_in(world
         content_type="multipart/form-data",
     )
     assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "<strong>Fichier</strong> : Seuls les documents PDF, PNG ou JPEG sont acceptés." in page
+    undated = referent.post(f"/personnes/{person_id}/passeport/consentements", {"structure_id": ""})
+    assert undated.status_code == 400
+    page = undated.get_data(as_text=True)
+    assert "<strong>Structure</strong> : Champ obligatoire." in page and "structure_id" not in page
+    wrong_date = {"company": "Garage", "sector": "I", "kind": "cdd", "started_on": "05/13/2026"}
+    page = referent.post(f"/personnes/{person_id}/passeport/experiences", wrong_date).get_data(as_text=True)
+    assert "<strong>Du</strong> : Saisissez une date (jj/mm/aaaa)." in page and "started_on" not in page
     card = referent.post(f"/personnes/{person_id}/carte-acces")
     assert card.status_code == 200 and card.headers["Cache-Control"] == "no-store"
     code = re.search(r'id="card-code">([A-Z0-9-]+)<', card.get_data(as_text=True))

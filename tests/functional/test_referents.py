@@ -90,7 +90,21 @@ def test_a_temporary_transfer_needs_a_future_end_date(world):
     client = world.client("conseiller")
     past = {"referent": world.ids["collegue"], "kind": "temporary", "ends_on": "2020-01-01"}
     assert client.post(f"/parcours/{pathway_id}/referent", past).status_code == 400
-    assert client.post(f"/parcours/{pathway_id}/referent", {**past, "ends_on": "demain"}).status_code == 400
+    wrong = client.post(f"/parcours/{pathway_id}/referent", {**past, "ends_on": "demain"})
+    assert wrong.status_code == 400
+    assert "Date de fin</strong> : Saisissez une date (jj/mm/aaaa)." in wrong.get_data(as_text=True)
+
+
+def test_a_temporary_transfer_without_an_end_date_says_in_french_that_it_is_required(world):
+    pathway_id = world.start()
+    client = world.client("conseiller")
+    missing = {"referent": world.ids["collegue"], "kind": "temporary", "ends_on": ""}
+    answer = client.post(f"/parcours/{pathway_id}/referent", missing)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert "Le référent n&#39;a pas pu être changé." in page
+    assert "<strong>Date de fin</strong> : Un transfert temporaire a besoin d&#39;une date de fin" in page
+    assert "ends_on" not in page and "invalid date" not in page
 
 
 def test_the_database_refuses_two_active_referents(world):

@@ -112,6 +112,28 @@ def test_completing_a_task_someone_else_completed_first_is_409_already_done_by(w
     assert "déjà été faite par Accueil" in _text(response)
 
 
+def test_a_task_the_system_completed_reads_automatique_never_a_technical_name(world):
+    pathway_id = world.start()
+    item_id = world.open_item(pathway_id)
+    late = world.client("accueil2")
+    late.get(f"/taches/{item_id}")
+    world.complete(pathway_id, ACCUEIL, actor="cli")  # an incident retried from the command line
+    response = late.post(f"/taches/{item_id}", ACCUEIL)
+    assert response.status_code == 409
+    assert "déjà été faite par Automatique" in _text(response) and "cli" not in _text(response)
+    answer = world.api("accueil2").post(f"/work-items/{item_id}/complete", {"data": ACCUEIL})
+    assert answer.status_code == 409 and answer.get_json()["code"] == "task.done_automatically"
+    timeline = _text(world.client("conseiller").get(f"/parcours/{pathway_id}"))
+    assert "<td>Automatique</td>" in timeline and "<td>cli</td>" not in timeline
+
+
+def test_a_search_by_a_date_that_is_no_date_says_so_in_french(world):
+    page = world.client("conseiller").get("/personnes?naissance=31/02/2006")
+    assert page.status_code == 400
+    assert "Saisissez une date (jj/mm/aaaa)." in _text(page) and "Personne ne correspond" not in _text(page)
+    assert world.client("conseiller").get("/personnes?naissance=07/06/2005").status_code == 200
+
+
 def test_diagnostic_form_uses_booleans_and_numbers(world):
     pathway_id = world.start()
     world.complete(pathway_id, ACCUEIL)

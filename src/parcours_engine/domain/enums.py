@@ -42,3 +42,13 @@ class WorkItemStatus(StrEnum):
     OPEN = "open"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+
+class SystemActor(StrEnum):
+    """Who acts when no person does (the `actor` of an event, a completion, a resolved incident).
+
+    Pages never show these technical names: they read "Automatique".
+    """
+
+    SCHEDULER = "scheduler"
+    CLI = "cli"

@@ -132,6 +132,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cette tâche a déjà été faite par %(by)s.",
         "This task was already completed by %(by)s.",
     ),
+    "task.done_automatically": (
+        "Cette tâche a déjà été faite automatiquement.",
+        "This task was already completed automatically.",
+    ),
     "task.closed": (
         "Cette tâche n'est plus à faire : le parcours a avancé sans elle.",
         "This task is no longer to do: the pathway moved on without it.",
@@ -349,6 +353,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.number": ("Saisissez un nombre.", "Enter a number."),
     "field.boolean": ("Choisissez oui ou non.", "Choose yes or no."),
     "field.text": ("Saisissez un texte.", "Enter some text."),
+    "field.object": ("Un objet JSON est attendu.", "A JSON object is expected."),
     "field.choice": ("Choisissez une valeur de la liste.", "Choose a value from the list."),
     "field.date": ("Saisissez une date (jj/mm/aaaa).", "Enter a date (dd/mm/yyyy)."),
     "field.minimum": ("La valeur doit être au moins %(limit)s.", "The value must be at least %(limit)s."),

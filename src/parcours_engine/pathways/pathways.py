@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from parcours_engine import access
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.enums import PathwayStatus, WorkItemStatus
+from parcours_engine.domain.enums import PathwayStatus, SystemActor, WorkItemStatus
 from parcours_engine.domain.errors import (
     ConflictError,
     FieldError,
@@ -68,9 +68,9 @@ def start_pathway(
     """
     person = session.get(Beneficiary, beneficiary_id)
     if person is None:
-        raise NotFound(f"no beneficiary {beneficiary_id}")
+        raise NotFound("person.not_found", id=beneficiary_id)
     if referent_id is not None and session.get(Account, referent_id) is None:
-        raise NotFound(f"no account {referent_id}")
+        raise NotFound("account.not_found", id=referent_id)
     if structure_id is None:
         structure_id = session.scalar(select(Account.structure_id).where(Account.username == actor))
     version = versions.latest(session, programme)
@@ -112,7 +112,7 @@ def get_pathway(session: Session, pathway_id: int, for_update: bool = False) -> 
         query = query.with_for_update(of=Pathway).execution_options(populate_existing=True)
     pathway = session.scalar(query)
     if pathway is None:
-        raise NotFound(f"no pathway {pathway_id}")
+        raise NotFound("pathway.not_found", id=pathway_id)
     return pathway
 
 
@@ -128,7 +128,7 @@ def complete_work_item(
     """Complete a task with its form's data (validated against the form's JSON Schema)."""
     item = session.get(WorkItem, work_item_id)
     if item is None:
-        raise NotFound(f"no work item {work_item_id}")
+        raise NotFound("task.not_found", id=work_item_id)
     require_open(session, item)
     pathway = get_pathway(session, item.pathway_id)
     if expected_version is not None and pathway.version != expected_version:
@@ -146,8 +146,8 @@ def complete_work_item(
     def run(workflow: Workflow) -> None:
         try:
             models_cache.runtime().complete(workflow, item.task_uuid, clean, clock)
-        except TaskNotReady as exc:
-            raise ConflictError(str(exc)) from exc
+        except TaskNotReady as exc:  # the engine moved on without it (a timer, another branch)
+            raise AlreadyDone(item, None) from exc
 
     _transition(
         session, clock, pathway, model, actor, "complete_task", operation, run, item.task_uuid, retry_of
@@ -178,14 +178,21 @@ def fire_timers(session: Session, clock: Clock, pathway_id: int, retry_of: int |
 
 
 class AlreadyDone(ConflictError):
-    """Someone else completed (or the engine cancelled) the task first: the one "still open?" answer."""
+    """Someone else completed (or the engine cancelled) the task first: the one "still open?" answer.
 
-    def __init__(self, item: WorkItem, by: str | None) -> None:
-        if by is None:
+    `by` is the display name of the person who completed it; None when nobody did (the pathway moved
+    on without it) or when the system did (`automatic`: domain.enums.SystemActor, a retry from the
+    command line), which pages call "Automatique", never by a technical name.
+    """
+
+    def __init__(self, item: WorkItem, by: str | None, automatic: bool = False) -> None:
+        if automatic:
+            super().__init__("task.done_automatically")
+        elif by is None:
             super().__init__("task.closed")
         else:
             super().__init__("task.already_done", by=by)
-        self.item, self.by = item, by
+        self.item, self.by, self.automatic = item, by, automatic
 
 
 def require_open(session: Session, item: WorkItem) -> None:
@@ -193,9 +200,13 @@ def require_open(session: Session, item: WorkItem) -> None:
     if item.status == WorkItemStatus.OPEN:
         return
     by = item.completed_by
-    if by is not None:
-        by = session.scalar(select(Account.display_name).where(Account.username == by)) or by
-    raise AlreadyDone(item, by)
+    if by is None or by in SYSTEM_ACTORS:
+        raise AlreadyDone(item, None, automatic=by is not None)
+    name = session.scalar(select(Account.display_name).where(Account.username == by))
+    raise AlreadyDone(item, name or by)
+
+
+SYSTEM_ACTORS = frozenset(SystemActor)
 
 
 def start_for(

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
@@ -67,6 +68,49 @@ def field_messages(errors: Mapping[str, Sequence[FieldError | str]]) -> dict[str
     return {name: [field_message(e) for e in found] for name, found in errors.items()}
 
 
+def field_labels() -> dict[str, str]:
+    """What a person calls the fields an error page may name (the form's own labels); a field not
+    listed is shown by its message alone, never by its technical name."""
+    return {
+        "referent": _("Nouveau référent"),
+        "referent_id": _("Référent"),
+        "kind": _("Type"),
+        "ends_on": _("Date de fin"),
+        "pathway": _("Parcours"),
+        "parcours": _("Parcours"),
+        "outcome": _("Issue"),
+        "programme": _("Programme"),
+        "status": _("Statut"),
+        "statut": _("Statut"),
+        "due": _("Échéance"),
+        "echeance": _("Échéance"),
+        "assessed_on": _("Date de l'actualisation"),
+        "experience_id": _("Période concernée"),
+        "company": _("Entreprise"),
+        "sector": _("Secteur"),
+        "rome_code": _("Code ROME"),
+        "started_on": _("Du"),
+        "ended_on": _("Au"),
+        "reference_obtained": _("Référence obtenue"),
+        "issued_on": _("Daté du"),
+        "file": _("Fichier"),
+        "structure_id": _("Structure"),
+        "given_on": _("Accord donné le"),
+        "birth_date": _("Date de naissance"),
+        "naissance": _("Date de naissance"),
+        "from": _("Du"),
+        "to": _("Au"),
+        "year": _("Année"),
+        "page": _("Page"),
+    }
+
+
+def labelled_field_messages(errors: Mapping[str, Sequence[FieldError | str]]) -> list[tuple[str, list[str]]]:
+    """Field errors for an error page: (the field's label, or "" when it has none to show; messages)."""
+    labels = field_labels()
+    return [(labels.get(name, ""), [field_message(e) for e in found]) for name, found in errors.items()]
+
+
 def wants_json() -> bool:
     """Under /api, and for a page's own JSON calls (the studio's editor): they read `message`."""
     return request.path.startswith("/api/") or request.is_json
@@ -116,7 +160,7 @@ def error_response(error: ParcoursError) -> Response:
         error.http_status,
         text(title),
         "" if detail == text(title) else detail,
-        field_messages(error.field_errors),
+        labelled_field_messages(error.field_errors),
     )
 
 
@@ -130,7 +174,9 @@ def _domain_error(error: ParcoursError) -> Response:
 
 
 def _already_done(error: Any) -> Response:
-    body = render_template("counsellors/already_done.html", item=error.item, by=error.by)
+    body = render_template(
+        "counsellors/already_done.html", item=error.item, by=error.by, automatic=error.automatic
+    )
     return Response(body, status=409)
 
 
@@ -165,9 +211,11 @@ def _unexpected(error: Exception) -> Response:
     return _page(500, text("error.internal"), "")
 
 
-def _page(status: int, title: str, detail: str, field_errors: dict[str, list[str]] | None = None) -> Response:
+def _page(
+    status: int, title: str, detail: str, field_errors: list[tuple[str, list[str]]] | None = None
+) -> Response:
     body = render_template(
-        "error.html", status=status, title=title, detail=detail, field_errors=field_errors or {}
+        "error.html", status=status, title=title, detail=detail, field_errors=field_errors or []
     )
     response = Response(body, status=status)
     if status == 503:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import request
 
 from parcours_engine import access
-from parcours_engine.domain.errors import Forbidden, NotFound, ParcoursError
+from parcours_engine.domain.errors import Forbidden, NotFound
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway
 
@@ -126,12 +126,10 @@ def _check_the_file(account: Account, action: Action) -> None:
     if action in access.ON_A_PERSON and isinstance(args.get("person_id"), int):
         person_id: int = args["person_id"]
         if not access.may_person(db_session(), account, person_id, action):
-            raise _missing_or_forbidden(db_session().get(Beneficiary, person_id) is None, "person")
+            missing = db_session().get(Beneficiary, person_id) is None
+            raise NotFound("person.not_found") if missing else Forbidden("access.not_your_caseload")
     elif action in access.ON_A_PATHWAY and isinstance(args.get("pathway_id"), int):
         pathway_id: int = args["pathway_id"]
         if not access.may(db_session(), account, pathway_id, action):
-            raise _missing_or_forbidden(db_session().get(Pathway, pathway_id) is None, "pathway")
-
-
-def _missing_or_forbidden(missing: bool, what: str) -> ParcoursError:
-    return NotFound(f"{what}.not_found") if missing else Forbidden("access.not_your_caseload")
+            missing = db_session().get(Pathway, pathway_id) is None
+            raise NotFound("pathway.not_found") if missing else Forbidden("access.not_your_caseload")

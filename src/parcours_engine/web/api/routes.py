@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,8 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from parcours_engine import access
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.dates import date_error, parse_date, read_date
+from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.pathways import beneficiaries, pathways, worklist
 from parcours_engine.persistence.models import Beneficiary, Pathway, WorkItem
@@ -82,8 +84,7 @@ def get_beneficiary(person_id: int) -> ResponseReturnValue:
 @bp.get("/pathways")
 def list_pathways() -> ResponseReturnValue:
     status = request.args.get("status")
-    if status is not None and status not in worklist.STATUSES:
-        raise InvalidInput("invalid status", {"status": [f"must be one of {', '.join(worklist.STATUSES)}"]})
+    _one_of(status, "status", worklist.STATUSES)
     rows = worklist.pathway_list(
         db_session(),
         clock(),
@@ -148,10 +149,7 @@ def transfer_referent(pathway_id: int) -> ResponseReturnValue:
 @bp.get("/work-items")
 def my_work_items() -> ResponseReturnValue:
     due = request.args.get("due")
-    if due is not None and due not in worklist.DUE_FILTERS:
-        raise InvalidInput(
-            "invalid due filter", {"due": [f"must be one of {', '.join(worklist.DUE_FILTERS)}"]}
-        )
+    _one_of(due, "due", worklist.DUE_FILTERS)
     box = worklist.inbox(
         db_session(),
         clock(),
@@ -193,54 +191,59 @@ def complete(item_id: int) -> ResponseReturnValue:
 # -- helpers ----------------------------------------------------------------------------------------
 
 
+MAX_TEXT = 200  # characters of a text field
+# What a field of each type must be, when it is not.
+_TYPE_ERRORS = {int: "field.integer", str: "field.text", bool: "field.boolean", dict: "field.object"}
+
+
 def _body(required: dict[str, type], optional: dict[str, type]) -> dict[str, Any]:
     """The JSON object posted, with each field of the expected type; InvalidInput otherwise."""
     raw = request.get_json(silent=True)
     if not isinstance(raw, dict):
-        raise InvalidInput("the body must be a JSON object")
-    errors: dict[str, list[str]] = {}
+        raise InvalidInput("error.json_body")
+    errors: FieldErrors = {}
     data: dict[str, Any] = {}
     for name, kind in {**required, **optional}.items():
         if name not in raw or raw[name] is None:
             if name in required:
-                errors[name] = ["required"]
+                errors[name] = [FieldError("field.required")]
             continue
-        value = _typed(raw[name], kind)
-        if value is None:
-            errors[name] = [f"must be {kind.__name__}"]
+        problem = _problem(raw[name], kind)
+        if problem is not None:
+            errors[name] = [problem]
         else:
-            data[name] = value
-    unknown = set(raw) - set(required) - set(optional)
-    for name in unknown:
-        errors[str(name)] = ["unknown field"]
+            data[name] = read_date(raw[name]) if kind is date else raw[name]
+    for name in set(raw) - set(required) - set(optional):
+        errors[str(name)] = [FieldError("field.unknown")]
     if errors:
-        raise InvalidInput("some fields are invalid", errors)
+        raise InvalidInput(field_errors=errors)
     return data
 
 
-def _typed(value: Any, kind: type) -> Any:
+def _problem(value: Any, kind: type) -> FieldError | None:
+    """What is wrong with `value` as a field of type `kind`, or None."""
     if kind is date:
-        try:
-            return date.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            return None
+        return date_error(value)
     if kind is int and (
         isinstance(value, bool) or not isinstance(value, int) or not -(2**31) < value < 2**31
     ):
-        return None
-    if kind is str and isinstance(value, str) and (not value.strip() or len(value) > 200):
-        return None
-    return value if isinstance(value, kind) else None
+        return FieldError("field.integer")
+    if kind is str and isinstance(value, str):
+        if not value.strip():
+            return FieldError("field.required")
+        if len(value) > MAX_TEXT:
+            return FieldError("field.too_long", limit=MAX_TEXT)
+    return None if isinstance(value, kind) else FieldError(_TYPE_ERRORS.get(kind, "field.invalid"))
+
+
+def _one_of(value: str | None, name: str, choices: Sequence[str]) -> None:
+    """A filter of the query string is absent or one of `choices`; InvalidInput otherwise."""
+    if value is not None and value not in choices:
+        raise InvalidInput(field_errors={name: [FieldError("field.one_of", choices=", ".join(choices))]})
 
 
 def _query_date(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput("invalid date", {name: ["must be a date (YYYY-MM-DD)"]}) from None
+    return parse_date(request.args.get(name), name, required=False)
 
 
 def _beneficiary(person: Beneficiary) -> dict[str, Any]:

@@ -34,6 +34,16 @@ def _header() -> dict[str, Any]:
     return {"unread_notifications": notifications.unread_count(db_session(), int(current_user.get_id()))}
 
 
+@bp.app_template_filter("actor")
+def _actor(name: str | None) -> str:
+    """Who did something, as a page shows it: "Automatique" for the scheduler or the command line."""
+    from flask_babel import gettext as _
+
+    from parcours_engine.domain.enums import SystemActor
+
+    return _("Automatique") if name in frozenset(SystemActor) else (name or "")
+
+
 def route_name() -> str:
     """What the access log records as the route: method and URL rule."""
     rule = request.url_rule.rule if request.url_rule is not None else request.path

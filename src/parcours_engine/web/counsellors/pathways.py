@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from parcours_engine import access
+from parcours_engine.domain.dates import parse_date
 from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.outcomes import OUTCOMES
 from parcours_engine.domain.permissions import Action
@@ -101,7 +101,10 @@ def transfer(pathway_id: int) -> BaseResponse:
     target = request.form.get("referent", type=int)
     if target is None:
         raise InvalidInput(field_errors={"referent": [FieldError("field.required")]})
-    ends_on = _date(request.form.get("ends_on"), "ends_on") if kind == "temporary" else None
+    # A temporary transfer without an end date is refused by the use case (referent.needs_end).
+    ends_on = (
+        parse_date(request.form.get("ends_on"), "ends_on", required=False) if kind == "temporary" else None
+    )
     pathways.set_referent(session, clock(), account, pathway_id, target, route_name(), kind, ends_on)
     if access.may(session, account, pathway_id):
         return redirect(url_for("counsellors.pathway", pathway_id=pathway_id), code=303)
@@ -128,10 +131,3 @@ def notification_list() -> str:
 def notifications_read() -> BaseResponse:
     notifications.mark_all_read(db_session(), clock(), current_account().id)
     return redirect(url_for("counsellors.notification_list"), code=303)
-
-
-def _date(raw: str | None, name: str) -> date:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError:
-        raise InvalidInput("invalid date", {name: ["is not a 'date'"]}) from None

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine import access
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.dates import date_error, read_date
+from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.permissions import Action, may_be_referent
 from parcours_engine.pathways import beneficiaries, pathways, worklist
 from parcours_engine.studio import versions
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name
-from parcours_engine.web.errors import field_message
+from parcours_engine.web.errors import field_message, field_messages
 
 FIELDS = ("last_name", "first_name", "birth_date", "sex", "qualification_level", "departement", "territory")
 
@@ -24,9 +24,13 @@ FIELDS = ("last_name", "first_name", "birth_date", "sex", "qualification_level",
 @bp.get("/personnes")
 def people() -> Any:
     criteria = {key: (request.args.get(key) or "").strip() for key in ("nom", "naissance", "identifiant")}
-    born = _optional_date(criteria["naissance"])
     account = current_account()
     access.require(account, Action.SEARCH_PEOPLE)
+    problem = date_error(criteria["naissance"], required=False)
+    if problem is not None:  # a typed date that is no date: say so rather than search without it
+        errors = {"naissance": [field_message(problem)]}
+        return render_template("counsellors/people.html", people=[], criteria=criteria, errors=errors), 400
+    born = read_date(criteria["naissance"])
     found = []
     if criteria["nom"] or born is not None or criteria["identifiant"]:  # never a bare list of everyone
         found = worklist.search_beneficiaries(
@@ -38,7 +42,7 @@ def people() -> Any:
             birth_date=born,
             identifier=criteria["identifiant"],
         )
-    return render_template("counsellors/people.html", people=found, criteria=criteria)
+    return render_template("counsellors/people.html", people=found, criteria=criteria, errors={})
 
 
 @bp.route("/personnes/nouvelle", methods=["GET", "POST"])
@@ -54,11 +58,10 @@ def new_person() -> Any:
     try:
         person = beneficiaries.register(session, clock(), account, route_name(), **_person_fields(values))
     except InvalidInput as error:
-        shown = {k: [field_message(m) for m in v] for k, v in error.field_errors.items()}
         body = render_template(
             "counsellors/person_new.html",
             values=values,
-            errors=shown,
+            errors=field_messages(error.field_errors),
             levels=beneficiaries.QUALIFICATION_LEVELS,
         )
         return body, 400
@@ -66,20 +69,18 @@ def new_person() -> Any:
 
 
 def _person_fields(values: dict[str, str]) -> dict[str, Any]:
-    errors: dict[str, list[str]] = {}
-    born = _optional_date(values["birth_date"])
-    if born is None:
-        errors["birth_date"] = ["is not a 'date'" if values["birth_date"] else "required"]
+    errors: FieldErrors = {}
+    if (problem := date_error(values["birth_date"])) is not None:
+        errors["birth_date"] = [problem]
     for key in ("last_name", "first_name", "sex"):
         if not values[key]:
-            errors[key] = ["required"]
+            errors[key] = [FieldError("field.required")]
     if errors:
-        raise InvalidInput("some fields are invalid", errors)
-    assert born is not None
+        raise InvalidInput(field_errors=errors)
     return {
         "last_name": values["last_name"],
         "first_name": values["first_name"],
-        "birth_date": born,
+        "birth_date": read_date(values["birth_date"]),
         "sex": values["sex"],
         "qualification_level": values["qualification_level"] or None,
         "departement": values["departement"] or None,
@@ -119,10 +120,3 @@ def start(person_id: int) -> Response:
         referent_id=referent,
     )
     return redirect(url_for("counsellors.pathway", pathway_id=started.id), code=303)
-
-
-def _optional_date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None

@@ -19,7 +19,7 @@ from parcours_engine.supervision import supervision
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name, schema_form
-from parcours_engine.web.errors import field_message
+from parcours_engine.web.errors import field_messages
 from parcours_engine.web.params import same_site_path
 
 
@@ -94,7 +94,7 @@ def complete(item_id: int) -> Any:
     expected = request.form.get("version", type=int)
     try:
         if parse_errors:
-            raise InvalidInput("some fields are invalid", parse_errors)
+            raise InvalidInput(field_errors=parse_errors)
         pathway = worklist.complete(session, clock(), account, item.id, data, route_name(), expected)
     except InvalidInput as error:  # a 400: the unit of work saves nothing of this attempt
         return _render_form(item, data, error.field_errors, status=400)
@@ -116,7 +116,7 @@ def _render_form(
 ) -> Any:
     schema, ui = _schema(item)
     pathway = item.pathway
-    shown = {name: [field_message(m) for m in messages] for name, messages in errors.items()}
+    shown = field_messages(errors)
     body = render_template(
         "counsellors/task.html",
         item=item,

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 from io import BytesIO
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from parcours_engine import access
-from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.dates import parse_date
+from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.passport import consent, passport, portal
 from parcours_engine.passport import pdf as passport_pdf
@@ -145,7 +146,7 @@ def add_reference(person_id: int) -> BaseResponse:
 def give_consent(person_id: int) -> BaseResponse:
     structure = request.form.get("structure_id", "")
     if not structure.isdigit():
-        raise InvalidInput("choose a structure", {"structure_id": ["required"]})
+        raise InvalidInput(field_errors={"structure_id": [FieldError("field.required")]})
     consent.give(
         db_session(),
         clock(),
@@ -184,10 +185,8 @@ def access_card(person_id: int) -> Any:
 
 
 def _date(raw: str | None, field: str) -> date:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError:
-        raise InvalidInput("a date is expected", {field: ["a date (YYYY-MM-DD)"]}) from None
+    """A required date of the form (domain.dates: ISO or French; the use case checks its bounds)."""
+    return cast(date, parse_date(raw, field))  # required: never None (parse_date raises instead)
 
 
 def _download(body: bytes, media_type: str, name: str) -> Response:
