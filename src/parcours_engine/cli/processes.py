@@ -40,19 +40,63 @@ def processes() -> None:
     """Check and publish BPMN models (processes/) with their forms (forms/)."""
 
 
+def _library_root(path: Path) -> Path:
+    root = path if path.is_dir() else path.parent
+    return root.parent if root.name == "blocs" else root
+
+
+def _read_named(
+    paths: tuple[Path, ...], forms_dir: Path | None, blocks_dir: Path | None
+) -> tuple[dict[str, bytes], dict[str, bytes], set[str]]:
+    """The files PATHS name (a directory: its BPMN files), the blocks they may call and the forms.
+
+    Blocks come from `blocks_dir`, else from the `blocs/` folder of the library each path is in; they
+    are read to resolve calls, and checked only when a named file calls them.
+    """
+    from parcours_engine.engine.loader import read_library_dir
+
+    bpmn: dict[str, bytes] = {}
+    forms: dict[str, bytes] = {}
+    named: set[str] = set()
+    for path in paths:
+        root = _library_root(path)
+        blocks = blocks_dir or root / "blocs"
+        if blocks.is_dir():
+            found_blocks, _ = read_library_dir(blocks, blocks / "__no_forms__")
+            bpmn.update({f"blocs/{name}": data for name, data in found_blocks.items()})
+        found_bpmn, found_forms = read_library_dir(root, forms_dir or root.parent / "forms")
+        forms.update(found_forms)
+        wanted = path.resolve()
+        for name, data in found_bpmn.items():
+            where = (root / name).resolve()
+            if where == wanted or (path.is_dir() and where.is_relative_to(wanted)):
+                bpmn[name] = data
+                named.add(name)
+    return bpmn, forms, named
+
+
 @processes.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--forms", "forms_dir", type=click.Path(path_type=Path), help="Default: forms/ next to PATH")
-def processes_check(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
-    """Check models; print `file:line: element: message` for each problem; exit 1 on any error."""
+@click.option(
+    "--blocks",
+    "blocks_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Where called blocks are. Default: blocs/ of PATH's library",
+)
+def processes_check(paths: tuple[Path, ...], forms_dir: Path | None, blocks_dir: Path | None) -> None:
+    """Check exactly the models named (a folder: its models), with the blocks they call.
+
+    Prints `file:line: element: message` for each problem; exits 1 on any error.
+    """
     from parcours_engine.engine.loader import check_library
 
-    bpmn, forms = _read(paths, forms_dir)
-    problems = check_library(bpmn, forms)
+    bpmn, forms, named = _read_named(paths, forms_dir, blocks_dir)
+    problems = check_library(bpmn, forms, files=named)
     for problem in problems:
         click.echo(f"{problem} [{problem.severity}]" if problem.severity != "error" else str(problem))
     errors = [p for p in problems if p.severity == "error"]
-    click.echo(f"{len(bpmn)} files, {len(errors)} errors, {len(problems) - len(errors)} warnings", err=True)
+    click.echo(f"{len(named)} files, {len(errors)} errors, {len(problems) - len(errors)} warnings", err=True)
     sys.exit(1 if errors else 0)
 
 

@@ -76,9 +76,18 @@ def read_library_dir(processes_dir: Path, forms_dir: Path) -> tuple[dict[str, by
     return bpmn, forms
 
 
-def check_library(bpmn_files: Mapping[str, bytes], form_files: Mapping[str, bytes]) -> list[ModelProblem]:
-    """Every error and warning of a library, sorted by file and line; never raises."""
-    return _Analysis(bpmn_files, form_files, full=True).check()
+def check_library(
+    bpmn_files: Mapping[str, bytes],
+    form_files: Mapping[str, bytes],
+    files: Iterable[str] | None = None,
+) -> list[ModelProblem]:
+    """Every error and warning of a library, sorted by file and line; never raises.
+
+    With `files` (paths of `bpmn_files`), only those files are checked, with the blocks they call and
+    the forms they name: the other files of the library are there only to resolve calls.
+    """
+    analysis = _Analysis(bpmn_files, form_files, full=True)
+    return analysis.check(files=None if files is None else frozenset(files))
 
 
 def load_library(bpmn_files: Mapping[str, bytes], form_files: Mapping[str, bytes]) -> Library:
@@ -145,25 +154,35 @@ class _Analysis:
         self.failed: set[str] = set()  # processes SpiffWorkflow could not parse
         self.parser: SpiffBpmnParser | None = None
 
-    def check(self, only: str | None = None) -> list[ModelProblem]:
-        """Run every step (only what `only`, a programme id, needs when given); sorted problems."""
+    def check(self, only: str | None = None, files: frozenset[str] | None = None) -> list[ModelProblem]:
+        """Run every step (only what `only`, a programme id, or `files` need when given); sorted."""
         for filename in sorted(self.bpmn_files):
             self._safely(filename, partial(self._parse, filename))
         self._safely(LIBRARY, self._index_processes)
-        wanted = self.programmes if only is None else [only]
-        docs = set(self.docs) - self.excluded if only is None else self._closure_docs(wanted)
+        if only is not None:
+            wanted, docs = [only], self._closure_docs([only])
+        elif files is not None:
+            wanted = [pid for pid, (doc, _node) in self.processes.items() if doc.filename in files]
+            docs = self._closure_docs(wanted) | (set(files) & set(self.docs)) - self.excluded
+        else:
+            wanted, docs = list(self.processes), set(self.docs) - self.excluded
         ctx = checks.Context(
             frozenset(self.programmes), frozenset(self.processes), frozenset(self.form_files), self.full
         )
         for filename in sorted(docs):
             self._safely(filename, partial(checks.check_document, self.docs[filename], ctx))
-        for name in sorted(self._named_forms() & set(self.form_files)) if self.full else []:
+        forms = self._named_forms(docs) & set(self.form_files) if self.full else set()
+        for name in sorted(forms):
             self._safely(name, partial(checks.check_form_file, name, self.form_files[name]))
-        to_build = sorted(self.processes) if only is None else [p for p in wanted if p in self.processes]
+        known = [pid for pid in wanted if pid in self.processes]
+        to_build = known if only is not None else sorted({p for pid in known for p in self._closure(pid)})
         self._safely(LIBRARY, partial(self._build_specs, to_build))
-        for programme in self.programmes if only is None else []:
+        for programme in [p for p in self.programmes if p in wanted] if only is None else []:
             self._safely(self.processes[programme][0].filename, partial(self._duplicate_ids, programme))
         unique = dict.fromkeys(self.problems)
+        if files is not None:  # a neighbour's mistake is not the named files' fault
+            keep = files | docs | forms | self._broken_callees(docs) | {LIBRARY}
+            unique = dict.fromkeys(p for p in unique if p.file in keep)
         return sorted(unique, key=lambda p: (p.file, p.line or 0, p.element, p.message))
 
     def _safely(self, filename: str, run: Callable[[], Iterable[ModelProblem] | None]) -> None:
@@ -209,9 +228,20 @@ class _Analysis:
                     problems.append(doc.problem(DOCUMENT, message, "warning", line=1))
         return problems
 
-    def _named_forms(self) -> set[str]:
+    def _broken_callees(self, docs: Iterable[str]) -> set[str]:
+        """The excluded (unreadable) files defining a process that one of `docs` calls."""
+        called = {
+            str(c).strip() for d in docs for c in self.docs[d].xpath(".//bpmn:callActivity/@calledElement")
+        }
+        return {
+            name
+            for name in self.excluded & set(self.docs)
+            if called.intersection(str(i) for i in self.docs[name].xpath("./bpmn:process/@id"))
+        }
+
+    def _named_forms(self, docs: Iterable[str]) -> set[str]:
         named: set[str] = set()
-        for filename in set(self.docs) - self.excluded:
+        for filename in set(docs) - self.excluded:
             for task in self.docs[filename].xpath(".//bpmn:userTask"):
                 props = checks.properties(task)
                 names = (_value(props, "formJsonSchemaFilename"), _value(props, "formUiSchemaFilename"))
@@ -234,7 +264,7 @@ class _Analysis:
         for pid in process_ids:
             problems += self._build_one(parser, pid)
         if self.full:
-            problems += self._unreachable(parser)
+            problems += self._unreachable(parser, process_ids)
         return problems
 
     def _build_one(self, parser: SpiffBpmnParser, pid: str) -> list[ModelProblem]:
@@ -265,13 +295,14 @@ class _Analysis:
         message = _friendly(str(exc.args[0]) if exc.args else str(exc))
         return located.problem(element, message)
 
-    def _unreachable(self, parser: SpiffBpmnParser) -> list[ModelProblem]:
+    def _unreachable(self, parser: SpiffBpmnParser, process_ids: list[str]) -> list[ModelProblem]:
         parsed: set[str] = set()
         for process_parser in parser.process_parsers.values():
             if process_parser.spec is not None:
                 parsed.update(process_parser.spec.task_specs)
         problems = []
-        for pid, (doc, node) in self.processes.items():
+        for pid in process_ids:
+            doc, node = self.processes[pid]
             if pid in self.failed or doc.filename in self.excluded:
                 continue
             for flow_node in checks.flow_nodes(doc, node):
