@@ -84,8 +84,10 @@ def test_a_failed_transition_in_the_browser_records_an_incident(hostile):
     browser = hostile.client("conseiller")
     page = browser.post(f"/taches/{item_id}", {"besoin_formation": "false", "diviseur": "0"})
     assert page.status_code == 422
-    assert "incident" in page.get_data(as_text=True)
     (incident,) = _incidents(hostile, pathway_id)
+    text = page.get_data(as_text=True)
+    assert f"L&#39;incident n° {incident.id} a été signalé à la coordination" in text
+    assert "division by zero" not in text and "Script_calcul" not in text  # the engine's words stay out
     assert incident.element_id == "Script_calcul" and incident.operation == "complete_task"
 
 

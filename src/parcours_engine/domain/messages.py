@@ -88,6 +88,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The programme's model failed at this step; nothing was saved and an incident was reported "
         "to the coordinators (%(detail)s).",
     ),
+    "pathway.transition_failed_page": (
+        "Le modèle du programme a échoué à cette étape : rien n'a été enregistré. L'incident n° "
+        "%(incident)s a été signalé à la coordination ; vous pourrez refaire cette étape une fois le "
+        "modèle corrigé.",
+        "The programme's model failed at this step: nothing was saved. Incident %(incident)s was "
+        "reported to the coordinators; you can do this step again once the model is fixed.",
+    ),
     "model.invalid": (
         "Le modèle ne peut pas être publié :\n%(problems)s",
         "The model cannot be published:\n%(problems)s",

@@ -156,6 +156,8 @@ def error_response(error: ParcoursError) -> Response:
         return _already_done(error)
     title = _TITLES.get(error.http_status, "error.failed")
     detail = error.message(language())
+    if isinstance(error, TransitionFailed):  # the engine's own words are for the incident, not the page
+        detail = text("pathway.transition_failed_page", {"incident": error.incident_id or "?"})
     return _page(
         error.http_status,
         text(title),
