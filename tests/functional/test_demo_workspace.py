@@ -35,3 +35,34 @@ def test_demo_accounts_sign_in_and_see_their_work(database_url, sessions, clock)
     figures = supervisor.get("/supervision/?format=csv&table=summary").get_data(as_text=True)
     rows = [line.split(";") for line in figures.lstrip("\ufeff").splitlines()[1:]]
     assert rows and all(row[3].isdigit() for row in rows)  # "Objectif d'entrées" filled
+
+
+def test_each_demo_role_lands_on_its_own_page_and_the_coordination_lane_has_a_counsellor(
+    database_url, sessions, clock
+):
+    """Coordinators do no tasks (issue 12): the Coordination lane's tasks (IEJ's eligibility check) go
+    to a counsellor of the coordination team; a database loaded before that account existed gains it."""
+    publish_fixture(sessions, clock)
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test", "CLOCK": clock})
+    world = World(app, sessions, clock)
+    with unit_of_work(world.sessions) as session:
+        load_demo(session, world.clock, people=5)
+    with unit_of_work(world.sessions) as session:
+        session.delete(session.scalar(select(Account).where(Account.username == "coordination_iej")))
+    with unit_of_work(world.sessions) as session:
+        assert load_demo(session, world.clock) == "demo data already loaded"
+    with world.sessions() as session:
+        lane = session.scalar(select(Account).where(Account.username == "coordination_iej"))
+        coordinator = session.scalar(select(Account).where(Account.username == "coordination"))
+        assert (lane.role, lane.team) == ("counsellor", "coordination")
+        assert lane.structure_id == coordinator.structure_id is not None
+    landings = {
+        "coordination_iej": "/taches",
+        "accueil": "/taches",
+        "coordination": "/studio",
+        "superviseur": "/supervision/",
+    }
+    for username, landing in landings.items():
+        client = world.client()
+        client.sign_in(username, DEMO_PASSWORD)
+        assert client.get("/").headers["Location"].endswith(landing), username

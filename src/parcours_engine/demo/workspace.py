@@ -2,9 +2,9 @@
 
 Runs through the same services as real use (start, complete with valid form data, fire timers), with
 a clock moved back in time, so the states are real ones: some tasks overdue, some pathways idle.
-Idempotent: when the demo accounts exist, only their structures and routing codes are brought up to
-date and the demo passports added if missing (a database loaded by an older release gains them),
-nothing else is created. Passports and portal codes: demo.passports.
+Idempotent: when the demo accounts exist, only the missing demo accounts are added, their structures
+and routing codes brought up to date and the demo passports added if missing (a database loaded by an
+older release gains them), nothing else is created. Passports and portal codes: demo.passports.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from parcours_engine.supervision import indicators
 DEMO_ACCOUNTS = (
     ("admin", "Administratrice", "admin", None),
     ("coordination", "Claire Coordinatrice", "coordinator", "coordination"),
+    # Coordinators do no tasks: the Coordination lane (IEJ's eligibility check) is a counsellor's.
+    ("coordination_iej", "Paul Coordination IEJ", "counsellor", "coordination"),
     ("conseiller1", "Karim Conseiller", "counsellor", "referent"),
     ("conseiller2", "Sophie Conseillère", "counsellor", "referent"),
     ("conseiller3", "Yanis CSP", "counsellor", "referent"),
@@ -98,6 +100,7 @@ FIRST_NAMES = (
 
 def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 2026) -> str:
     if session.scalar(select(Account).where(Account.username == "conseiller1")) is not None:
+        _create_accounts(session, clock)  # the demo accounts an older release did not have
         _place_accounts(session)
         load_demo_passports(session, clock)  # a database loaded by an older release gains them
         return "demo data already loaded"
@@ -149,6 +152,8 @@ def _set_objectives(
 
 
 def _create_accounts(session: Session, clock: Clock) -> list[Account]:
+    """The demo accounts that do not exist yet (all of them on a fresh database)."""
+    existing = set(session.scalars(select(Account.username)))
     hasher = PasswordHasher()
     accounts = [
         Account(
@@ -161,6 +166,7 @@ def _create_accounts(session: Session, clock: Clock) -> list[Account]:
             created_at=clock.now(),
         )
         for u, n, r, t in DEMO_ACCOUNTS
+        if u not in existing
     ]
     session.add_all(accounts)
     session.flush()
