@@ -70,6 +70,7 @@ pytest:
 bench: install
 	$(BIN)/python -m bench.engine_throughput
 	$(BIN)/python -m bench.supervision $(BENCH_SUPERVISION)  # BENCH_SUPERVISION=--large: 1,000,000 pathways
+	$(BIN)/python -m bench.model_check
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -17,7 +17,7 @@ from lxml import etree
 
 from parcours_engine.domain.errors import ModelProblem
 from parcours_engine.domain.roles import lane_names, role_for_lane
-from parcours_engine.engine.xml import DOCUMENT, NSMAP, Document
+from parcours_engine.engine.xml import BPMN_NS, DOCUMENT, NSMAP, Document
 
 ACTIVITIES = frozenset(
     {
@@ -35,7 +35,9 @@ FLOW_NODES = ACTIVITIES | GATEWAYS | EVENTS
 # Elements whose own flow nodes run in their own SpiffWorkflow spec (`task.workflow.spec.name`).
 SCOPES = frozenset({"process", "subProcess", "transaction", "adHocSubProcess"})
 
-_FLOW_NODE_XPATH = " | ".join(f".//bpmn:{tag}" for tag in sorted(FLOW_NODES))
+# A tag filter, not an XPath union: libxml2 sorts and de-duplicates a union's node sets, which is
+# quadratic on a large model.
+_FLOW_NODE_TAGS = tuple(f"{{{BPMN_NS}}}{tag}" for tag in sorted(FLOW_NODES))
 _SCRIPT_LINE = re.compile(r"^line (\d+):\s*(.*)$", re.DOTALL)
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
 _TIMER_KINDS: dict[str, Literal["timeDate", "timeDuration", "timeCycle"]] = {
@@ -68,7 +70,8 @@ def local(element: etree._Element) -> str:
 
 
 def flow_nodes(doc: Document, node: etree._Element | None = None) -> list[etree._Element]:
-    return doc.xpath(_FLOW_NODE_XPATH, node)
+    """Every flow node under `node` (default: the whole document), in document order."""
+    return list((doc.root if node is None else node).iterdescendants(*_FLOW_NODE_TAGS))
 
 
 def properties(element: etree._Element) -> dict[str, etree._Element]:
@@ -231,15 +234,15 @@ def check_dead_ends(doc: Document) -> Iterator[ModelProblem]:
 
 
 def check_diagram(doc: Document) -> Iterator[ModelProblem]:
-    drawn = {el.get("bpmnElement") for el in doc.xpath(".//bpmndi:BPMNShape | .//bpmndi:BPMNEdge")}
+    drawn = {el.get("bpmnElement") for el in doc.elements("bpmndi:BPMNShape", "bpmndi:BPMNEdge")}
     if not doc.xpath(".//bpmndi:BPMNDiagram"):
         yield doc.problem(DOCUMENT, "the file has no diagram: open and save it in the modeller", line=1)
         return
-    shaped = [*flow_nodes(doc), *doc.xpath(".//bpmn:lane | .//bpmn:participant")]
+    shaped = [*flow_nodes(doc), *doc.elements("bpmn:lane", "bpmn:participant")]
     for node in shaped:
         if node.get("id") not in drawn:
             yield doc.problem(node, "no shape in the diagram: draw it in the modeller")
-    for flow in doc.xpath(".//bpmn:sequenceFlow | .//bpmn:messageFlow"):
+    for flow in doc.elements("bpmn:sequenceFlow", "bpmn:messageFlow"):
         if flow.get("id") not in drawn:
             yield doc.problem(flow, "no edge in the diagram: draw it in the modeller")
 
@@ -269,13 +272,18 @@ def _expressions(
     """(owner, element holding the code, mode) for every script and condition of the document."""
     for script in doc.xpath(".//bpmn:scriptTask/bpmn:script"):
         yield _owner(script), script, "exec"
-    for script in doc.xpath(".//spiffworkflow:preScript | .//spiffworkflow:postScript"):
+    for script in doc.elements("spiffworkflow:preScript", "spiffworkflow:postScript"):
         yield _owner(script), script, "exec"
-    conditions = (
-        ".//bpmn:sequenceFlow/bpmn:conditionExpression | .//bpmn:conditionalEventDefinition/bpmn:condition"
-        " | .//bpmn:completionCondition | .//bpmn:loopCardinality"
+    conditions = doc.elements(
+        "bpmn:conditionExpression", "bpmn:condition", "bpmn:completionCondition", "bpmn:loopCardinality"
     )
-    for condition in doc.xpath(conditions):
+    for condition in conditions:
+        parent = condition.getparent()
+        kind = local(condition)
+        if kind == "conditionExpression" and (parent is None or local(parent) != "sequenceFlow"):
+            continue
+        if kind == "condition" and (parent is None or local(parent) != "conditionalEventDefinition"):
+            continue
         yield _owner(condition), condition, "eval"
 
 

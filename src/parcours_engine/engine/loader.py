@@ -249,10 +249,10 @@ class _Analysis:
         return named
 
     def _build_specs(self, process_ids: list[str]) -> list[ModelProblem]:
-        from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+        from parcours_engine.engine.spiff_parser import Parser
 
         # No validator: the XSD ran in _parse on the same tree (stored versions passed it when published).
-        self.parser = parser = SpiffBpmnParser()
+        self.parser = parser = Parser()
         problems: list[ModelProblem] = []
         for filename, doc in sorted(self.docs.items()):
             if filename not in self.excluded:
