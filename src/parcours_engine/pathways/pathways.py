@@ -220,22 +220,14 @@ def start_for(
 ) -> Pathway:
     """`actor` starts `programme` for a person (domain.permissions: START_PATHWAY, `may_start_for`;
     a named referent is one `may_be_referent` accepts); logged once."""
-    scopes = access.require(actor, Action.START_PATHWAY)
+    access.require(actor, Action.START_PATHWAY)
     person = session.get(Beneficiary, beneficiary_id)
     if person is None:
         raise NotFound("person.not_found", id=beneficiary_id)
+    refusal = start_refusal(session, actor, person)
+    if refusal is not None:
+        raise Forbidden(refusal)
     structure_id = person.structure_id or actor.structure_id
-    if Scope.ALL not in scopes and (actor.structure_id is None or structure_id != actor.structure_id):
-        raise Forbidden("start.other_structure")
-    held = session.execute(
-        select(Pathway.status, Pathway.referent_id).where(Pathway.beneficiary_id == person.id)
-    ).all()
-    who = access.profile_of(actor)
-    active = [referent for status, referent in held if status == PathwayStatus.ACTIVE]
-    if not may_start_for(who, actor.id, bool(held), active):
-        raise Forbidden(
-            "start.reception_first_only" if held and who is Profile.RECEPTION else "start.followed_elsewhere"
-        )
     if programme not in versions.catalogue(session):
         raise InvalidInput("error.invalid_input", {"programme": [FieldError("field.choice")]})
     if referent_id is not None:
@@ -249,6 +241,27 @@ def start_for(
     )
     access.log(session, clock, actor, person.id, started.id, Action.START_PATHWAY, route)
     return started
+
+
+def start_refusal(session: Session, actor: Account, person: Beneficiary) -> str | None:
+    """Why `actor` may not start a pathway for `person` (a catalogue code), or None when it may: what
+    `start_for` refuses, and what the person's page does not offer."""
+    scopes = access.scopes_of(actor, Action.START_PATHWAY)
+    if not scopes:
+        return "access.not_for_your_role"
+    structure_id = person.structure_id or actor.structure_id
+    if Scope.ALL not in scopes and (actor.structure_id is None or structure_id != actor.structure_id):
+        return "start.other_structure"
+    held = session.execute(
+        select(Pathway.status, Pathway.referent_id).where(Pathway.beneficiary_id == person.id)
+    ).all()
+    who = access.profile_of(actor)
+    active = [referent for status, referent in held if status == PathwayStatus.ACTIVE]
+    if not may_start_for(who, actor.id, bool(held), active):
+        return (
+            "start.reception_first_only" if held and who is Profile.RECEPTION else "start.followed_elsewhere"
+        )
+    return None
 
 
 def set_referent(

@@ -26,8 +26,10 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock, SystemClock
 from parcours_engine.domain.errors import ParcoursError
+from parcours_engine.domain.outcomes import BY_CODE
 from parcours_engine.persistence.db import DEFAULT_SQLITE_PATH, make_engine, session_factory
 from parcours_engine.persistence.uow import UnitOfWork
+from parcours_engine.web.permissions import offered
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("fr", "en")
@@ -79,6 +81,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     Babel(app, locale_selector=_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["offered"] = offered  # pages offer only what the permission table allows
+    app.jinja_env.filters["outcome"] = _outcome
     app.after_request(_commit_request)
     app.teardown_appcontext(_close_session)
     _register_blueprints(app)
@@ -113,6 +117,16 @@ def _locale() -> str:
     if chosen in LANGUAGES:
         return str(chosen)
     return request.accept_languages.best_match(LANGUAGES, default="fr") or "fr"
+
+
+def _outcome(code: str | None) -> str:
+    """An exit outcome as people read it (domain.outcomes), never its code."""
+    if not code:
+        return ""
+    found = BY_CODE.get(code)
+    if found is None:
+        return code
+    return found.label_en if str(get_locale()) == "en" else found.label_fr
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

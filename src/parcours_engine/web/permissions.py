@@ -14,7 +14,7 @@ from flask import request
 
 from parcours_engine import access
 from parcours_engine.domain.errors import Forbidden, NotFound
-from parcours_engine.domain.permissions import Action
+from parcours_engine.domain.permissions import Action, Scope
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway
 
 A = Action
@@ -133,3 +133,17 @@ def _check_the_file(account: Account, action: Action) -> None:
         if not access.may(db_session(), account, pathway_id, action):
             missing = db_session().get(Pathway, pathway_id) is None
             raise NotFound("pathway.not_found") if missing else Forbidden("access.not_your_caseload")
+
+
+def offered(action: str, scope: str | None = None) -> bool:
+    """Whether pages offer the signed-in account a link or button to `action` (its profile may do it
+    somewhere, or in `scope` when given; the file itself is the view's check): a page never offers
+    what the table refuses."""
+    from flask_login import current_user
+
+    from parcours_engine.web.auth import current_account
+
+    if not current_user.is_authenticated:
+        return False
+    found = access.scopes_of(current_account(), Action(action))
+    return bool(found) if scope is None else Scope(scope) in found

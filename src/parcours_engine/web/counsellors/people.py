@@ -100,7 +100,9 @@ def person(person_id: int) -> str:
         "counsellors/person.html",
         person=found,
         rows=worklist.pathways_of(session, account, found.id),
-        may_start=bool(access.scopes_of(account, Action.START_PATHWAY)),
+        # The page offers only what the use cases accept for this person (domain.permissions).
+        may_start=pathways.start_refusal(session, account, found) is None,
+        may_read_passport=access.may_person(session, account, found.id, Action.READ_PASSPORT),
         may_refer=may_be_referent(account.role, account.team, account.active, account.structure_id, None),
         programmes=versions.catalogue(session),
     )
