@@ -16,11 +16,13 @@ from typing import Any, TypeAlias, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from parcours_engine.domain.clock import Clock
-from parcours_engine.engine import serializer, timers
+from parcours_engine.domain.errors import ScriptError
+from parcours_engine.engine import guards, serializer, timers
 from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.scripting import RestrictedScriptEngine
 
@@ -76,7 +78,7 @@ class Runtime:
         workflow.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
-        self._guarded(clock, workflow.do_engine_steps)
+        self._guarded(clock, workflow, lambda: workflow.do_engine_steps(did_complete_task=guards.count_step))
         return workflow
 
     def load(self, model: ProcessModel, state: str, serializer_version: str) -> BpmnWorkflow:
@@ -101,17 +103,22 @@ class Runtime:
 
         def run() -> None:
             task.run()
-            workflow.do_engine_steps()
+            workflow.do_engine_steps(did_complete_task=guards.count_step)
 
-        self._guarded(clock, run)
+        self._guarded(clock, workflow, run)
 
     def fire_timers(self, workflow: BpmnWorkflow, clock: Clock) -> int:
         """Fire every due timer (one catch-up firing for missed cycles); how many fired."""
-        return self._guarded(clock, lambda: timers.fire_due_timers(workflow, clock.now()))
+        return self._guarded(
+            clock, workflow, lambda: timers.fire_due_timers(workflow, clock.now(), guards.count_step)
+        )
 
-    def _guarded(self, clock: Clock, operation: Callable[[], T]) -> T:
-        with timers.using_clock(clock), _as_engine_failure():
-            return operation()
+    def _guarded(self, clock: Clock, workflow: BpmnWorkflow, operation: Callable[[], T]) -> T:
+        """Run one transition under the clock and its budgets; any failure is an `EngineFailure`."""
+        with timers.using_clock(clock), guards.transition(), _as_engine_failure():
+            result = operation()
+            _check_ended_through_an_end_event(workflow)
+            return result
 
     @staticmethod
     def next_due(workflow: BpmnWorkflow) -> datetime | None:
@@ -183,6 +190,27 @@ class Runtime:
         return merged
 
 
+def _check_ended_through_an_end_event(workflow: BpmnWorkflow) -> None:
+    """A workflow with nothing left to do must have got there through an end event of its process.
+
+    SpiffWorkflow only looks 1,000 tasks deep into a workflow's history: past that depth (a loop
+    that waits for nobody, or a very long history), it sees no task left and calls the workflow
+    completed, silently. That is a failure to report, never an end.
+    """
+    if not workflow.is_completed():
+        return
+    tasks = list(workflow.tasks.values())
+    if any(isinstance(t.task_spec, EndEvent) and t.has_state(TaskState.COMPLETED) for t in tasks):
+        return
+    last = max(tasks, key=lambda t: t.last_state_change, default=None)
+    element = last.task_spec.bpmn_id if last is not None else None
+    raise EngineFailure(
+        "the pathway stopped without reaching an end event: its history is deeper than the engine "
+        "follows (a loop that waits for nobody?)",
+        element,
+    )
+
+
 @contextmanager
 def _as_engine_failure() -> Iterator[None]:
     try:
@@ -191,9 +219,14 @@ def _as_engine_failure() -> Iterator[None]:
         task = getattr(exc, "task", None)
         element = task.task_spec.bpmn_id if task is not None else None
         raise EngineFailure(_message(exc), element) from exc
+    except ScriptError as exc:  # a budget exceeded between two tasks (engine steps, transition time)
+        raise EngineFailure(str(exc), getattr(exc, "element_id", None)) from exc
     except (ValueError, TypeError, KeyError, ArithmeticError, AttributeError, NameError) as exc:
         # Errors raised by SpiffWorkflow outside a task context (e.g. a bad timer value).
         raise EngineFailure(f"{type(exc).__name__}: {exc}", None) from exc
+    except (RecursionError, MemoryError) as exc:
+        # A model too deep or too large for the engine: an incident, never a crash of the host.
+        raise EngineFailure(f"{type(exc).__name__}: the model is too deep or too large to run", None) from exc
 
 
 def _message(exc: WorkflowException) -> str:

@@ -1,4 +1,4 @@
-"""What model code can call: date helpers, and the guards RestrictedPython's compiled code calls.
+"""What model code can call: the date helpers (the guards of compiled code are in `guards.py`).
 
 Date helpers are offered to every BPMN script, gateway condition and timer expression.
 Modellers write French pathways whose rules are about dates: an age at entry, a review "18 months
@@ -12,17 +12,10 @@ dates: a pathway deadline "today" means today in France, whatever the server's z
 
 from __future__ import annotations
 
-import ast
-import operator
-from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from RestrictedPython import PrintCollector
-from RestrictedPython.Guards import full_write_guard, guarded_unpack_sequence, safer_getattr_raise
 
-from parcours_engine.domain.errors import ScriptError
 from parcours_engine.engine.timers import PARIS, current_clock
 
 DateLike = date | datetime | str
@@ -168,146 +161,3 @@ HELPERS: dict[str, object] = {
     "datetime": datetime,
     "timedelta": timedelta,
 }
-
-# Attributes of date/datetime that read the wall clock (or the server's zone) behind the clock's back.
-WALL_CLOCK_ATTRIBUTES = frozenset({"today", "now", "utcnow", "fromtimestamp", "utcfromtimestamp"})
-
-
-# --- guards called by restricted code ---------------------------------------------------------------
-
-# One run (a script, a condition) may take this many items from loops and comprehensions in all.
-MAX_ITERATIONS = 10_000
-MAX_RANGE = 10_000
-# Largest string/list/tuple `+` and `*` may build, and largest integer `*`, `**` and `<<` may build.
-MAX_SEQUENCE_LENGTH = 1_000_000
-MAX_INT_BITS = 100_000
-
-GUARDED_BINOPS: dict[type[ast.operator], str] = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<"}
-_BINOPS: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add,
-    "*": operator.mul,
-    "**": operator.pow,
-    "<<": operator.lshift,
-}
-_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
-    "+=": operator.iadd,
-    "-=": operator.isub,
-    "*=": operator.imul,
-    "/=": operator.itruediv,
-    "//=": operator.ifloordiv,
-    "%=": operator.imod,
-    "**=": operator.ipow,
-    "<<=": operator.ilshift,
-    ">>=": operator.irshift,
-    "|=": operator.ior,
-    "^=": operator.ixor,
-    "&=": operator.iand,
-}
-_SEQUENCES = (str, bytes, list, tuple)
-
-
-def _check_growth(op: str, left: Any, right: Any) -> None:
-    """Refuse an operation whose result would be too large, before computing it."""
-    too_big = False
-    if op == "+" and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
-        too_big = len(left) + len(right) > MAX_SEQUENCE_LENGTH
-    elif op == "*":
-        for seq, times in ((left, right), (right, left)):
-            if isinstance(seq, _SEQUENCES) and isinstance(times, int):
-                too_big = too_big or len(seq) * times > MAX_SEQUENCE_LENGTH
-        if isinstance(left, int) and isinstance(right, int):
-            too_big = too_big or left.bit_length() + right.bit_length() > MAX_INT_BITS
-    elif op == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
-        too_big = max(left.bit_length(), 1) * right > MAX_INT_BITS
-    elif op == "<<" and isinstance(left, int) and isinstance(right, int):
-        too_big = left.bit_length() + right > MAX_INT_BITS
-    if too_big:
-        raise ScriptError(f"the result of '{op}' would be too large")
-
-
-def guarded_binop(op: str, left: Any, right: Any) -> Any:
-    _check_growth(op, left, right)
-    return _BINOPS[op](left, right)
-
-
-def guarded_inplacevar(op: str, left: Any, right: Any) -> Any:
-    """`x += y` and friends (RestrictedPython rewrites them to this call)."""
-    if op not in _INPLACE:
-        raise ScriptError(f"operator {op!r} is not allowed")
-    _check_growth(op[:-1], left, right)
-    return _INPLACE[op](left, right)
-
-
-def guarded_getattr(obj: object, name: str) -> Any:
-    """RestrictedPython's `safer_getattr` (no `_` names, no str.format), minus the wall clock."""
-    is_date_class = isinstance(obj, type) and issubclass(obj, date)
-    if name in WALL_CLOCK_ATTRIBUTES and (isinstance(obj, date) or is_date_class):
-        raise ScriptError(f"'{name}' reads the server clock: use today() or now()")
-    return safer_getattr_raise(obj, name)
-
-
-def guarded_getitem(obj: Any, key: Any) -> Any:
-    return obj[key]
-
-
-def bounded_range(*args: int) -> range:
-    """`range`, refused when longer than MAX_RANGE (builtins such as sum() iterate it uncounted)."""
-    result = range(*args)
-    if len(result) > MAX_RANGE:
-        raise ScriptError(f"range() is limited to {MAX_RANGE} items")
-    return result
-
-
-def guarded_apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return func(*args, **kwargs)
-
-
-def _unpack_sequence(it: Any, spec: dict[str, Any], _getiter_: Any) -> list[Any]:
-    # Unpacking a value already in memory (`a, b = pair`) needs no counting.
-    return guarded_unpack_sequence(it, spec, iter)
-
-
-class _RunBudget:
-    """The iteration budget of one run, shared by all its loops and comprehensions."""
-
-    def __init__(self) -> None:
-        self.left = MAX_ITERATIONS
-
-    def getiter(self, iterable: Iterable[Any]) -> Iterator[Any]:
-        return self._counted(iter(iterable))
-
-    def _counted(self, iterator: Iterator[Any]) -> Iterator[Any]:
-        for item in iterator:
-            self.left -= 1
-            if self.left < 0:
-                raise ScriptError(f"loops are limited to {MAX_ITERATIONS} iterations per script")
-            yield item
-
-    def iter_unpack(self, iterable: Iterable[Any], spec: dict[str, Any], _getiter_: Any) -> Iterator[Any]:
-        for item in self.getiter(iterable):
-            yield guarded_unpack_sequence(item, spec, iter)
-
-
-_SAFE_BUILTINS: dict[str, Any] = {
-    "None": None,
-    "True": True,
-    "False": False,
-    **{f.__name__: f for f in (len, min, max, sum, abs, round, sorted, any, all, isinstance)},
-    **{t.__name__: t for t in (int, float, str, bool, list, dict, set, tuple, enumerate, zip)},
-    "range": bounded_range,
-    **HELPERS,
-    "_getattr_": guarded_getattr,
-    "_getitem_": guarded_getitem,
-    "_write_": full_write_guard,
-    "_inplacevar_": guarded_inplacevar,
-    "_binop_": guarded_binop,
-    "_apply_": guarded_apply,
-    "_unpack_sequence_": _unpack_sequence,
-    "_print_": PrintCollector,  # print() output is collected and dropped
-}
-
-
-def run_builtins() -> dict[str, Any]:
-    """Fresh `__builtins__` for one run: the allow-list plus a new iteration budget."""
-    budget = _RunBudget()
-    return {**_SAFE_BUILTINS, "_getiter_": budget.getiter, "_iter_unpack_sequence_": budget.iter_unpack}

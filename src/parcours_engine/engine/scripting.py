@@ -4,10 +4,10 @@ SpiffWorkflow's default engine runs model code with `exec`/`eval` and full built
 `import os`. Models here are written by modellers, not developers, so every script, condition and
 timer expression is compiled with RestrictedPython under a stricter policy (no import, no `while`,
 no def/lambda/class, no try, no names or attributes starting with `_`) and run with a small
-allow-list of builtins and date helpers (`script_helpers.HELPERS`). Loops and comprehensions share
-one iteration budget per run, `range` is bounded, and sequence/integer growth is capped, so a model
-cannot hang or exhaust a worker by accident. Memory is not otherwise limited: workers should still
-run with an address-space limit.
+allow-list of builtins and date helpers (`script_helpers.HELPERS`). Every evaluation runs under the
+budgets of `budgets.py` (time, loop turns, sizes, depth), enforced by the guards of `guards.py`; timer
+values and multi-instance cardinalities are held to theirs here. Going over a budget is a
+`BudgetExceeded` naming it, never a hang.
 
 `check_source` and `check_timer_expression` are the publish-time checks the model loader calls.
 """
@@ -28,11 +28,13 @@ from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locati
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 
 from parcours_engine.domain.errors import ScriptError
-from parcours_engine.engine import script_helpers
+from parcours_engine.engine import budgets, guards
+from parcours_engine.engine.budgets import BudgetExceeded
 from parcours_engine.engine.script_helpers import iso, iso_duration
 from parcours_engine.engine.timers import install_clock
 
@@ -116,7 +118,7 @@ class _ModelPolicy(RestrictingNodeTransformer):
         # `+`, `*`, `**` and `<<` can build huge strings, lists or integers in one step:
         # route them through `_binop_`, which checks the size before computing.
         node = self.node_contents_visit(node)
-        symbol = script_helpers.GUARDED_BINOPS.get(type(node.op))
+        symbol = guards.GUARDED_BINOPS.get(type(node.op))
         if symbol is None:
             return node
         call = ast.Call(
@@ -127,6 +129,34 @@ class _ModelPolicy(RestrictingNodeTransformer):
         copy_locations(call, node)
         return call
 
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> VisitResult:
+        # `f"{x:{width}}"`: the width must be checked before Python pads: route the value, its
+        # conversion and its (evaluated) spec through `_format_value_`.
+        node = self.node_contents_visit(node)
+        spec: ast.expr = node.format_spec if node.format_spec is not None else ast.Constant("")
+        call = ast.Call(
+            func=ast.Name("_format_value_", ast.Load()),
+            args=[node.value, ast.Constant(node.conversion), spec],
+            keywords=[],
+        )
+        copy_locations(call, node)
+        replaced = ast.FormattedValue(value=call, conversion=-1, format_spec=None)
+        copy_locations(replaced, node)
+        return replaced
+
+
+def _depth(tree: ast.AST, limit: int) -> tuple[int, int | None]:
+    """The nesting depth of `tree` (stops past `limit`) and the line where it is deepest."""
+    deepest, line, stack = 0, None, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest, line = depth, getattr(node, "lineno", line)
+            if deepest > limit:
+                break
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest, line
+
 
 def _first_errors(errors: Sequence[str]) -> str:
     # RestrictedPython says "Line 2: ..."; keep one line, in the modeller's words.
@@ -134,17 +164,30 @@ def _first_errors(errors: Sequence[str]) -> str:
     return "; ".join(unique)
 
 
-@functools.lru_cache(maxsize=2048)
 def _compile(source: str, mode: Mode) -> tuple[CodeType | None, str | None]:
     """Compile model code once (cached by text); return (code, None) or (None, message)."""
+    return _compile_cached(source, mode, min(budgets.current().depth, guards.recursion_headroom()))
+
+
+@functools.lru_cache(maxsize=2048)
+def _compile_cached(source: str, mode: Mode, max_depth: int) -> tuple[CodeType | None, str | None]:
     # BPMN editors indent scripts inside the XML: dedent them instead of failing on the indent.
     text = textwrap.dedent(source) if mode == "exec" else source.strip()
+    too_deep = f"nested too deeply: over the depth budget of {max_depth} levels"
     try:
         tree = ast.parse(text, "<string>", mode)
     except SyntaxError as err:
         return None, f"line {err.lineno}: {err.msg}"
+    except (RecursionError, MemoryError):
+        return None, f"line 1: {too_deep}"
+    depth, line = _depth(tree, max_depth)
+    if depth > max_depth:
+        return None, f"line {line or 1}: {too_deep}"
     compiler = compile_restricted_exec if mode == "exec" else compile_restricted_eval
-    result = compiler(tree, "<string>", policy=_ModelPolicy)  # type: ignore[arg-type]
+    try:
+        result = compiler(tree, "<string>", policy=_ModelPolicy)  # type: ignore[arg-type]
+    except (RecursionError, MemoryError):
+        return None, f"line {line or 1}: {too_deep}"
     if result.errors or result.code is None:
         return None, _first_errors(result.errors) or "cannot be compiled"
     return result.code, None
@@ -185,11 +228,50 @@ _LITERALS: dict[str, re.Pattern[str]] = {
 _ISO_LOOKING = re.compile(r"(?:R\d*/|PT?\d|\d{4}-\d|PT?$)")
 
 
+_DURATION_PARTS = re.compile(r"(\d+(?:[.,]\d+)?)([YMWDHS])")
+_DAYS_PER_UNIT = {"Y": 366.0, "M": 31.0, "W": 7.0, "D": 1.0}
+_SECONDS_PER_UNIT = {"H": 3600.0, "M": 60.0, "S": 1.0}
+
+
+def _duration_seconds(text: str) -> float:
+    """An upper bound of an ISO 8601 duration's length, read without SpiffWorkflow (which counts
+    a duration in years month by month: `P99999999Y` would never return)."""
+    date_part, _, time_part = text.upper().lstrip("P").partition("T")
+    days = sum(float(n.replace(",", ".")) * _DAYS_PER_UNIT[u] for n, u in _DURATION_PARTS.findall(date_part))
+    seconds = sum(
+        float(n.replace(",", ".")) * _SECONDS_PER_UNIT.get(u, 0.0)
+        for n, u in _DURATION_PARTS.findall(time_part)
+    )
+    return days * 86_400 + seconds
+
+
+def check_timer_budget(text: str, kind: TimerKind) -> None:
+    """Refuse a timer over its budgets: too far ahead, repeated too often or too many times."""
+    limits = budgets.current()
+    text = text.strip().upper()
+    durations = [part for part in text.split("/") if part.startswith("P")]
+    for duration in durations:
+        if _duration_seconds(duration) > limits.timer_horizon_days * 86_400:
+            raise BudgetExceeded("timer_horizon_days", f"the timer {duration} is too far ahead")
+    if kind != "timeCycle":
+        return
+    count = text.split("/", 1)[0].lstrip("R")
+    if count.isdigit() and int(count) > limits.timer_repetitions:
+        raise BudgetExceeded("timer_repetitions", f"the timer {text} repeats too many times")
+    for duration in durations:
+        if _duration_seconds(duration) < limits.timer_min_period_s:
+            raise BudgetExceeded("timer_min_period_s", f"the timer {text} repeats too often")
+
+
 def is_iso8601_literal(expression: str, kind: TimerKind) -> bool:
-    """True if `expression` (unquoted) is ISO 8601 of `kind` that SpiffWorkflow can also parse."""
+    """True if `expression` (unquoted) is ISO 8601 of `kind` that SpiffWorkflow can also parse.
+
+    Raises `BudgetExceeded` for a valid one over the timer budgets (`check_timer_budget`).
+    """
     text = expression.strip()
     if not _LITERALS[kind].fullmatch(text):
         return False
+    check_timer_budget(text, kind)
     parse = spiff_timer.TimerEventDefinition
     try:
         if kind == "timeDuration":
@@ -223,11 +305,14 @@ def check_timer_expression(expression: str, kind: TimerKind) -> str | None:
     label = _KIND_LABELS[kind]
     if not text:
         return f"the timer {label} is empty"
-    if is_iso8601_literal(text, kind):
-        return None
-    literal = _string_literal(text)
-    if literal is not None:
-        return None if is_iso8601_literal(literal, kind) else f"{literal!r} is not an ISO 8601 {label}"
+    try:
+        if is_iso8601_literal(text, kind):
+            return None
+        literal = _string_literal(text)
+        if literal is not None:
+            return None if is_iso8601_literal(literal, kind) else f"{literal!r} is not an ISO 8601 {label}"
+    except BudgetExceeded as over:
+        return str(over)
     if _ISO_LOOKING.match(text):
         return f"{text!r} is not an ISO 8601 {label}"
     return check_source(text, "eval")
@@ -242,6 +327,18 @@ def _timer_kind(task: Task, expression: str) -> TimerKind | None:
     if isinstance(definition, spiff_timer.DurationTimerEventDefinition):
         return "timeDuration"
     return "timeDate"
+
+
+def _is_cardinality(task: Task, expression: str) -> bool:
+    return isinstance(task.task_spec, MultiInstanceTask) and task.task_spec.cardinality == expression
+
+
+def _check_cardinality(value: Any) -> None:
+    """A multi-instance activity runs `value` instances: a whole number within the budget."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ScriptError(f"the loop cardinality gave {value!r}, which is not a whole number of instances")
+    if value > budgets.current().instances:
+        raise BudgetExceeded("instances", f"the loop cardinality asks for {value:,} instances")
 
 
 def _timer_value(value: Any, kind: TimerKind) -> str:
@@ -274,7 +371,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         # Keys starting with "_" stay out: model code cannot name them, and they must never
         # shadow a guard such as `_getattr_`.
         names = {k: v for k, v in {**external, **context}.items() if not k.startswith("_")}
-        names["__builtins__"] = script_helpers.run_builtins()
+        names["__builtins__"] = guards.run_builtins()
         return names
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
@@ -292,6 +389,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             for key, value in names.items()
             if not key.startswith("_") and key not in external and not callable(value)
         }
+        guards.check_data(results)  # what cannot be saved is refused here, naming the script
         for key in [k for k in context if not k.startswith("_") and k not in results]:
             del context[key]
         context.update(results)
@@ -323,7 +421,11 @@ class RestrictedScriptEngine(PythonScriptEngine):
             if kind is not None and is_iso8601_literal(expression, kind):
                 return _timer_value(expression, kind)
             result = self.environment.evaluate(expression, task.data, external_context)
-            return _timer_value(result, kind) if kind is not None else result
+            if kind is not None:
+                return _timer_value(result, kind)
+            if _is_cardinality(task, expression):
+                _check_cardinality(result)
+            return result
         except SpiffWorkflowException as err:
             err.add_note(f"Error evaluating expression {expression.strip()!r}")
             raise

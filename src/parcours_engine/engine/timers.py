@@ -13,7 +13,7 @@ indexed column so the scheduler only loads instances that have something due.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -157,7 +157,9 @@ def _timer_marks(tasks: list[Task]) -> dict[Task, Any]:
     return {task: (value or {}).get("next") for task in tasks for value in [_cycle_value(task)]}
 
 
-def fire_due_timers(workflow: BpmnWorkflow, now: datetime) -> int:
+def fire_due_timers(
+    workflow: BpmnWorkflow, now: datetime, did_complete_task: Callable[[Task], None] | None = None
+) -> int:
     """Fire every timer due at `now` and run the engine on; return how many timers fired.
 
     Runs under a clock frozen at `now`, so the firing decision, the due times SpiffWorkflow computes
@@ -170,7 +172,7 @@ def fire_due_timers(workflow: BpmnWorkflow, now: datetime) -> int:
         catch_up_cycles(workflow, moment)
         before = _timer_marks(_waiting_timer_tasks(workflow))
         workflow.refresh_timers()
-        workflow.do_engine_steps()
+        workflow.do_engine_steps(did_complete_task=did_complete_task)
     fired = 0
     for task, mark in before.items():
         value = _cycle_value(task)
