@@ -3,8 +3,12 @@ button that would answer 403, and names rather than codes where a person reads t
 
 from __future__ import annotations
 
+from lxml import html
+
 from parcours_engine.persistence.models import Pathway
 from tests.functional.conftest import ACCUEIL
+from tests.functional.test_studio_cli import changed_library
+from tests.support.library import publish_fixture
 
 
 def _text(response) -> str:
@@ -48,3 +52,16 @@ def test_a_supervisor_reads_a_task_and_a_pathway_without_being_offered_to_act(wo
     assert 'id="transfer-form"' not in page and 'id="exit-form"' not in page
     task = _text(supervisor.get(f"/taches/{world.open_item(pathway_id)}"))
     assert "task-form" not in task and "consulter cette tâche, pas de la faire" in task
+
+
+def test_lists_and_the_versions_page_name_things_rather_than_show_codes(world, tmp_path):
+    pathway_id = world.start(last_name="Nommer")
+    pathways_page = _text(world.client("superviseur").get("/parcours"))
+    assert "Parcours de référence" in pathways_page and "Task_accueil" not in pathways_page
+    inbox = _text(world.client("accueil").get("/taches"))
+    assert "Parcours de référence" in inbox and f'data-item="{world.open_item(pathway_id)}"' in inbox
+    publish_fixture(world.sessions, world.clock, changed_library(tmp_path))
+    page = _text(world.client("coordination").get("/studio/reference/versions"))
+    versions = " ".join(html.fromstring(page).get_element_by_id("diff").text_content().split())
+    assert "Calculer l'échéance (script)" in versions and "Suivre le stage (nom)" in versions
+    assert "bpmn_name" not in versions

@@ -26,8 +26,20 @@ def caseload() -> str:
     rows = worklist.caseload(db_session(), clock(), current_account(), route_name())
     notice = _("Le parcours a été transféré.") if request.args.get("transfere") else None
     return render_template(
-        "counsellors/pathways.html", rows=rows, title=_("Ma file active"), filters=None, notice=notice
+        "counsellors/pathways.html",
+        rows=rows,
+        title=_("Ma file active"),
+        filters=None,
+        notice=notice,
+        programmes=versions.catalogue(db_session()),
+        steps=_step_names(rows),
     )
+
+
+def _step_names(rows: list[worklist.PathwayRow]) -> dict[str, dict[str, str]]:
+    """Per programme of the listed pathways, element id → name: a list names steps, never ids."""
+    session = db_session()
+    return {code: versions.element_names(session, code) for code in {row.pathway.programme for row in rows}}
 
 
 @bp.get("/parcours")
@@ -52,6 +64,7 @@ def pathway_list() -> str:
         filters=filters,
         programmes=versions.catalogue(db_session()),
         statuses=worklist.STATUSES,
+        steps=_step_names(rows),
     )
 
 

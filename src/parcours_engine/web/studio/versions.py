@@ -4,8 +4,10 @@ published what and when) and the diff between two of them, drawn on the newer on
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from flask import Response, render_template, request
+from flask_babel import gettext as _
 
 from parcours_engine.studio import versions
 from parcours_engine.studio.studio import open_draft_counts
@@ -38,13 +40,50 @@ def version_list(programme: str) -> str:
     return render_template(
         "studio/versions.html",
         programme=programme,
+        programme_name=found[-1].name,
         versions=found,
         old=old,
         new=new,
         diff=diff,
         markers=None if diff is None else json.dumps(_markers(diff)),
+        what_changed=what_changed,
         published=request.args.get("publiee", type=int),
     )
+
+
+def what_changed(attributes: Iterable[str]) -> str:
+    """What changed in an element, as a coordinator reads it (the engine's serialized attribute names,
+    e.g. `bpmn_name` or `cond_task_specs`, are not for a page)."""
+    return ", ".join(dict.fromkeys(_change_label(attribute) for attribute in attributes))
+
+
+def _change_label(attribute: str) -> str:
+    labels = {
+        "bpmn_name": _("nom"),
+        "bpmn_id": _("identifiant"),
+        "name": _("identifiant"),
+        "documentation": _("documentation"),
+        "description": _("description"),
+        "lane": _("couloir"),
+        "script": _("script"),
+        "prescript": _("script avant la tâche"),
+        "postscript": _("script après la tâche"),
+        "cond_task_specs": _("conditions des chemins"),
+        "default_task_spec": _("chemin par défaut"),
+        "choice": _("conditions des chemins"),
+        "inputs": _("flux entrants"),
+        "outputs": _("flux sortants"),
+        "extensions": _("propriétés (formulaire, délais, routage)"),
+        "event_definition": _("événement (délai, message)"),
+        "cancel_activity": _("interruption de la tâche"),
+        "data_input_associations": _("données"),
+        "data_output_associations": _("données"),
+        "io_specification": _("données"),
+        "spec": _("bloc appelé"),
+        "typename": _("type d'élément"),
+        "manual": _("tâche manuelle"),
+    }
+    return labels.get(attribute, _("autre réglage"))
 
 
 def _markers(diff: versions.VersionDiff) -> list[dict[str, str]]:
