@@ -7,6 +7,7 @@ restricted script environment's own checks) and the form files user tasks name.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -17,6 +18,8 @@ from lxml import etree
 
 from parcours_engine.domain.errors import ModelProblem
 from parcours_engine.domain.roles import lane_names, role_for_lane
+from parcours_engine.engine import graph_checks
+from parcours_engine.engine.form_checks import form_problems
 from parcours_engine.engine.xml import BPMN_NS, DOCUMENT, NSMAP, Document
 
 ACTIVITIES = frozenset(
@@ -108,10 +111,81 @@ def check_document(doc: Document, ctx: Context) -> list[ModelProblem]:
         *check_lanes(doc),
         *check_calls(doc, ctx),
         *check_dead_ends(doc),
+        *check_reserved_ids(doc),
+        *check_loop_limits(doc),
     ]
     if ctx.full:
-        problems += [*check_diagram(doc), *check_expressions(doc)]
+        problems += [
+            *check_diagram(doc),
+            *check_expressions(doc),
+            *graph_checks.check_wait_free_loops(doc, flow_nodes(doc)),
+        ]
     return problems
+
+
+# SpiffWorkflow names its own bookkeeping steps so: an element with one of these ids replaces them.
+_RESERVED_IDS = frozenset({"Start", "End"})
+
+
+def check_reserved_ids(doc: Document) -> Iterator[ModelProblem]:
+    for element_id, element in doc.by_id.items():
+        if element_id in _RESERVED_IDS or element_id.endswith(".EndJoin"):
+            yield doc.problem(
+                element,
+                f"the id {element_id!r} is reserved by the engine (its own start and end steps): "
+                f"rename it, e.g. {element_id.split('.')[0]}_{local(element)}",
+            )
+
+
+def check_loop_limits(doc: Document) -> Iterator[ModelProblem]:
+    """Multi-instance cardinalities and loop maximums written as numbers, against the budget."""
+    from parcours_engine.engine.budgets import LABELS, current
+
+    limit = current().instances
+    over = LABELS["instances"].format(limit=f"{limit:,}")
+    for cardinality in doc.elements("bpmn:loopCardinality"):
+        value = _constant_int(cardinality.text or "")
+        characteristics = cardinality.getparent()
+        owner = characteristics.getparent() if characteristics is not None else None
+        if value is not None and value > limit:
+            yield doc.problem(
+                owner if owner is not None else cardinality,
+                f"multi-instance of {value:,} instances: over the {over}",
+                line=cardinality.sourceline,
+            )
+    for loop in doc.elements("bpmn:standardLoopCharacteristics"):
+        maximum = _constant_int(loop.get("loopMaximum") or "")
+        owner = loop.getparent()
+        if maximum is not None and maximum > limit and owner is not None:
+            yield doc.problem(
+                owner, f"loop of up to {maximum:,} turns: over the {over}", line=loop.sourceline
+            )
+
+
+def _constant_int(text: str) -> int | None:
+    """The value of a cardinality written with numbers only (`12`, `10**9`), else None."""
+    if not text.strip() or len(text) > 100:
+        return None
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    stack: list[ast.AST] = [tree.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            exponent = node.right
+            if not isinstance(exponent, ast.Constant) or not isinstance(exponent.value, int):
+                return None
+            if exponent.value > 64:
+                return 2**64  # over any budget: not worth computing
+            stack.append(node.left)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+            stack += [node.left, node.right]
+        elif not (isinstance(node, ast.Constant) and isinstance(node.value, int)):
+            return None
+    value = eval(compile(tree, "<cardinality>", "eval"), {"__builtins__": {}})  # noqa: S307 -- small numbers only
+    return value if isinstance(value, int) else None
 
 
 def check_processes(doc: Document, ctx: Context) -> Iterator[ModelProblem]:
@@ -275,7 +349,11 @@ def _expressions(
     for script in doc.elements("spiffworkflow:preScript", "spiffworkflow:postScript"):
         yield _owner(script), script, "exec"
     conditions = doc.elements(
-        "bpmn:conditionExpression", "bpmn:condition", "bpmn:completionCondition", "bpmn:loopCardinality"
+        "bpmn:conditionExpression",
+        "bpmn:condition",
+        "bpmn:completionCondition",
+        "bpmn:loopCardinality",
+        "bpmn:loopCondition",
     )
     for condition in conditions:
         parent = condition.getparent()
@@ -310,7 +388,11 @@ def _script_problem(
 def check_form_file(name: str, data: bytes) -> list[ModelProblem]:
     """A JSON Schema (draft 2020-12) form, or its UI schema when the name says so."""
     try:
-        content = json.loads(data)
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        return [ModelProblem(name, None, DOCUMENT, "the file is not UTF-8: save it as UTF-8")]
+    try:
+        content = json.loads(text)
     except json.JSONDecodeError as exc:
         return [ModelProblem(name, exc.lineno, DOCUMENT, f"invalid JSON: {exc.msg} (column {exc.colno})")]
     except (UnicodeDecodeError, RecursionError, ValueError) as exc:
@@ -319,10 +401,10 @@ def check_form_file(name: str, data: bytes) -> list[ModelProblem]:
         return [ModelProblem(name, 1, DOCUMENT, "a form file must hold a JSON object")]
     if name.endswith(".uischema.json"):
         return []
-    return _schema_problems(name, content)
+    return _schema_problems(name, content, text)
 
 
-def _schema_problems(name: str, schema: dict[str, Any]) -> list[ModelProblem]:
+def _schema_problems(name: str, schema: dict[str, Any], text: str) -> list[ModelProblem]:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
@@ -338,7 +420,23 @@ def _schema_problems(name: str, schema: dict[str, Any]) -> list[ModelProblem]:
         problems.append(
             ModelProblem(name, None, path, "the field name typename is reserved by the engine: rename it")
         )
+    for path, message in form_problems(schema):
+        problems.append(ModelProblem(name, _json_line(text, path), path, message))
     return problems
+
+
+def _json_line(text: str, pointer: str) -> int | None:
+    """The line of the last key of a JSON pointer, searched after its parents' keys (good enough for
+    the forms' usual layout; None when not found)."""
+    position = 0
+    for key in pointer.split("/")[1:]:
+        if key.isdigit():
+            continue  # an index in a list, not a key
+        found = text.find(json.dumps(key), position)
+        if found < 0:
+            return None
+        position = found
+    return text.count("\n", 0, position) + 1
 
 
 def _typename_fields(schema: Any, path: str) -> Iterator[str]:

@@ -8,6 +8,7 @@ file is parsed once (hardened, see `xml.py`), checked against the XSD and the ho
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -121,6 +122,22 @@ def _raise_errors(problems: list[ModelProblem]) -> None:
         raise ModelError(errors)
 
 
+_TOO_DEEP = "maximum recursion depth exceeded"
+_CHAIN_TOO_LONG = (
+    "too many steps one after another for the engine to read (about 480 at most): split the chain "
+    "into blocks (call activities) or sub-processes"
+)
+_DATA_STORE = re.compile(r"Data Store with name (.*) has no implementation")
+
+
+def _data_store_problem(doc: Document, name: str) -> ModelProblem:
+    """SpiffWorkflow names the data store but gives no line: find it by its (whitespace-folded) name."""
+    for store in doc.elements("bpmn:dataStore", "bpmn:dataStoreReference"):
+        if " ".join((store.get("name") or store.get("id") or "").split()) == name:
+            return doc.problem(store, f"data store {name!r} is not supported: keep the data in the task data")
+    return doc.problem(DOCUMENT, f"data store {name!r} is not supported: keep the data in the task data")
+
+
 def _friendly(message: str) -> str:
     """SpiffWorkflow's structural messages, said the way a modeller can act on them."""
     known = {
@@ -152,6 +169,7 @@ class _Analysis:
         self.processes: dict[str, tuple[Document, etree._Element]] = {}  # executable ones, by id
         self.programmes: list[str] = []
         self.failed: set[str] = set()  # processes SpiffWorkflow could not parse
+        self.recursive: set[str] = set()  # processes that call themselves, directly or not
         self.parser: SpiffBpmnParser | None = None
 
     def check(self, only: str | None = None, files: frozenset[str] | None = None) -> list[ModelProblem]:
@@ -159,6 +177,7 @@ class _Analysis:
         for filename in sorted(self.bpmn_files):
             self._safely(filename, partial(self._parse, filename))
         self._safely(LIBRARY, self._index_processes)
+        self._safely(LIBRARY, self._call_problems)
         if only is not None:
             wanted, docs = [only], self._closure_docs([only])
         elif files is not None:
@@ -288,12 +307,16 @@ class _Analysis:
         """Locate a SpiffWorkflow error ourselves: its structural errors carry no line."""
         from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
+        text = " ".join(str(exc.args[0] if exc.args else exc).split())  # one line, whatever the names hold
+        if _TOO_DEEP in text or isinstance(exc, RecursionError):
+            return doc.problem(getattr(exc, "id", None) or element, _CHAIN_TOO_LONG)
         if not isinstance(exc, ValidationException):
-            return doc.problem(element, f"SpiffWorkflow could not read it: {exc!r}")
+            return doc.problem(element, f"SpiffWorkflow could not read it: {type(exc).__name__}: {text}")
         located = self.docs.get(exc.file_name, doc)
-        element = exc.id or element
-        message = _friendly(str(exc.args[0]) if exc.args else str(exc))
-        return located.problem(element, message)
+        store = _DATA_STORE.fullmatch(text)
+        if store is not None:
+            return _data_store_problem(located, store.group(1))
+        return located.problem(exc.id or element, _friendly(text))
 
     def _unreachable(self, parser: SpiffBpmnParser, process_ids: list[str]) -> list[ModelProblem]:
         parsed: set[str] = set()
@@ -311,7 +334,26 @@ class _Analysis:
                     problems.append(doc.problem(flow_node, message))
         return problems
 
+    def _call_problems(self) -> list[ModelProblem]:
+        """Processes calling themselves (SpiffWorkflow would expand them without end) or nested too deep."""
+        from parcours_engine.engine.budgets import current
+        from parcours_engine.engine.graph_checks import check_calls, recursive
+
+        calls = {
+            pid: [
+                (doc, call, (call.get("calledElement") or "").strip())
+                for call in doc.elements("bpmn:callActivity", node=node)
+            ]
+            for pid, (doc, node) in self.processes.items()
+        }
+        self.recursive = recursive(
+            {pid: [called for _d, _c, called in found] for pid, found in calls.items()}
+        )
+        return list(check_calls(calls, current().call_depth))
+
     def _calls_only_known(self, programme: str) -> bool:
+        if self.recursive.intersection(self._closure(programme)):
+            return False  # SpiffWorkflow would expand the calls without end; reported by _call_problems
         for pid in self._closure(programme):
             doc, node = self.processes[pid]
             called = doc.xpath(".//bpmn:callActivity/@calledElement", node)

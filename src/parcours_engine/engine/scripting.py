@@ -179,7 +179,9 @@ def _compile_cached(source: str, mode: Mode, max_depth: int) -> tuple[CodeType |
     except SyntaxError as err:
         return None, f"line {err.lineno}: {err.msg}"
     except (RecursionError, MemoryError):
-        return None, f"line 1: {too_deep}"
+        # Python's own parser gave up: the longest line is where the nesting is.
+        lines = text.splitlines() or [""]
+        return None, f"line {lines.index(max(lines, key=len)) + 1}: {too_deep}"
     depth, line = _depth(tree, max_depth)
     if depth > max_depth:
         return None, f"line {line or 1}: {too_deep}"

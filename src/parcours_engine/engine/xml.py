@@ -119,6 +119,15 @@ def parse_document(filename: str, data: bytes) -> Document | ModelProblem:
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
         return _refusal(filename, 1)
+    # Versions are stored as UTF-8 text: any other encoding must be refused here, not fail at publish.
+    declared = (info.encoding or "UTF-8").upper().replace("_", "-")
+    if declared not in ("UTF-8", "UTF8"):
+        return ModelProblem(filename, 1, DOCUMENT, f"the file is declared {info.encoding}: save it as UTF-8")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = _line_at(data, exc.start)
+        return ModelProblem(filename, line, DOCUMENT, "the file is not UTF-8: save it as UTF-8")
     if root.tag != f"{{{BPMN_NS}}}definitions":
         tag = shorten(root.tag) if isinstance(root.tag, str) else "?"
         return ModelProblem(
