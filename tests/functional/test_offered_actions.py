@@ -65,3 +65,18 @@ def test_lists_and_the_versions_page_name_things_rather_than_show_codes(world, t
     versions = " ".join(html.fromstring(page).get_element_by_id("diff").text_content().split())
     assert "Calculer l'échéance (script)" in versions and "Suivre le stage (nom)" in versions
     assert "bpmn_name" not in versions
+
+
+def test_reception_is_sent_back_to_its_tasks_once_its_task_is_done_not_to_a_403(world):
+    """Reception reads a pathway only while a task of its lane is open there (TEAM_LANE)."""
+    pathway_id = world.start(last_name="Retour")
+    reception = world.client("accueil")
+    item_id = world.open_item(pathway_id)
+    done = reception.post(f"/taches/{item_id}", ACCUEIL)
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/taches?fait={item_id}")
+    assert 'id="notice"' in _text(reception.get(done.headers["Location"]))
+    assert reception.get(f"/parcours/{pathway_id}").status_code == 403
+    referent = world.client("conseiller")
+    item_id = world.open_item(pathway_id)
+    done = referent.post(f"/taches/{item_id}", {"besoin_formation": "false", "diviseur": "2"})
+    assert done.headers["Location"].endswith(f"/parcours/{pathway_id}?fait={item_id}")

@@ -57,6 +57,7 @@ def inbox() -> Any:
         programmes=_programmes(),
         dues=worklist.DUE_FILTERS,
         stalled=stalled,
+        done=request.args.get("fait", type=int),
     )
 
 
@@ -98,7 +99,11 @@ def complete(item_id: int) -> Any:
         pathway = worklist.complete(session, clock(), account, item.id, data, route_name(), expected)
     except InvalidInput as error:  # a 400: the unit of work saves nothing of this attempt
         return _render_form(item, data, error.field_errors, status=400)
-    return redirect(url_for("counsellors.pathway", pathway_id=pathway.id, fait=item.id), code=303)
+    if access.may(session, account, pathway.id):
+        return redirect(url_for("counsellors.pathway", pathway_id=pathway.id, fait=item.id), code=303)
+    # A team lane's worker (reception, coordination) reads the pathway only while a task of its lane
+    # is open there: once its task is done, it goes back to its tasks rather than to a 403.
+    return redirect(url_for("counsellors.inbox", fait=item.id), code=303)
 
 
 def _schema(item: WorkItem) -> tuple[dict[str, Any] | None, dict[str, Any]]:
