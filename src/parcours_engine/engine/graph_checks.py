@@ -75,13 +75,14 @@ def check_wait_free_loops(doc: Document, flow_nodes: list[etree._Element]) -> It
     from parcours_engine.engine.checks import local
 
     automatic = {node.get("id"): node for node in flow_nodes if local(node) not in WAIT_STATES}
+    order = {node_id: position for position, node_id in enumerate(automatic)}
     graph: dict[str, list[str]] = {node_id: [] for node_id in automatic if node_id}
     for flow in doc.elements("bpmn:sequenceFlow"):
         source, target = flow.get("sourceRef"), flow.get("targetRef")
         if source in graph and target in graph:
             graph[source].append(target)
     for cycle in _cycles(graph):
-        members = sorted((automatic[i] for i in cycle), key=lambda n: n.sourceline or 0)
+        members = [automatic[i] for i in sorted(cycle, key=order.__getitem__)]  # document order
         names = " → ".join(n.get("id") or "" for n in members[:5]) + (" → …" if len(members) > 5 else "")
         yield doc.problem(
             members[0],
