@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from parcours_engine.cli import main
+from parcours_engine.demo.workspace import DEMO_ACCOUNTS
 from parcours_engine.persistence.db import make_engine, session_factory
 from parcours_engine.persistence.models import Account, Pathway, ProcessVersion
 from tests.support.library import FIXTURE_LIBRARY
@@ -50,7 +51,7 @@ def test_publish_demo_and_upgrade_are_idempotent(tmp_path):
     assert "already loaded" in _run("demo", "load", url=url).output
     with session_factory(make_engine(url))() as session:
         assert session.scalar(select(func.count(ProcessVersion.id))) == 1
-        assert session.scalar(select(func.count(Account.id))) == 8
+        assert session.scalar(select(func.count(Account.id))) == len(DEMO_ACCOUNTS)
         assert session.scalar(select(func.count(Pathway.id))) >= 10
 
 

@@ -128,11 +128,14 @@ class UnitOfWork:
             self.incident_id = error.incident_id
 
     def restart(self) -> Session:
-        """Roll everything back and go on in a fresh transaction (to show what is stored after a
-        refused write: a lost race leaves the old transaction unusable on PostgreSQL)."""
+        """Roll everything back and go on in a fresh transaction of the same session (to show what is
+        stored after a refused write: a lost race leaves the old transaction unusable on PostgreSQL).
+        The objects already loaded (the signed-in account) stay attached and read again."""
         self.abort()
-        self.close()
-        return self.session
+        session = self.session
+        if self.write:
+            self._begin_write(session)
+        return session
 
     def close(self) -> None:
         if self._session is not None:
