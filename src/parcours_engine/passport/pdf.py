@@ -2,6 +2,11 @@
 
 French only, like the printed card: the document is the person's, to show an employer. Built from the
 same `PassportView` the pages show, so the PDF never says more or less than the screen.
+
+ReportLab's `Paragraph` reads a markup of its own (`<b>`, `<img src=...>`, `<a href=...>`): every
+string that comes from a person (names, company names) or from configuration goes through `_text`,
+which escapes it, so a name is printed as typed and never read as markup (an unclosed tag would fail
+the whole PDF; an image tag would embed a file of the server).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from io import BytesIO
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -50,7 +56,7 @@ def render(passport: PassportView, printed_at: datetime) -> bytes:
     styles = getSampleStyleSheet()
     story: list[Flowable] = [
         Paragraph("Passeport emploi", styles["Title"]),
-        Paragraph(
+        _text(
             f"{person.first_name} {person.last_name} — identifiant {person.identifier}", styles["Heading3"]
         ),
         Paragraph(f"Né(e) le {_day(person.birth_date)}", styles["Normal"]),
@@ -73,8 +79,8 @@ def _sections(passport: PassportView, styles: Any) -> list[Flowable]:
     ]
     experiences = [["Entreprise", "Secteur", "Nature", "Du", "Au"]] + [
         [
-            Paragraph(e.company, styles["BodyText"]),
-            Paragraph(ref.label("sectors", e.sector), styles["BodyText"]),
+            _text(e.company, styles["BodyText"]),
+            _text(ref.label("sectors", e.sector), styles["BodyText"]),
             ref.label("period_kinds", e.kind),
             _day(e.started_on),
             _day(e.ended_on),
@@ -95,6 +101,11 @@ def _sections(passport: PassportView, styles: Any) -> list[Flowable]:
         story.append(Paragraph("Références", heading))
         story.append(_table(references, [120 * mm, 54 * mm]))
     return story
+
+
+def _text(value: str, style: Any) -> Paragraph:
+    """A paragraph showing `value` as it is: ReportLab's markup characters escaped."""
+    return Paragraph(escape(value), style)
 
 
 def _table(rows: Sequence[Sequence[object]], widths: list[float]) -> Table:
