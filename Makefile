@@ -5,10 +5,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install assets run serve test lint typecheck contracts migrations pytest bench clean
+.PHONY: deps deps-run install assets run serve test lint typecheck contracts migrations pytest bench bench-http clean
 
-$(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
+## deps: the Debian packages (tools/install-deps.sh installs what is missing when it may, else says
+## the one command to run; a no-op when all is there). `deps-run` is the part `make run` needs.
+deps:
+	@PYTHON=$(PYTHON) bash tools/install-deps.sh test
+
+deps-run:
+	@PYTHON=$(PYTHON) bash tools/install-deps.sh run
+
+$(STAMP): pyproject.toml | deps-run
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -20,8 +27,7 @@ install: $(STAMP)
 NODE_STAMP   := node_modules/.installed-stamp
 ASSETS_STAMP := src/parcours_engine/web/static/dist/.built-stamp
 
-$(NODE_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null 2>&1 || { echo "npm is needed (Debian: apt-get install nodejs npm)"; exit 1; }
+$(NODE_STAMP): package.json package-lock.json | deps-run
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 
@@ -32,7 +38,7 @@ $(ASSETS_STAMP): $(NODE_STAMP) $(shell find frontend -type f 2>/dev/null)
 assets: $(ASSETS_STAMP)
 
 ## run: install, migrate the embedded database, publish processes/, load demo data, serve on :5000
-run: install assets
+run: deps-run install assets
 	$(BIN)/parcours-engine db upgrade
 	$(BIN)/parcours-engine processes publish processes/
 	$(BIN)/parcours-engine demo load
@@ -42,7 +48,7 @@ serve: install
 	$(BIN)/parcours-engine serve
 
 ## test: lint, types, layer contracts, migrations in sync, then pytest on SQLite and PostgreSQL
-test: install assets lint typecheck contracts migrations pytest
+test: deps install assets lint typecheck contracts migrations pytest
 
 lint:
 	$(BIN)/ruff check src tests bench tools
@@ -63,8 +69,11 @@ migrations:
 	    { echo "several Alembic heads: chain the newest migration onto the other"; exit 1; }; \
 	  rm -rf $$dir
 
+# On every core (pytest-xdist; the workers share one PostgreSQL cluster, a database each):
+# PYTEST_WORKERS=0 runs in this one process.
+PYTEST_WORKERS ?= auto
 pytest:
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## bench: print throughput figures and ratios to a baseline measured in the same run
 bench: install
