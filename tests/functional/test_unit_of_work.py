@@ -7,6 +7,7 @@ form `$ref` gave a 500 with a traceback; concurrent clients on SQLite got 500 "d
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from collections import Counter
@@ -18,7 +19,8 @@ import pytest
 from sqlalchemy import func, select
 
 from parcours_engine.accounts import accounts
-from parcours_engine.persistence.models import Incident, LoginThrottle
+from parcours_engine.persistence.models import Incident, LoginThrottle, ProcessVersion
+from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import ACCUEIL, World
 from tests.support.library import FIXTURE_LIBRARY, publish_fixture, snapshot
 
@@ -34,19 +36,32 @@ ratio = 10 / diviseur"""
 
 @pytest.fixture
 def hostile(world: World, tmp_path: Path) -> World:
-    """A second version of `reference` whose script fails or poisons the save, and whose `ref_suivi`
-    form points at a file of the server."""
+    """A second version of `reference` whose script fails or poisons the save."""
     root = tmp_path / "library"
     shutil.copytree(FIXTURE_LIBRARY, root)
     model = root / "processes" / "reference.bpmn"
     xml = model.read_text()
     model.write_text(xml.replace("ratio = 10 / diviseur", HOSTILE_SCRIPT))
-    suivi = root / "forms" / "ref_suivi.schema.json"
-    suivi.write_text(
-        suivi.read_text().replace('"title": "Suivi",', '"title": "Suivi", "$ref": "file:///etc/passwd",')
-    )
     publish_fixture(world.sessions, world.clock, root)
     return world
+
+
+def _suivi_pointing_at_a_server_file(world: World) -> None:
+    """The latest `reference` version as stored before publishing refused external `$ref`s (issue 13):
+    its `ref_suivi` form points at a file of the server."""
+    with unit_of_work(world.sessions) as session:
+        version = session.scalars(
+            select(ProcessVersion)
+            .where(ProcessVersion.programme == "reference")
+            .order_by(ProcessVersion.version.desc())
+        ).first()
+        assert version is not None
+        forms = json.loads(version.forms_json)
+        forms["ref_suivi.schema.json"] = forms["ref_suivi.schema.json"].replace(
+            '"title": "Suivi",', '"title": "Suivi", "$ref": "file:///etc/passwd",'
+        )
+        version.forms_json = json.dumps(forms)
+        version.content_hash = "0" * 64  # not the parsed model the publish left in the cache
 
 
 def _at_diagnostic(world: World) -> tuple[int, int]:
@@ -62,7 +77,7 @@ def _incidents(world: World, pathway_id: int) -> list[Incident]:
 
 @pytest.mark.parametrize(
     ("diviseur", "expected"),
-    [(0, "division by zero"), (1, "RecursionError"), (2, "ValueError")],
+    [(0, "division by zero"), (1, "over the depth budget"), (2, "more than 4,000 digits cannot be saved")],
     ids=["script-fails", "deep-list", "huge-int"],
 )
 def test_a_failed_transition_through_the_api_is_422_with_an_incident(hostile, diviseur, expected):
@@ -92,6 +107,7 @@ def test_a_failed_transition_in_the_browser_records_an_incident(hostile):
 
 
 def test_an_unresolvable_form_ref_is_an_incident_not_a_500(hostile):
+    _suivi_pointing_at_a_server_file(hostile)
     pathway_id, item_id = _at_diagnostic(hostile)
     api = hostile.api("conseiller")
     done = api.post(f"/work-items/{item_id}/complete", {"data": {"besoin_formation": False, "diviseur": 3}})

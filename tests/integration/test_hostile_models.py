@@ -9,10 +9,12 @@ was saved as `completed` with no outcome.
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from parcours_engine.domain.errors import ModelError, TransitionFailed
+from parcours_engine.pathways import forms as forms_service
 from parcours_engine.pathways import incidents
 from parcours_engine.persistence.models import Pathway
 from parcours_engine.persistence.uow import unit_of_work
@@ -111,3 +113,29 @@ def test_a_loop_without_a_wait_state_is_refused_at_publish(sessions, clock):
     with pytest.raises(ModelError) as refused, unit_of_work(sessions) as session:
         publish_library(session, clock, {"tourne.bpmn": looping}, forms, "test")
     assert any("Script_tourne: loop with no wait state" in str(p) for p in refused.value.problems)
+
+
+def test_a_programme_ending_without_its_outcome_is_an_incident_not_an_exit(sessions, clock):
+    _bpmn, forms = runaway_library()
+    silent = programme(
+        "muet",
+        ['<bpmn:startEvent id="Start_muet"/>', user_task("Task_muet"), '<bpmn:endEvent id="End_muet"/>'],
+        [("Start_muet", "Task_muet", ""), ("Task_muet", "End_muet", "")],
+    )
+    _publish(sessions, clock, {"muet.bpmn": silent}, forms)
+    pathway_id = start(sessions, clock, programme="muet")
+    message = _fails_as_an_incident(sessions, clock, pathway_id, ACCUEIL, "End_muet")
+    assert "reached its end without an outcome: set 'issue' before its end event" in message
+    with sessions() as session:
+        assert session.get(Pathway, pathway_id).status == "active"
+
+
+def test_a_stored_form_with_a_catastrophic_pattern_is_unusable_not_run():
+    # A version published before patterns were checked: its form must not run the pattern.
+    schema = b'{"type": "object", "properties": {"motif": {"type": "string", "pattern": "^(a+)+$"}}}'
+    stored = SimpleNamespace(forms={"vieux.schema.json": schema})
+
+    started = time.monotonic()
+    with pytest.raises(forms_service.FormUnusable, match="repeats a repetition"):
+        forms_service.validate(stored, "vieux.schema.json", {"motif": "a" * 40 + "!"})  # type: ignore[arg-type]
+    assert time.monotonic() - started < 1

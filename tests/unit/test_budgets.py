@@ -47,6 +47,7 @@ HOSTILE = [
     ("x = 'a'.rjust(1500000000)", "size budget"),
     ("x = 'a'.center(1500000000)", "size budget"),
     ("x = 'a'.zfill(1500000000)", "size budget"),
+    ("x = (1).to_bytes(1500000000, 'big')", "size budget"),
     ("x = '%1500000000s' % 'a'", "size budget"),
     ("x = '%*s' % (1500000000, 'a')", "size budget"),
     ("x = f'{1:1500000000}'", "size budget"),
@@ -55,6 +56,7 @@ HOSTILE = [
     ("x = ('a' * 100000).replace('a', 'a' * 1000)", "size budget"),
     ("x = 'a' * 1000\nx = x.translate({97: 'b' * 10000})", "size budget"),
     ("x = '-'.join(['a' * 1000] * 1000)", "size budget"),
+    ("a = 'a' * 1000000\nx = '-'.join(a for i in range(10000))", "size budget"),
     ("x = [1] * 100000\nfor i in range(10):\n    x.extend(x)", "size budget"),
     ("x = sum([[0]] * 100000, [])", "sum() adds numbers only"),
     ("a = [0] * 100000\nx = [a] * 100000", "data budget of 1,000,000 values"),
@@ -229,3 +231,18 @@ def test_a_bounded_loop_reaching_its_end_event_completes() -> None:
     flows = LOOP_FLOWS.replace("n &lt; 0", "n &gt;= 5")
     workflow = _start(LOOP_BODY, flows, {"n": 0})
     assert Runtime.is_finished(workflow) and Runtime.data_value(workflow, "n") == 5
+
+
+def test_an_end_without_its_outcome_is_an_engine_failure() -> None:
+    model = _Model(
+        '<bpmn:scriptTask id="first"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>',
+        '<bpmn:sequenceFlow id="f9" sourceRef="first" targetRef="end"/>',
+    )
+    with pytest.raises(EngineFailure, match="reached its end without an outcome: set 'issue'") as raised:
+        Runtime(outcome_key="issue").start(model, {}, FrozenClock())  # type: ignore[arg-type]
+    assert raised.value.element_id == "end"
+    model = _Model(
+        '<bpmn:scriptTask id="first"><bpmn:script>issue = "cdi"</bpmn:script></bpmn:scriptTask>',
+        '<bpmn:sequenceFlow id="f9" sourceRef="first" targetRef="end"/>',
+    )
+    assert Runtime.is_finished(Runtime(outcome_key="issue").start(model, {}, FrozenClock()))  # type: ignore[arg-type]

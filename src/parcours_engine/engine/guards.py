@@ -332,6 +332,8 @@ class _Sized:
         self.run, self.method, self.obj, self.sizer, self.what = run, method, obj, sizer, what
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.sizer is _join and args and not isinstance(args[0], (list, tuple)):
+            args = (list(args[0]), *args[1:])  # a generator can repeat one long text: size it first
         try:
             size = self.sizer(self.obj, *args, **kwargs)
         except TypeError:
@@ -346,6 +348,10 @@ def _int(value: Any) -> int:
 
 def _padded(s: Any, width: Any = 0, *_: Any) -> int:
     return max(len(s), _int(width))
+
+
+def _padded_int(_number: Any, length: Any = 1, *_: Any, **__: Any) -> int:
+    return _int(length)
 
 
 def _expandtabs(s: Any, tabsize: Any = 8) -> int:
@@ -389,6 +395,8 @@ _GROWING: dict[tuple[type, str], Callable[..., int]] = {
     **{(kind, "join"): _join for kind in _TEXT},
     **{(kind, "translate"): _translate for kind in _TEXT},
     (str, "encode"): _encode,
+    (int, "to_bytes"): _padded_int,
+    (bool, "to_bytes"): _padded_int,
     (list, "extend"): _extend,
     (dict, "update"): _extend,
     (set, "update"): _extend,

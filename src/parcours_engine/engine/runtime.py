@@ -68,9 +68,11 @@ class Position:
 class Runtime:
     """One per process: holds the restricted script engine shared by every workflow."""
 
-    def __init__(self) -> None:
+    def __init__(self, outcome_key: str | None = None) -> None:
+        """`outcome_key`: the data key a workflow must have set when it ends (the host's `issue`)."""
         timers.install_clock()
         self.script_engine = RestrictedScriptEngine()
+        self.outcome_key = outcome_key
 
     def start(self, model: ProcessModel, data: Mapping[str, Any], clock: Clock) -> BpmnWorkflow:
         """A new workflow for `model` with `data` as its initial data, advanced to its first waits."""
@@ -118,7 +120,21 @@ class Runtime:
         with timers.using_clock(clock), guards.transition(), _as_engine_failure():
             result = operation()
             _check_ended_through_an_end_event(workflow)
+            self._check_outcome(workflow)
             return result
+
+    def _check_outcome(self, workflow: BpmnWorkflow) -> None:
+        """A workflow that ended must say how: an end without its outcome is the model's mistake."""
+        if self.outcome_key is None or not workflow.is_completed():
+            return
+        if workflow.data.get(self.outcome_key) not in (None, ""):
+            return
+        ends = [t for t in workflow.tasks.values() if isinstance(t.task_spec, EndEvent)]
+        last = max(ends, key=lambda t: t.last_state_change, default=None)
+        raise EngineFailure(
+            f"the programme reached its end without an outcome: set {self.outcome_key!r} before its end event",
+            last.task_spec.bpmn_id if last is not None else None,
+        )
 
     @staticmethod
     def next_due(workflow: BpmnWorkflow) -> datetime | None:

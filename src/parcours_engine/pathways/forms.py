@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 
 from parcours_engine.domain.errors import FieldError, InvalidInput, NotFound, ParcoursError
+from parcours_engine.engine import form_checks
 from parcours_engine.engine.loader import ProcessModel
 
 # SpiffWorkflow's deserializer treats a data key named "typename" as an object marker.
@@ -34,7 +35,12 @@ class FormUnusable(ParcoursError):
 def _validator(schema_text: str) -> Draft202012Validator:
     # An empty registry: a `$ref` outside the form itself never reaches a file or the network
     # (jsonschema's default resolver would open `file:///etc/passwd`); it fails, and the model with it.
-    return Draft202012Validator(json.loads(schema_text), format_checker=FormatChecker(), registry=Registry())
+    schema = json.loads(schema_text)
+    # A version published before the check existed may hold a pattern that backtracks for hours on a
+    # crafted answer (Python's `re` cannot be interrupted): such a form is unusable, never run.
+    for where, problem in form_checks.form_problems(schema):
+        raise ValueError(f"{where}: {problem}")
+    return Draft202012Validator(schema, format_checker=FormatChecker(), registry=Registry())
 
 
 def schema(model: ProcessModel, form: str) -> dict[str, Any]:

@@ -24,7 +24,7 @@ def runtime() -> Runtime:
     """The process-wide runtime (one restricted script engine shared by all workflows)."""
     global _runtime
     if _runtime is None:
-        _runtime = Runtime()
+        _runtime = Runtime(outcome_key="issue")  # every programme ends with its `issue` (processes/README.md)
     return _runtime
 
 
