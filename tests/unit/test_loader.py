@@ -409,7 +409,8 @@ def test_missing_diagram(bpmn: Files, forms: Files) -> None:
     }
     assert (
         the_error(broken, forms)
-        == "pic.bpmn:1: document: the file has no diagram: open and save it in the modeller"
+        == "pic.bpmn:1: document: the file has no diagram: open and save it in the modeller, or compute one "
+        "with processes/tools/bpmn_layout.py FILE"
     )
 
 

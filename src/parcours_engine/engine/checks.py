@@ -310,7 +310,14 @@ def check_dead_ends(doc: Document) -> Iterator[ModelProblem]:
 def check_diagram(doc: Document) -> Iterator[ModelProblem]:
     drawn = {el.get("bpmnElement") for el in doc.elements("bpmndi:BPMNShape", "bpmndi:BPMNEdge")}
     if not doc.xpath(".//bpmndi:BPMNDiagram"):
-        yield doc.problem(DOCUMENT, "the file has no diagram: open and save it in the modeller", line=1)
+        yield doc.problem(
+            DOCUMENT,
+            (
+                "the file has no diagram: open and save it in the modeller, or compute one with "
+                "processes/tools/bpmn_layout.py FILE"
+            ),
+            line=1,
+        )
         return
     shaped = [*flow_nodes(doc), *doc.elements("bpmn:lane", "bpmn:participant")]
     for node in shaped:
