@@ -76,10 +76,16 @@ pytest:
 	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## bench: print throughput figures and ratios to a baseline measured in the same run
-bench: install
+bench: deps install
 	$(BIN)/python -m bench.engine_throughput
+	$(BIN)/python -m bench.http_load
 	$(BIN)/python -m bench.supervision $(BENCH_SUPERVISION)  # BENCH_SUPERVISION=--large: 1,000,000 pathways
 	$(BIN)/python -m bench.model_check
+
+## bench-http: 1, 4 and 16 clients completing tasks over HTTP against real serve processes, on SQLite
+## and on PostgreSQL (two serve, one scheduler): transitions/s, p50/p95, answers by kind
+bench-http: deps install
+	$(BIN)/python -m bench.http_load $(BENCH_HTTP)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
