@@ -391,7 +391,7 @@ def _start_follow_on(
     Same person, same referent and structure, in the same transaction: the person never waits between
     the two programmes.
     """
-    if pathway.status != "completed" or pathway.outcome != "reorientation" or pathway.ended_at != clock.now():
+    if pathway.status != PathwayStatus.COMPLETED or pathway.outcome != "reorientation" or pathway.ended_at != clock.now():
         return
     following = Runtime.data_value(workflow, "programme_suivant")
     if not isinstance(following, str) or not following:
@@ -455,7 +455,7 @@ def log_event(
 
 
 def _log_if_finished(session: Session, pathway: Pathway, clock: Clock, actor: str) -> None:
-    if pathway.status == "completed" and pathway.ended_at == clock.now():
+    if pathway.status == PathwayStatus.COMPLETED and pathway.ended_at == clock.now():
         _log(session, pathway, clock, actor, "completed", None, {"outcome": pathway.outcome})
 
 
