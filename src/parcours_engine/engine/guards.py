@@ -73,6 +73,8 @@ _PERCENT_SPEC = re.compile(rb"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _DIGITS = re.compile(r"\d+")
 # JSON (the saved state) cannot write an integer of more digits than Python converts to text.
 _MAX_SAVED_INT_BITS = int(4_000 * 3.32)
+# How often (seconds) a running evaluation hands the interpreter over to the process's other threads.
+_YIELD_EVERY = 0.001
 
 
 # --- the transition: one deadline and one step count for everything a transition runs -----------
@@ -188,11 +190,17 @@ class Run:
         self.transition_deadline = outer.deadline if outer is not None else None
         self.turns_left = limits.iterations
         self.allocated = 0
+        self.yielded_at = time.monotonic()
 
     # -- time --
 
     def tick(self) -> None:
         now = time.monotonic()
+        if now - self.yielded_at > _YIELD_EVERY:
+            # Let the other threads of the process (requests, /healthz) have the interpreter now
+            # rather than at the next forced switch: a long evaluation must not slow the others down.
+            time.sleep(0)
+            self.yielded_at = now
         if now > self.deadline:
             raise BudgetExceeded("script_ms", "the evaluation took too long")
         if self.transition_deadline is not None and now > self.transition_deadline:
