@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from parcours_engine.accounts import accounts
+from parcours_engine.accounts import accounts, tokens
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.pathways import beneficiaries, pathways
 from parcours_engine.persistence.uow import unit_of_work
@@ -166,7 +166,7 @@ def build_world(database_url: str, sessions: sessionmaker[Session], clock: Froze
                 routing_code=routing,
             )
             result.ids[username] = account.id
-            result.tokens[username] = accounts.issue_token(session, username).token
+            result.tokens[username] = tokens.issue(session, clock, username).token
     return result
 
 

@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from parcours_engine.accounts import accounts
+from parcours_engine.accounts import accounts, tokens
 from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account, Structure
 from parcours_engine.persistence.uow import unit_of_work
@@ -44,7 +44,7 @@ def admin_world(world: World) -> World:
             team="partenaire",
         )
         world.ids["partenaire"] = partner.id
-        world.tokens["partenaire"] = accounts.issue_token(session, "partenaire").token
+        world.tokens["partenaire"] = tokens.issue(session, world.clock, "partenaire").token
     return world
 
 
@@ -259,7 +259,9 @@ def test_a_reset_password_replaces_the_old_one_and_lifts_the_sign_in_lock(world:
     assert "Mot de passe réinitialisé" in _text(client.get(f"/admin/comptes/{target}"))
 
 
-def test_a_deactivated_account_cannot_sign_in_nor_use_its_token_until_reactivated(world: World):
+def test_a_deactivated_account_cannot_sign_in_nor_use_its_token_and_reactivation_revives_neither(
+    world: World,
+):
     admin = world.client(ADMIN)
     target = world.ids["conseiller"]
     signed_in = world.client("conseiller")
@@ -273,7 +275,9 @@ def test_a_deactivated_account_cannot_sign_in_nor_use_its_token_until_reactivate
     assert re.search(r'data-username="conseiller" class="inactive"', listing)
     assert admin.post(f"/admin/comptes/{target}/reactiver").status_code == 303
     assert _signs_in(world, "conseiller")
-    assert world.api("conseiller").get("/work-items").status_code == 200
+    # Issue 14: reactivation used to revive the old session and the old token.
+    assert signed_in.get("/taches").status_code == 302
+    assert world.api("conseiller").get("/work-items").status_code == 401
     assert [(e.kind, json.loads(e.changes_json)) for e in _events(world)] == [
         ("deactivated", {"active": [True, False]}),
         ("reactivated", {"active": [False, True]}),
@@ -297,7 +301,8 @@ def test_an_admin_cannot_deactivate_themselves_nor_remove_the_last_active_admin(
     other.sign_in("admin2", password)
     supervisor = {"role": "supervisor", "structure": "ml_nord"}
     assert admin.post(f"/admin/comptes/{me}", supervisor).status_code == 303
-    assert admin.get("/admin/comptes").status_code == 403  # no longer an admin
+    # No longer an admin: the session opened with the admin's rights ended with them (issue 14).
+    assert admin.get("/admin/comptes").status_code == 302
     assert other.post(f"/admin/comptes/{second}", supervisor).status_code == 400  # the last one now
     assert other.post(f"/admin/comptes/{me}/desactiver").status_code == 303
 

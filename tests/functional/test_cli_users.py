@@ -1,13 +1,18 @@
-"""`parcours-engine users create|token|list`."""
+"""`parcours-engine users create|token|tokens|revoke-token|list`."""
 
 from __future__ import annotations
 
-from click.testing import CliRunner
+from datetime import timedelta
 
-from parcours_engine.accounts import accounts
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from parcours_engine.accounts import tokens
 from parcours_engine.cli import main
+from parcours_engine.domain.clock import FrozenClock, SystemClock
 from parcours_engine.persistence.db import make_engine, session_factory
 from parcours_engine.persistence.migrate import upgrade
+from parcours_engine.persistence.models import ApiToken
 
 
 def test_create_token_and_list(tmp_path):
@@ -32,6 +37,39 @@ def test_create_token_and_list(tmp_path):
     listed = run("list").output
     assert "karim\tcounsellor\tml_vichy\treferent\tcsp_mna_vichy\tactive" in listed
     with session_factory(make_engine(url))() as session:
-        account = accounts.account_for_token(session, token)
+        account = tokens.account_for(session, SystemClock(), token)
         assert account is not None and account.username == "karim"
-        assert account.api_token_hash != token  # stored hashed
+        stored = session.scalars(select(ApiToken.token_hash)).all()
+        assert stored and token not in stored  # stored hashed
+
+
+def test_tokens_are_listed_and_revoked_and_expire(tmp_path):
+    url = f"sqlite:///{tmp_path / 'tokens.sqlite3'}"
+    upgrade(url)
+    runner = CliRunner()
+
+    def run(*args, stdin=None):
+        return runner.invoke(
+            main, ["--database-url", url, "users", *args], input=stdin, catch_exceptions=False
+        )
+
+    assert (
+        run("create", "lea", "--role", "admin", "--password-stdin", stdin="un-mot-de-passe-long\n").exit_code
+        == 0
+    )
+    first = run("token", "lea", "--label", "export", "--days", "30").output.strip()
+    second = run("token", "lea").output.strip()
+    assert run("token", "lea", "--days", "9999").exit_code == 2  # bounded: a token always expires
+    listed = run("tokens", "lea").output.splitlines()
+    assert len(listed) == 2 and all(line.endswith("in force") for line in listed)
+    export_id = next(line.split("\t")[0] for line in listed if "\texport\t" in line)
+    revoked = run("revoke-token", export_id)
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert any(line.endswith("revoked") for line in run("tokens", "lea").output.splitlines())
+    assert run("revoke-token", "99999").exit_code == 1
+    with session_factory(make_engine(url))() as session:
+        now = SystemClock().now()
+        assert tokens.account_for(session, SystemClock(), first) is None  # revoked
+        assert tokens.account_for(session, SystemClock(), second) is not None
+        later = FrozenClock(now + timedelta(days=tokens.DEFAULT_DAYS, minutes=1))
+        assert tokens.account_for(session, later, second) is None  # expired

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from parcours_engine.accounts import accounts
+from parcours_engine.accounts import accounts, tokens
 from parcours_engine.pathways import pathways
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway
 from tests.functional.conftest import ACCUEIL, PASSWORD, World
@@ -35,7 +35,7 @@ def add_partner(world: World) -> int:
             display_name="Educ",
         )
         world.ids["educ"] = account.id
-        world.tokens["educ"] = accounts.issue_token(session, "educ").token
+        world.tokens["educ"] = tokens.issue(session, world.clock, "educ").token
         return account.id
 
 

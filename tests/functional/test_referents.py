@@ -80,6 +80,7 @@ def test_a_temporary_cover_ends_on_its_date_and_the_pathway_returns(world):
         (collegue, "temporary", False),
         (conseiller, "permanent", True),
     ]
+    client = world.client("conseiller")  # eleven days later: signed in again (sessions end when idle)
     assert "le parcours vous revient" in client.get("/notifications").get_data(as_text=True)
     with world.sessions() as session:
         assert session.get(Pathway, pathway_id).referent_id == conseiller

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from parcours_engine.accounts import accounts
-from parcours_engine.persistence.models import Incident, LoginThrottle, ProcessVersion
+from parcours_engine.persistence.models import Incident, ProcessVersion, Throttle
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import ACCUEIL, World
 from tests.support.library import FIXTURE_LIBRARY, publish_fixture, snapshot
@@ -214,7 +214,8 @@ def test_thirty_parallel_wrong_sign_ins_are_all_counted(world):
     statuses = _burst(calls)
     assert statuses[500] == 0, statuses
     with world.sessions() as session:
-        counted = session.scalar(select(func.sum(LoginThrottle.failures)))
+        by_username = select(func.sum(Throttle.failures)).where(Throttle.scope == accounts.BY_USERNAME.scope)
+        counted = session.scalar(by_username)
     # Each attempt was either counted as a failure or refused because the account was locked.
     assert counted == accounts.MAX_FAILURES
     assert statuses[429] == 30 - accounts.MAX_FAILURES

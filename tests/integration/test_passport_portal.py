@@ -21,6 +21,8 @@ from parcours_engine.persistence.passport_models import PortalAccess
 from parcours_engine.persistence.uow import unit_of_work
 from tests.integration.test_passport import _pathway_with_referent, account, people
 
+HERE, ELSEWHERE = "192.0.2.1", "198.51.100.7"
+
 
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,11 +51,11 @@ def test_the_code_signs_in_is_stored_hashed_and_only_referents_issue_it(
     assert len(code) == portal.CODE_LENGTH and set(code) <= set(portal.ALPHABET)
     with unit_of_work(sessions) as session:
         assert (
-            portal.sign_in(session, clock, identifier.lower(), portal.display_code(code).lower())
+            portal.sign_in(session, clock, identifier.lower(), portal.display_code(code).lower(), HERE)
             == ids["person"]
         )
-        assert portal.sign_in(session, clock, identifier, "WRONG-CODE") is None
-        assert portal.sign_in(session, clock, "PE-0000-999999", code) is None
+        assert portal.sign_in(session, clock, identifier, "WRONG-CODE", HERE) is None
+        assert portal.sign_in(session, clock, "PE-0000-999999", code, HERE) is None
         row = session.scalar(select(PortalAccess))
         assert row is not None and code not in row.code_hash and row.code_hash.startswith("$argon2")
         for name in ("educ", "autre", "chef"):
@@ -61,27 +63,26 @@ def test_the_code_signs_in_is_stored_hashed_and_only_referents_issue_it(
                 portal.issue_code(session, clock, account(session, name), ids["person"], "/card")
 
 
-def test_five_wrong_codes_lock_for_thirty_minutes_or_until_a_new_code(
+def test_wrong_codes_lock_the_address_for_thirty_minutes_never_the_person(
     sessions: sessionmaker[Session], clock: FrozenClock
 ) -> None:
     ids, identifier, code = followed(sessions, clock)
     for _ in range(portal.MAX_FAILURES):
         with unit_of_work(sessions) as session:
-            assert portal.sign_in(session, clock, identifier, "AAAA-AAAA") is None
+            assert portal.sign_in(session, clock, identifier, "AAAA-AAAA", HERE) is None
     with pytest.raises(portal.PortalLocked) as locked, unit_of_work(sessions) as session:
-        portal.sign_in(session, clock, identifier, code)  # even the right code
+        portal.sign_in(session, clock, identifier, code, HERE)  # even the right code, from there
     assert locked.value.until == clock.now() + timedelta(minutes=30)
+    with unit_of_work(sessions) as session:  # the person, from elsewhere, is not locked out
+        assert portal.sign_in(session, clock, identifier, code, ELSEWHERE) == ids["person"]
     clock.advance(timedelta(minutes=31))
     with unit_of_work(sessions) as session:
-        assert portal.sign_in(session, clock, identifier, code) == ids["person"]
-    for _ in range(portal.MAX_FAILURES):
-        with unit_of_work(sessions) as session:
-            portal.sign_in(session, clock, identifier, "AAAA-AAAA")
+        assert portal.sign_in(session, clock, identifier, code, HERE) == ids["person"]
     with unit_of_work(sessions) as session:
         new_code = portal.issue_code(session, clock, account(session, "referente"), ids["person"], "/card")
     with unit_of_work(sessions) as session:
-        assert portal.sign_in(session, clock, identifier, code) is None  # the old code no longer works
-        assert portal.sign_in(session, clock, identifier, new_code) == ids["person"]
+        assert portal.sign_in(session, clock, identifier, code, HERE) is None  # the old code no longer works
+        assert portal.sign_in(session, clock, identifier, new_code, HERE) == ids["person"]
 
 
 def test_the_person_reads_their_pathways_exports_everything_and_sees_who_accessed(

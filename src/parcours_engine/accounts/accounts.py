@@ -1,44 +1,51 @@
-"""Accounts, structures, sign-in and API tokens.
+"""Accounts, structures, sign-in and the sessions an account has open.
 
-Passwords are hashed with argon2. Sign-in failures are counted per username and address in the
-database (`login_throttle`), so a lock holds whichever process serves the next attempt. API bearer
-tokens are shown once and stored as their SHA-256: a 32-byte random token needs no slow hash.
+Passwords are hashed with argon2. Sign-in failures are counted in the database (persistence.throttles),
+so a lock holds whichever process serves the next attempt: per username whatever the address (five
+wrong passwords lock the username, from everywhere) and per address whatever the username (guessing
+across many usernames from one place). Every attempt costs one argon2 verification and gets one of
+two answers, whether the username is unknown, deactivated, locked or not: nothing tells them apart,
+neither the answer nor its time.
+
+A session cookie carries the account's `session_generation`; `end_sessions` bumps it (sign-out, a new
+password, deactivation, a change of rights), which ends every session of the account at once. API
+tokens are in accounts.tokens.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import AccountRole
 from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput, NotFound, ParcoursError
 from parcours_engine.domain.roles import ACCOUNT_ROLES, LANE_ROLES
-from parcours_engine.persistence.models import Account, LoginThrottle, Structure
+from parcours_engine.persistence import throttles
+from parcours_engine.persistence.models import Account, Structure
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # wrong passwords for one username, from any address
 LOCK_DURATION = timedelta(minutes=15)
+BY_USERNAME = throttles.Policy("signin_username", MAX_FAILURES, LOCK_DURATION, window=timedelta(hours=1))
+# One address trying many usernames (an office behind one address makes typos too: more room).
+BY_ADDRESS = throttles.Policy("signin_address", 20, LOCK_DURATION, window=timedelta(hours=1))
 STRUCTURE_KINDS = ("mission_locale", "csp_team", "partner")
 # The roles that sign in to the workspace (the beneficiary reads a passport elsewhere).
 STAFF_ROLES = tuple(role for role in ACCOUNT_ROLES if role != AccountRole.BENEFICIARY)
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so an attacker cannot tell by timing.
+# Verified against when the account cannot sign in (unknown, deactivated, no password), so an attacker
+# cannot tell by timing.
 _DUMMY_HASH = _hasher.hash("not-a-password")
 
 
 class SignInLocked(ParcoursError):
-    """Too many failed sign-ins for this username from this address."""
+    """Too many failed sign-ins for this username, or from this address."""
 
     http_status = 429
     default_code = "signin.locked"
@@ -46,12 +53,6 @@ class SignInLocked(ParcoursError):
     def __init__(self, until: datetime) -> None:
         super().__init__()
         self.until = until
-
-
-@dataclass(frozen=True)
-class NewToken:
-    account: Account
-    token: str  # shown once; only its hash is stored
 
 
 def hash_password(password: str) -> str:
@@ -152,47 +153,40 @@ def list_accounts(session: Session) -> list[Account]:
 def authenticate(
     session: Session, clock: Clock, username: str, password: str, address: str
 ) -> Account | None:
-    """The account when the password is right; None otherwise. SignInLocked while locked out.
+    """The account when the password is right; None otherwise. SignInLocked while the username or the
+    address is locked, even with the right password.
 
-    The caller must commit even when None is returned: the failure count is the point.
+    The caller must commit even when None is returned or SignInLocked raised: the count is the point.
     """
     now = clock.now()
-    throttle = _throttle(session, username[:80], address[:64])
-    if throttle.locked_until is not None and throttle.locked_until > now:
-        raise SignInLocked(throttle.locked_until)
+    by_username = throttles.counter(session, BY_USERNAME.scope, username)
+    by_address = throttles.counter(session, BY_ADDRESS.scope, address)
     account = session.scalar(select(Account).where(Account.username == username))
-    if account is not None and account.active and _verify(account, password):
-        session.delete(throttle)
+    usable = account is not None and account.active and account.password_hash is not None
+    # One argon2 verification in every case: the same time for every username, whatever its state.
+    right = _verify(account, password) if account is not None and usable else _verify_dummy(password)
+    locks = [row.locked_until for row in (by_username, by_address) if throttles.is_locked(row, now)]
+    if locks:
+        raise SignInLocked(max(until for until in locks if until is not None))
+    if right:
+        session.delete(by_username)  # the address keeps its count: one good account resets nothing
+        session.flush()
         return account
-    if account is None or account.password_hash is None:
-        _verify_dummy(password)
-    if throttle.locked_until is not None and throttle.locked_until <= now:
-        throttle.failures, throttle.locked_until = 0, None  # the lock expired: a fresh start
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    if throttle.failures >= MAX_FAILURES:
-        throttle.locked_until = now + LOCK_DURATION
+    throttles.note_failure(by_username, BY_USERNAME, now)
+    throttles.note_failure(by_address, BY_ADDRESS, now)
     session.flush()
     return None
 
 
-def _throttle(session: Session, username: str, address: str) -> LoginThrottle:
-    """The failure counter of this username and address, locked until the unit of work ends.
+def lift_lock(session: Session, username: str) -> None:
+    """Forget the failed sign-ins of `username` (an admin gave it a new password)."""
+    throttles.clear(session, BY_USERNAME.scope, username)
 
-    Concurrent sign-ins must count every failure: the row is created once whoever comes first
-    (INSERT ... ON CONFLICT DO NOTHING), then read FOR UPDATE so that two attempts never both read
-    the same count (SQLite's write unit already holds the database lock).
-    """
-    dialect = session.get_bind().dialect.name
-    values = {"username": username, "address": address, "failures": 0}
-    if dialect == "postgresql":
-        session.execute(pg_insert(LoginThrottle).values(**values).on_conflict_do_nothing())
-    else:
-        session.execute(sqlite_insert(LoginThrottle).values(**values).on_conflict_do_nothing())
-    query = select(LoginThrottle).where(LoginThrottle.username == username, LoginThrottle.address == address)
-    found = session.scalar(query.with_for_update().execution_options(populate_existing=True))
-    assert found is not None  # inserted above if it was missing
-    return found
+
+def end_sessions(session: Session, account: Account) -> None:
+    """End every session the account has open (its cookies carry the generation bumped here)."""
+    account.session_generation = (account.session_generation or 0) + 1
+    session.flush()
 
 
 def _verify(account: Account, password: str) -> bool:
@@ -204,26 +198,8 @@ def _verify(account: Account, password: str) -> bool:
         return False
 
 
-def _verify_dummy(password: str) -> None:
+def _verify_dummy(password: str) -> bool:
+    """The cost of a verification, for an account that cannot sign in; always False."""
     with contextlib.suppress(VerificationError):
         _hasher.verify(_DUMMY_HASH, password)
-
-
-def issue_token(session: Session, username: str) -> NewToken:
-    """A new API bearer token for the account, replacing any previous one."""
-    account = by_username(session, username)
-    token = secrets.token_urlsafe(32)
-    account.api_token_hash = _token_hash(token)
-    session.flush()
-    return NewToken(account, token)
-
-
-def account_for_token(session: Session, token: str) -> Account | None:
-    if not token:
-        return None
-    account = session.scalar(select(Account).where(Account.api_token_hash == _token_hash(token)))
-    return account if account is not None and account.active else None
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return False

@@ -5,6 +5,10 @@ change writes one journal row in the caller's transaction: who (the admin's id),
 `{field: [old, new]}` with codes only; a structure's name when it is renamed). A generated password is
 returned once for the caller to show and is stored only as its argon2 hash, never in the journal.
 
+What ends an account's sessions (accounts.end_sessions) and API tokens: a new password ends both,
+deactivation ends both (reactivating revives neither), a change of role, team, structure or routing
+code ends the sessions (the rights they were opened with are no longer the account's).
+
 Two refusals keep the organisation administrable: an admin cannot deactivate their own account, and
 the last active admin can be neither deactivated nor given another role. Two admins demoting each
 other at once cannot both succeed: on PostgreSQL the admins' rows are locked before they are counted
@@ -24,16 +28,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from parcours_engine.accounts import accounts
+from parcours_engine.accounts import accounts, tokens
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import AccountRole
 from parcours_engine.domain.errors import FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
 from parcours_engine.domain.roles import LANE_ROLES
 from parcours_engine.persistence.admin_models import AccountEvent
-from parcours_engine.persistence.models import Account, LoginThrottle, Structure
+from parcours_engine.persistence.models import Account, Structure
 from parcours_engine.persistence.uow import lost_race_as_conflict
 
 ADMIN = AccountRole.ADMIN
@@ -251,6 +255,7 @@ def update_account(
         account.team = wanted["team"]
         account.routing_code = wanted["routing_code"]
         account.structure = structure
+        accounts.end_sessions(session, account)  # signed in again, with the new rights
         _record(session, clock, actor, "account_changed", account_id=account.id, changes=changes)
 
 
@@ -267,20 +272,37 @@ def set_active(session: Session, clock: Clock, actor: Account, account_id: int, 
             raise InvalidInput(field_errors={"active": [FieldError("admin.last_active_admin")]})
     with lost_race_as_conflict(RACE):
         account.active = active
+        if not active:  # nothing opened before comes back with a reactivation
+            accounts.end_sessions(session, account)
+            tokens.revoke_all(session, clock, account, by=actor.username)
         kind = "reactivated" if active else "deactivated"
         _record(session, clock, actor, kind, account_id=account.id, changes={"active": [not active, active]})
 
 
 def reset_password(session: Session, clock: Clock, actor: Account, account_id: int) -> IssuedPassword:
-    """A new generated password; the old one stops working and the account's sign-in locks are lifted."""
+    """A new generated password; the old one, the account's sessions and its API tokens stop working,
+    and the account's sign-in lock is lifted."""
     require_admin(actor)
     account = accounts.get_account(session, account_id)
     password = generate_password()
     account.password_hash = accounts.hash_password(password)
+    accounts.end_sessions(session, account)
+    tokens.revoke_all(session, clock, account, by=actor.username)
     # A person locked out by failed attempts gets in with the new password at once.
-    session.execute(delete(LoginThrottle).where(LoginThrottle.username == account.username))
+    accounts.lift_lock(session, account.username)
     _record(session, clock, actor, "password_reset", account_id=account.id, changes={})
     return IssuedPassword(account, password)
+
+
+def revoke_token(session: Session, clock: Clock, actor: Account, account_id: int, token_id: int) -> None:
+    """Revoke one API token of the account (journaled by its id: a label is nobody's business)."""
+    require_admin(actor)
+    found = tokens.revoke(session, clock, actor, token_id)
+    if found.account_id != account_id:
+        raise NotFound("token.not_found", id=token_id)
+    _record(
+        session, clock, actor, "token_revoked", account_id=account_id, changes={"token": [token_id, None]}
+    )
 
 
 def history(

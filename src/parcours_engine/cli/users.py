@@ -1,4 +1,4 @@
-"""`parcours-engine users ...`: create accounts, issue API tokens, list accounts.
+"""`parcours-engine users ...`: create accounts, list them, issue, list and revoke API tokens.
 
 Each command is one unit of work.
 """
@@ -9,8 +9,8 @@ import sys
 
 import click
 
-from parcours_engine.accounts import accounts
-from parcours_engine.cli.context import input_errors, sessions
+from parcours_engine.accounts import accounts, tokens
+from parcours_engine.cli.context import explain, input_errors, sessions
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.domain.roles import LANE_ROLES
@@ -78,16 +78,53 @@ def create(
 
 @users.command("token")
 @click.argument("username")
+@click.option(
+    "--days", default=tokens.DEFAULT_DAYS, show_default=True, type=click.IntRange(1, tokens.MAX_DAYS),
+    help="Days until the token expires",
+)  # fmt: skip
+@click.option("--label", default="", help="What the token is for (shown in the lists)")
 @click.pass_context
-def token(ctx: click.Context, username: str) -> None:
-    """Issue a new API bearer token (shown once; the previous one stops working)."""
+def token(ctx: click.Context, username: str, days: int, label: str) -> None:
+    """Issue a new API bearer token (shown once; the account's other tokens stay valid)."""
     try:
         with unit_of_work(sessions(ctx)) as session:
-            issued = accounts.issue_token(session, username)
+            issued = tokens.issue(session, SystemClock(), username, days=days, label=label, by="cli")
     except ParcoursError as error:
-        click.echo(str(error), err=True)
+        click.echo(explain(error), err=True)
         sys.exit(1)
     click.echo(issued.token)
+
+
+@users.command("tokens")
+@click.argument("username")
+@click.pass_context
+def list_tokens(ctx: click.Context, username: str) -> None:
+    """The account's API tokens: id, label, created, expires, state (in force, expired, revoked)."""
+    now = SystemClock().now()
+    try:
+        with unit_of_work(sessions(ctx), write=False) as session:
+            account = accounts.by_username(session, username)
+            rows = tokens.list_of(session, account, account.id)
+    except ParcoursError as error:
+        click.echo(explain(error), err=True)
+        sys.exit(1)
+    for row in rows:
+        state = "revoked" if row.revoked_at else "expired" if row.expires_at <= now else "in force"
+        click.echo(f"{row.id}\t{row.label}\t{row.created_at:%Y-%m-%d}\t{row.expires_at:%Y-%m-%d}\t{state}")
+
+
+@users.command("revoke-token")
+@click.argument("token_id", type=int)
+@click.pass_context
+def revoke_token(ctx: click.Context, token_id: int) -> None:
+    """Revoke an API token by its id (`users tokens USERNAME` lists them)."""
+    try:
+        with unit_of_work(sessions(ctx)) as session:
+            revoked = tokens.revoke_by_id_cli(session, SystemClock(), token_id)
+            click.echo(f"token {revoked.id} of {revoked.account.username} revoked")
+    except ParcoursError as error:
+        click.echo(explain(error), err=True)
+        sys.exit(1)
 
 
 @users.command("list")

@@ -249,6 +249,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Trop d'essais infructueux. Réessayez dans 15 minutes.",
         "Too many failed attempts. Try again in 15 minutes.",
     ),
+    "token.locked": (
+        "Trop de jetons d'API erronés depuis cette adresse : réessayez dans 15 minutes.",
+        "Too many wrong API tokens from this address: try again in 15 minutes.",
+    ),
+    "token.not_found": ("Ce jeton d'API n'existe pas.", "This API token does not exist."),
+    "token.not_yours": (
+        "Seuls son titulaire et les administrateurs voient et révoquent un jeton d'API.",
+        "Only its owner and admins see and revoke an API token.",
+    ),
     # -- the studio: drafts of a model (studio.studio, web.studio) -------------------------------
     "studio.editors_only": (
         "Seuls les coordinateurs et les administrateurs modifient et publient les modèles.",
@@ -308,8 +317,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # -- the passport and the person's portal (passport.passport*, .portal*) -----------------------
     "portal.locked": (
-        "Trop d'essais infructueux : réessayez dans 30 minutes ou demandez un nouveau code à votre référent.",
-        "Too many failed attempts: try again in 30 minutes or ask your referent for a new code.",
+        "Trop d'essais infructueux depuis cette connexion : réessayez dans 30 minutes.",
+        "Too many failed attempts from this connection: try again in 30 minutes.",
     ),
     "portal.code_format": (
         "Un code d'accès compte %(length)s caractères parmi %(alphabet)s.",

@@ -1,15 +1,18 @@
 """The person's own access (seed 002): identifier + access code, and what they may read about themselves.
 
 The referent hands the person an access code (printed on a card); only its argon2 hash is stored, and
-issuing a new one is how the referent resets a lost or locked code. Sign-in is throttled per person:
-after `MAX_FAILURES` wrong codes the access is locked for `LOCK_DURATION` (or until the referent
-issues a new code). The person reads their passport and their pathways and may export everything held
-about them; nothing here writes anything about them but the sign-in bookkeeping.
+issuing a new one is how the referent resets a lost code; it also ends the sessions opened with the
+old one (the session cookie carries `session_generation`, which a new card or a sign-out bumps).
+
+Sign-in is throttled per address (`BY_ADDRESS`), never per person: a lock per identifier would let
+anyone lock every person out (identifiers are sequential) and would tell which identifiers have a
+code. Every attempt costs one argon2 verification and gets the same answer whatever the identifier.
+The person reads their passport and their pathways and may export everything held about them;
+nothing here writes anything about them but the sign-in bookkeeping.
 """
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,11 +27,13 @@ from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import PathwayStatus, WorkItemStatus
 from parcours_engine.domain.errors import FieldError, InvalidInput, ParcoursError
 from parcours_engine.domain.permissions import Action
+from parcours_engine.persistence import throttles
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, Structure, WorkItem
 from parcours_engine.persistence.passport_models import PortalAccess
 
-MAX_FAILURES = 5
+MAX_FAILURES = 10  # wrong codes from one address, whatever the identifiers
 LOCK_DURATION = timedelta(minutes=30)
+BY_ADDRESS = throttles.Policy("portal_address", MAX_FAILURES, LOCK_DURATION, window=timedelta(hours=1))
 # No 0/O, 1/I/L: a code read from a card and typed on a phone must not be ambiguous.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8  # 31^8 ≈ 8.5e11 codes, with 5 tries per 30 minutes
@@ -38,7 +43,7 @@ _DUMMY_HASH = _hasher.hash("AAAAAAAA")
 
 
 class PortalLocked(ParcoursError):
-    """Too many wrong codes for this identifier: locked until `until` or a new code."""
+    """Too many wrong codes from this address: locked until `until`."""
 
     http_status = 429
     default_code = "portal.locked"
@@ -83,7 +88,7 @@ def issue_code(
         session.add(row)
     row.code_hash = _hasher.hash(code)
     row.issued_at, row.issued_by = clock.now(), account.username
-    row.failures, row.last_failure_at, row.locked_until = 0, None, None
+    row.session_generation = (row.session_generation or 0) + 1  # sessions of the old code end
     session.flush()
     return code
 
@@ -96,35 +101,45 @@ def status(session: Session, beneficiary_id: int) -> PortalAccess | None:
     return found
 
 
-def sign_in(session: Session, clock: Clock, identifier: str, code: str) -> int | None:
-    """The person's id when the code is right; None otherwise; PortalLocked while locked.
+def sign_in(session: Session, clock: Clock, identifier: str, code: str, address: str) -> int | None:
+    """The person's id when the code is right; None otherwise; PortalLocked while the address is.
 
-    The caller commits even when None is returned: the failure count is the point.
+    The caller commits even when None is returned or PortalLocked raised: the count is the point.
     """
     now = clock.now()
+    by_address = throttles.counter(session, BY_ADDRESS.scope, address)
     row = session.execute(
         select(PortalAccess)
         .join(Beneficiary, Beneficiary.id == PortalAccess.beneficiary_id)
-        .where(Beneficiary.identifier == identifier.strip().upper())
+        .where(Beneficiary.identifier == identifier.strip().upper()[:32])
     ).scalar_one_or_none()
-    if row is None:
-        with contextlib.suppress(VerificationError, InvalidHashError):
-            _hasher.verify(_DUMMY_HASH, normalise_code(code))  # same cost: no telling by timing
-        return None
-    if row.locked_until is not None and row.locked_until > now:
-        raise PortalLocked(row.locked_until)
-    if row.locked_until is not None:
-        row.failures, row.locked_until = 0, None  # the lock expired: a fresh start
-    if _verify(row.code_hash, normalise_code(code)):
-        row.failures, row.last_sign_in_at = 0, now
+    # One verification whatever the identifier (with a code or not): no telling them apart by time.
+    right = _verify(row.code_hash if row is not None else _DUMMY_HASH, normalise_code(code)[:64])
+    if throttles.is_locked(by_address, now):
+        raise PortalLocked(by_address.locked_until or now)
+    if row is not None and right:
+        row.last_sign_in_at = now
         session.flush()
         return row.beneficiary_id
-    row.failures += 1
-    row.last_failure_at = now
-    if row.failures >= MAX_FAILURES:
-        row.locked_until = now + LOCK_DURATION
+    throttles.note_failure(by_address, BY_ADDRESS, now)
     session.flush()
     return None
+
+
+def session_generation(session: Session, beneficiary_id: int) -> int | None:
+    """The generation a portal session of the person must carry; None once they have no code."""
+    found: int | None = session.scalar(
+        select(PortalAccess.session_generation).where(PortalAccess.beneficiary_id == beneficiary_id)
+    )
+    return found
+
+
+def end_sessions(session: Session, beneficiary_id: int) -> None:
+    """End every portal session of the person (they signed out: a copied cookie stops working too)."""
+    row = session.scalar(select(PortalAccess).where(PortalAccess.beneficiary_id == beneficiary_id))
+    if row is not None:
+        row.session_generation = (row.session_generation or 0) + 1
+        session.flush()
 
 
 def _verify(code_hash: str, code: str) -> bool:

@@ -72,23 +72,53 @@ class Account(Base):
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"), index=True)
     # A model's routing (e.g. IEJ's `csp_affecte`) names this code to pick the pathway's referent.
     routing_code: Mapped[str | None] = mapped_column(String(40), index=True)
-    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # sha256 hex
+    # Every session cookie carries the generation it was opened in; bumping it (sign-out, a new
+    # password, deactivation, a change of rights) ends every session of the account at once.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     structure: Mapped[Structure | None] = relationship(lazy="joined")
 
 
-class LoginThrottle(Base):
-    """Failed sign-ins per username and address, so a lock holds across processes."""
+class ApiToken(Base):
+    """An API bearer token of an account: stored as its SHA-256, valid until it expires or is revoked."""
 
-    __tablename__ = "login_throttle"
-    __table_args__ = (UniqueConstraint("username", "address", name="uq_login_throttle_username_address"),)
+    __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80))
-    address: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    label: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(80))
+
+    account: Mapped[Account] = relationship(lazy="joined")
+
+
+class Throttle(Base):
+    """Failed attempts of one kind (`scope`: a username, an address...) per `key`, in the database so
+    that a lock holds whichever process serves the next attempt."""
+
+    __tablename__ = "throttle"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_throttle_scope_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(120))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class HealthCheck(Base):
+    """One row that `/healthz` writes: the database is healthy when it can take a write."""
+
+    __tablename__ = "health_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ProcessVersion(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parcours_engine.persistence.models import Base, partial_index
@@ -123,7 +123,9 @@ class SharingConsent(Base):
 
 
 class PortalAccess(Base):
-    """The person's access code (argon2 hash) and its throttling: one row per person."""
+    """The person's access code (argon2 hash): one row per person. Sign-in attempts are throttled per
+    address (models.Throttle), never per person: a lock per identifier would let anyone lock people
+    out and tell which identifiers have a code."""
 
     __tablename__ = "portal_access"
     __table_args__ = (UniqueConstraint("beneficiary_id", name="uq_portal_access_beneficiary_id"),)
@@ -133,7 +135,6 @@ class PortalAccess(Base):
     code_hash: Mapped[str] = mapped_column(String(200))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     issued_by: Mapped[str] = mapped_column(String(80))
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The portal's session cookie carries it; a new card or a sign-out bumps it: older sessions end.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

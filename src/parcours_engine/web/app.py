@@ -21,20 +21,22 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request, session
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock, SystemClock
-from parcours_engine.domain.errors import ParcoursError
+from parcours_engine.domain.errors import ParcoursError, Unavailable
 from parcours_engine.domain.outcomes import BY_CODE
+from parcours_engine.persistence import health
 from parcours_engine.persistence.db import DEFAULT_SQLITE_PATH, make_engine, session_factory
 from parcours_engine.persistence.uow import UnitOfWork
+from parcours_engine.web import security
 from parcours_engine.web.permissions import offered
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("fr", "en")
 TRANSLATIONS = Path(__file__).parent / "translations"
 csrf = CSRFProtect()
+HEALTH_WAIT_MS = 50
 
 
 def _instance_secret(instance: Path) -> str:
@@ -68,6 +70,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         CLOCK=SystemClock(),
     )
+    app.config.from_mapping(security.settings())
     if overrides:
         app.config.from_mapping(overrides)
     if "SESSION_COOKIE_SECURE" not in (overrides or {}):
@@ -78,6 +81,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["parcours.sessions"] = session_factory(engine)
+    # /healthz writes through an engine of its own that waits for the write lock only briefly.
+    app.extensions["parcours.health"] = make_engine(app.config["DATABASE_URL"], busy_ms=HEALTH_WAIT_MS)
+    security.install_converters(app)  # before any route: ids in paths are bounded
+    security.init_app(app)  # before the blueprints' hooks: a stale session is closed first
     csrf.init_app(app)
     Babel(app, locale_selector=_locale)
     app.jinja_env.globals["get_locale"] = get_locale
@@ -189,6 +196,11 @@ def _close_session(exc: BaseException | None) -> None:
 
 def _register_routes(app: Flask) -> None:
     @app.get("/healthz")
-    def healthz() -> tuple[Any, int]:
-        db_session().execute(text("SELECT 1"))
-        return jsonify({"status": "ok"}), 200
+    def healthz() -> tuple[Any, int, dict[str, str]] | tuple[Any, int]:
+        """200 when the database took a write (or another writer holds it: it is alive and busy),
+        503 when it cannot take one (read-only, disk full, gone)."""
+        try:
+            state = health.check_write(current_app.extensions["parcours.health"], clock().now())
+        except Unavailable:
+            return jsonify({"status": "unavailable"}), 503, {"Retry-After": "5"}
+        return jsonify({"status": "ok"} if state == "ok" else {"status": "ok", "database": state}), 200

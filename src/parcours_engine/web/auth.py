@@ -2,6 +2,10 @@
 
 Passwords and throttling live in accounts.accounts; this blueprint only parses and renders. A failed
 sign-in answers 401 and still commits, because the failure count is what throttling needs.
+
+The session cookie names the account and the account's session generation (`SignedIn.get_id`): a
+cookie whose generation is no longer the account's (signed out, new password, deactivated, rights
+changed) signs nobody in, wherever it was copied to. Idle and absolute lifetimes: web.security.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from parcours_engine.accounts import accounts
+from parcours_engine.accounts import accounts, tokens
 from parcours_engine.persistence.models import Account
-from parcours_engine.web import access_log
+from parcours_engine.web import access_log, security
 from parcours_engine.web.app import LANGUAGES, clock, db_session
 from parcours_engine.web.errors import text
 from parcours_engine.web.params import same_site_path
@@ -33,7 +37,7 @@ class SignedIn(UserMixin):
         self.account = account
 
     def get_id(self) -> str:
-        return str(self.account.id)
+        return f"{self.account.id}.{self.account.session_generation}"
 
 
 def init_login(app: Flask) -> None:
@@ -41,14 +45,17 @@ def init_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = ""  # the sign-in page says enough
     login_manager.session_protection = "strong"
+    # Flask-Login's own identifier believes any X-Forwarded-For; ours, only trusted proxies.
+    login_manager._session_identifier_generator = security.client_identifier
 
 
 @login_manager.user_loader
 def _load(user_id: str) -> SignedIn | None:
-    if not user_id.isdigit():
+    account_id, _, generation = user_id.partition(".")
+    if not account_id.isdigit() or not generation.isdigit() or int(account_id) > security.MAX_ID:
         return None
-    account = db_session().get(Account, int(user_id))
-    if account is None or not account.active:
+    account = db_session().get(Account, int(account_id))
+    if account is None or not account.active or account.session_generation != int(generation):
         return None
     return SignedIn(account)
 
@@ -69,11 +76,10 @@ def current_account() -> Account:
 def login() -> Any:
     if request.method == "GET":
         return render_template("auth/login.html", error=None, username="")
-    username = request.form.get("username", "").strip()
-    password = request.form.get("password", "")
-    address = request.remote_addr or "unknown"
+    username = request.form.get("username", "").strip()[:80]
+    password = request.form.get("password", "")[:200]
     try:
-        account = accounts.authenticate(db_session(), clock(), username, password, address)
+        account = accounts.authenticate(db_session(), clock(), username, password, security.address())
     except accounts.SignInLocked as locked:
         g.commit_on_error = True
         error = text(locked.code, locked.params)
@@ -82,7 +88,7 @@ def login() -> Any:
         g.commit_on_error = True
         error = _("Identifiant ou mot de passe incorrect.")
         return render_template("auth/login.html", error=error, username=username), 401
-    session.clear()  # no session fixation: a fresh session for the signed-in user
+    security.open_session()  # no session fixation: a fresh session for the signed-in user
     login_user(SignedIn(account))
     return redirect(_safe_next(request.args.get("next")), code=303)
 
@@ -90,12 +96,26 @@ def login() -> Any:
 @bp.post("/deconnexion")
 @login_required
 def logout() -> Response:
-    lang = session.get("lang")
+    # Every session of the account ends, a copy of this cookie included.
+    accounts.end_sessions(db_session(), current_account())
     logout_user()
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    security.close_session()
     return redirect(url_for("auth.login"), code=303)
+
+
+@bp.get("/compte/jetons")
+@login_required
+def my_tokens() -> str:
+    account = current_account()
+    mine = tokens.list_of(db_session(), account, account.id)
+    return render_template("auth/tokens.html", api_tokens=mine, now_utc=clock().now())
+
+
+@bp.post("/compte/jetons/<int:token_id>/revoquer")
+@login_required
+def revoke_my_token(token_id: int) -> Response:
+    tokens.revoke(db_session(), clock(), current_account(), token_id)
+    return redirect(url_for("auth.my_tokens"), code=303)
 
 
 @bp.post("/langue")

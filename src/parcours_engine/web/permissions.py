@@ -40,6 +40,8 @@ BLUEPRINTS: dict[str, Action] = {
 
 ROUTES: dict[str, Action] = {
     "auth.logout": A.SIGN_OUT,
+    "auth.my_tokens": A.SIGN_OUT,  # any signed-in account: its own API tokens (accounts.tokens)
+    "auth.revoke_my_token": A.SIGN_OUT,
     # counsellors' workspace
     "counsellors.home": A.SIGN_OUT,  # any signed-in account: sent to its own first page
     "counsellors.inbox": A.READ_TASKS,

@@ -71,6 +71,7 @@ def event_label(kind: str) -> str:
         "password_reset": _("Mot de passe réinitialisé"),
         "deactivated": _("Compte désactivé"),
         "reactivated": _("Compte réactivé"),
+        "token_revoked": _("Jeton d'API révoqué"),
         "structure_created": _("Structure créée"),
         "structure_renamed": _("Structure renommée"),
     }
@@ -88,6 +89,7 @@ def field_label(name: str) -> str:
         "code": _("Code"),
         "name": _("Nom"),
         "kind": _("Type"),
+        "token": _("Jeton d'API"),
     }
     return labels.get(name, name)
 

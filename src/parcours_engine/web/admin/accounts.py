@@ -1,4 +1,5 @@
-"""Accounts: the filtered list, creation, an account's page (changes, password, active, journal).
+"""Accounts: the filtered list, creation, an account's page (changes, password, active, API tokens,
+journal).
 
 A generated password appears once, on the page answering the POST that made it (never redirected to,
 never stored in the session, `no-store` so the browser keeps no copy); only its hash is saved.
@@ -10,7 +11,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from parcours_engine.accounts import accounts, administration
+from parcours_engine.accounts import accounts, administration, tokens
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.models import Account
 from parcours_engine.web.admin import bp
@@ -81,6 +82,12 @@ def reset_password(account_id: int) -> ResponseReturnValue:
     return _password_page(issued, created=False)
 
 
+@bp.post("/comptes/<int:account_id>/jetons/<int:token_id>/revoquer")
+def revoke_token(account_id: int, token_id: int) -> ResponseReturnValue:
+    administration.revoke_token(db_session(), clock(), current_account(), account_id, token_id)
+    return redirect(url_for("admin.account", account_id=account_id), code=303)
+
+
 @bp.post("/comptes/<int:account_id>/desactiver")
 def deactivate(account_id: int) -> ResponseReturnValue:
     return _set_active(account_id, False)
@@ -110,6 +117,8 @@ def _account_page(found: Account, values: dict[str, str], errors: dict[str, list
         saved=request.args.get("enregistre") == "1",
         is_me=found.id == current_account().id,
         events=administration.history(db_session(), account_id=found.id),
+        api_tokens=tokens.list_of(db_session(), current_account(), found.id),
+        now_utc=clock().now(),
         **_choices(),
     )
 

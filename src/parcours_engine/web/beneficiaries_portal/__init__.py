@@ -5,6 +5,10 @@ and a session holding it reaches only this blueprint (every other page answers 4
 read their passport and pathways but never write anything: the portal's own pages are GET only
 (405 on any other method) apart from signing in and out. Their own passport only: there is no person
 id in these URLs, and a reference that is not theirs is "not found".
+
+The session also carries the person's session generation (passport.portal): a new card, or signing
+out, ends every session opened before, a copied cookie included. Idle and absolute lifetimes, as for
+the staff: web.security.
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ from werkzeug.wrappers import Response as BaseResponse
 from parcours_engine.passport import passport, portal, portal_export
 from parcours_engine.passport import pdf as passport_pdf
 from parcours_engine.passport.referential import referential
+from parcours_engine.web import security
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.errors import text
 
 bp = Blueprint("portal", __name__, url_prefix="/mon-passeport")
 SESSION_KEY = "portal_beneficiary"
+GENERATION_KEY = "portal_generation"
 # What a signed-in person may reach outside this blueprint: assets and the language switch.
 _OPEN_ENDPOINTS = frozenset({"static", "auth.language", "healthz"})
 
@@ -59,20 +65,24 @@ def _confine_people_to_their_portal() -> None:
 
 
 def _person_id() -> int:
+    """The signed-in person, while their session is still of their current card; else to sign-in."""
     person_id = session.get(SESSION_KEY)
-    if not isinstance(person_id, int):
-        abort(redirect(url_for("portal.sign_in"), code=303))
-    return person_id
+    if isinstance(person_id, int):
+        current = portal.session_generation(db_session(), person_id)
+        if current is not None and current == session.get(GENERATION_KEY):
+            return person_id
+        security.close_session()
+    abort(redirect(url_for("portal.sign_in"), code=303))
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
 def sign_in() -> Any:
     if request.method == "GET":
         return render_template("beneficiaries_portal/sign_in.html", error=None, identifier="")
-    identifier = request.form.get("identifier", "").strip()
-    code = request.form.get("code", "")
+    identifier = request.form.get("identifier", "").strip()[:32]
+    code = request.form.get("code", "")[:64]
     try:
-        person_id = portal.sign_in(db_session(), clock(), identifier, code)
+        person_id = portal.sign_in(db_session(), clock(), identifier, code, security.address())
     except portal.PortalLocked as locked:
         g.commit_on_error = True
         error = text(locked.code)
@@ -81,20 +91,20 @@ def sign_in() -> Any:
         g.commit_on_error = True  # the failure count must be kept
         error = _("Identifiant ou code d'accès incorrect.")
         return render_template("beneficiaries_portal/sign_in.html", error=error, identifier=identifier), 401
-    lang = session.get("lang")
-    session.clear()  # no session fixation, and no staff session left alongside
-    session[SESSION_KEY] = person_id
-    if lang:
-        session["lang"] = lang
+    generation = portal.session_generation(db_session(), person_id)
+    # No session fixation, and no staff session left alongside.
+    security.open_session(**{SESSION_KEY: person_id, GENERATION_KEY: generation})
     return redirect(url_for("portal.passport_page"), code=303)
 
 
 @bp.post("/deconnexion")
 def sign_out() -> BaseResponse:
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    person_id = session.get(SESSION_KEY)
+    if isinstance(person_id, int) and session.get(GENERATION_KEY) == portal.session_generation(
+        db_session(), person_id
+    ):
+        portal.end_sessions(db_session(), person_id)  # a copy of this cookie stops working too
+    security.close_session()
     return redirect(url_for("portal.sign_in"), code=303)
 
 

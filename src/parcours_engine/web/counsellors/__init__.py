@@ -30,8 +30,9 @@ def _header() -> dict[str, Any]:
         return {"unread_notifications": 0}
     from parcours_engine.pathways import notifications
     from parcours_engine.web.app import db_session
+    from parcours_engine.web.auth import current_account
 
-    return {"unread_notifications": notifications.unread_count(db_session(), int(current_user.get_id()))}
+    return {"unread_notifications": notifications.unread_count(db_session(), current_account().id)}
 
 
 @bp.app_template_filter("actor")

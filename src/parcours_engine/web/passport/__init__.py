@@ -59,7 +59,6 @@ def page(person_id: int) -> str:
         structures=consent.structures(session),
         access_row=portal.status(session, person_id),
         today=clock().now().date(),
-        now_utc=clock().now(),
         can_manage=access.may_person(session, account, person_id, Action.RECORD_CONSENT),
     )
 
