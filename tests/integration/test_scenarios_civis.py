@@ -39,7 +39,7 @@ def sign_civis(s: Scenario) -> None:
 def choose(s: Scenario, step: str, paid: bool = True) -> None:
     s.do(
         "Choisir la prochaine étape",
-        {"prochaine_etape": step, "date_prochaine_etape": s.day(), "periode_remuneree": paid},
+        {"prochaine_etape": step, "date_prochaine_mesure": s.day(), "periode_remuneree": paid},
         lane="referent",
         form="civis_suite.schema.json",
     )

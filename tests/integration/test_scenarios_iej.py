@@ -58,7 +58,7 @@ def confirm_eligibility(s: Scenario) -> None:
 def choose(s: Scenario, step: str) -> None:
     s.do(
         "Choisir la prochaine étape",
-        {"prochaine_etape": step, "date_prochaine_etape": s.day()},
+        {"prochaine_etape": step, "date_prochaine_mesure": s.day()},
         lane="referent",
         form="iej_suite.schema.json",
     )

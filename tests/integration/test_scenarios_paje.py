@@ -49,7 +49,7 @@ def orientation(s: Scenario) -> None:
 def choose(s: Scenario, step: str, evaluation: str = "conforme") -> None:
     s.do(
         "Évaluer le parcours et choisir la prochaine étape",
-        {"prochaine_etape": step, "date_prochaine_etape": s.day(), "evaluation_parcours": evaluation},
+        {"prochaine_etape": step, "date_prochaine_mesure": s.day(), "evaluation_parcours": evaluation},
         lane="referent",
         form="paje_suite.schema.json",
     )

@@ -68,7 +68,7 @@ def elaborate_ppae(s: Scenario) -> None:
 def choose_ppae(s: Scenario, step: str) -> None:
     s.do(
         "Choisir la prochaine étape",
-        {"prochaine_etape": step, "date_prochaine_etape": s.day()},
+        {"prochaine_etape": step, "date_prochaine_mesure": s.day()},
         lane="referent",
         form="ppae_suite.schema.json",
     )
@@ -158,7 +158,7 @@ def accompany_sas(s: Scenario, civis: str = "civis_signe") -> None:
 def choose_sas(s: Scenario, step: str) -> None:
     s.do(
         "Choisir la prochaine étape",
-        {"prochaine_etape": step, "date_prochaine_etape": s.day()},
+        {"prochaine_etape": step, "date_prochaine_mesure": s.day()},
         lane="referent",
         form="sas_suite.schema.json",
     )

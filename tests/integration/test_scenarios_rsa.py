@@ -64,7 +64,7 @@ def enter(s: Scenario, *, cer_months: int = 6, days_before_cer: int = 0) -> None
 def choose(s: Scenario, step: str) -> None:
     s.do(
         "Définir la prochaine étape du parcours",
-        {"prochaine_etape": step, "date_prochaine_etape": s.day()},
+        {"prochaine_etape": step, "date_prochaine_mesure": s.day()},
         lane="referent",
         form="rsa_suite.schema.json",
     )
