@@ -199,7 +199,7 @@ def test_measures_permis_and_action_sante_allocation_and_chosen_exit(start):
     )
     s.do(
         "Confirmer l'entrée dans l'action permis",
-        {"entree_confirmee": True, "date_entree": s.day(7)},
+        {"entree_confirmee": True, "date_entree_mesure": s.day(7)},
         lane="partenaire",
         form="entree_mesure.schema.json",
     )
@@ -246,7 +246,7 @@ def test_measures_permis_and_action_sante_allocation_and_chosen_exit(start):
             "date_fin_prevue": s.day(30),
         },
     )
-    s.do("Confirmer l'entrée dans l'action santé", {"entree_confirmee": True, "date_entree": s.day()})
+    s.do("Confirmer l'entrée dans l'action santé", {"entree_confirmee": True, "date_entree_mesure": s.day()})
     s.advance(days=31).fire_timers()
     s.do(
         "Faire le bilan de l'action santé",

@@ -120,7 +120,7 @@ def sortie(s: Scenario, issue: str, **extra: Any) -> None:
 
 
 def _confirm_entry(s: Scenario, task: str, lane: str, started: bool) -> None:
-    entry = {"entree_confirmee": True, "date_entree": s.day()}
+    entry = {"entree_confirmee": True, "date_entree_mesure": s.day()}
     refused = {"entree_confirmee": False, "motif_non_entree": "desistement"}
     s.do(task, entry if started else refused, lane=lane, form="entree_mesure.schema.json")
 

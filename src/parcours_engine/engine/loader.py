@@ -171,6 +171,7 @@ class _Analysis:
         self.failed: set[str] = set()  # processes SpiffWorkflow could not parse
         self.recursive: set[str] = set()  # processes that call themselves, directly or not
         self.parser: SpiffBpmnParser | None = None
+        self.shared_forms: frozenset[str] | None = None  # forms whose field names are taken
 
     def check(self, only: str | None = None, files: frozenset[str] | None = None) -> list[ModelProblem]:
         """Run every step (only what `only`, a programme id, or `files` need when given); sorted."""
@@ -198,6 +199,8 @@ class _Analysis:
         self._safely(LIBRARY, partial(self._build_specs, to_build))
         for programme in [p for p in self.programmes if p in wanted] if only is None else []:
             self._safely(self.processes[programme][0].filename, partial(self._duplicate_ids, programme))
+            if self.full:
+                self._safely(LIBRARY, partial(self._field_problems, programme))
         unique = dict.fromkeys(self.problems)
         if files is not None:  # a neighbour's mistake is not the named files' fault
             keep = files | docs | forms | self._broken_callees(docs) | {LIBRARY}
@@ -379,6 +382,33 @@ class _Analysis:
 
     def _duplicate_ids(self, programme: str) -> list[ModelProblem]:
         return self._elements(programme)[1]
+
+    def _field_problems(self, programme: str) -> list[ModelProblem]:
+        """One meaning per field name across the forms the programme and its blocks fill."""
+        from parcours_engine.engine.field_checks import field_problems
+
+        named = [form for pid in self._closure(programme) for form in self._forms_of(*self.processes[pid])]
+        return field_problems(named, self._shared_forms(), self.form_files)
+
+    def _forms_of(self, doc: Document, node: etree._Element) -> list[str]:
+        tasks = doc.elements("bpmn:userTask", node=node)
+        return [form for t in tasks if (form := _value(checks.properties(t), "formJsonSchemaFilename"))]
+
+    def _shared_forms(self) -> frozenset[str]:
+        """Forms a block names, or that several programmes name: their field names are taken."""
+        if self.shared_forms is None:
+            by_file = {
+                name: set(self._forms_of(doc, doc.root))
+                for name, doc in self.docs.items()
+                if name not in self.excluded
+            }
+            in_blocks = {form for name, forms in by_file.items() if "/" in name for form in forms}
+            counts: dict[str, int] = {}
+            for name, forms in by_file.items():
+                for form in forms if "/" not in name else ():
+                    counts[form] = counts.get(form, 0) + 1
+            self.shared_forms = frozenset(in_blocks | {form for form, n in counts.items() if n > 1})
+        return self.shared_forms
 
     def _elements(self, programme: str) -> tuple[dict[str, ElementMeta], list[ModelProblem]]:
         """The metadata of every flow node the programme runs, and the ids its files share."""
