@@ -320,6 +320,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Trop d'essais infructueux depuis cette connexion : réessayez dans 30 minutes.",
         "Too many failed attempts from this connection: try again in 30 minutes.",
     ),
+    "person.departement": (
+        "Un numéro de département : deux ou trois chiffres, ou 2A, 2B.",
+        "A département number: two or three digits, or 2A, 2B.",
+    ),
     "portal.code_format": (
         "Un code d'accès compte %(length)s caractères parmi %(alphabet)s.",
         "An access code has %(length)s characters from %(alphabet)s.",

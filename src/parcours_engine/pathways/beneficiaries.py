@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,9 @@ from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Account, Beneficiary
 
 QUALIFICATION_LEVELS = ("VI", "Vbis", "V", "IV", "III", "II", "I")
+NAME_LIMIT = 120  # the columns' lengths: a longer value is refused, never cut or left to the database
+TERRITORY_LIMIT = 40
+_DEPARTEMENT = re.compile(r"\d{2,3}|2[AB]")  # 03, 971, 2A
 
 
 def create_beneficiary(
@@ -43,6 +47,12 @@ def create_beneficiary(
     for name, value in (("last_name", last_name), ("first_name", first_name)):
         if not value.strip():
             errors[name] = [FieldError("field.required")]
+        elif len(value.strip()) > NAME_LIMIT:
+            errors[name] = [FieldError("field.too_long", limit=NAME_LIMIT)]
+    if departement is not None and not _DEPARTEMENT.fullmatch(departement):
+        errors["departement"] = [FieldError("person.departement")]
+    if territory is not None and len(territory) > TERRITORY_LIMIT:
+        errors["territory"] = [FieldError("field.too_long", limit=TERRITORY_LIMIT)]
     if (future := date_error(birth_date, latest=clock.now().date())) is not None:
         errors["birth_date"] = [future]
     if errors:

@@ -200,6 +200,13 @@ def search_beneficiaries(
     access.require(account, Action.SEARCH_PEOPLE)
     if not (name and name.strip()) and birth_date is None and not (identifier and identifier.strip()):
         raise InvalidInput(field_errors={"name": [FieldError("search.criterion_required")]})
+    too_long = {
+        field: [FieldError("field.too_long", limit=limit)]
+        for field, value, limit in (("name", name, 120), ("identifier", identifier, 32))
+        if value and len(value.strip()) > limit
+    }
+    if too_long:
+        raise InvalidInput(field_errors=too_long)
     query = select(Beneficiary).where(access.beneficiary_filter(account, Action.SEARCH_PEOPLE))
     if name and name.strip():
         pattern = f"%{name.strip().lower()}%"

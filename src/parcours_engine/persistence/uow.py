@@ -111,7 +111,11 @@ class UnitOfWork:
             session.rollback()
             mapped = as_domain_error(exc)
             if mapped is not None and mapped is not exc:
-                log.warning("unit of work lost a race or found the database busy: %s", exc)
+                # Its type and SQLSTATE only: the database's message may quote a row's values.
+                state = getattr(getattr(exc, "orig", None), "sqlstate", None) or "-"
+                log.warning(
+                    "unit of work lost a race or found the database busy: %s (%s)", type(exc).__name__, state
+                )
                 raise mapped from exc
             raise
 
@@ -123,8 +127,8 @@ class UnitOfWork:
         if isinstance(error, TransitionFailed) and error.incident is not None and error.incident_id is None:
             try:
                 error.incident_id = record_incident(self.factory, error.incident)
-            except Exception:  # the database is gone too: the log keeps what happened
-                log.exception("could not record the incident of a failed transition")
+            except Exception as exc:  # the database is gone too: the log keeps what happened
+                log.error("could not record the incident of a failed transition: %s", type(exc).__name__)
             self.incident_id = error.incident_id
 
     def restart(self) -> Session:

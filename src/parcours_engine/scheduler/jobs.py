@@ -64,14 +64,14 @@ def fire_due_timers(sessions: sessionmaker[Session], clock: Clock) -> tuple[int,
         except TransitionFailed as failure:
             # Rolled back and recorded as an incident: try again later, or give up (pathways/timers.py).
             failed += 1
-            log.warning("timer firing failed: %s", failure)
+            log.warning("timer firing failed (incident %s)", failure.incident_id)  # the words: in it
             if failure.incident_id is not None:
                 with unit_of_work(sessions) as session:
                     after_failed_firing(session, clock, failure.incident_id)
             continue
         except ParcoursError as error:
             failed += 1  # a concurrent change to the pathway: it is still due, the next run retries
-            log.warning("timer firing skipped: %s", error)
+            log.warning("timer firing skipped: %s", error.code)
             break
         if pathway_id is None or pathway_id in seen:
             break  # nothing left, or a pathway still due after firing: never spin on it in one run

@@ -66,6 +66,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=12 * 3600,  # a form left open over a working day still posts
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,  # a request body: documents (5 MB) and models fit
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         CLOCK=SystemClock(),

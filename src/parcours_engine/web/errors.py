@@ -3,13 +3,16 @@
 Every error carries a code (domain/errors.py) that the one catalogue (domain/messages.py) renders in
 French or English. Under /api, and for any request with a JSON body, an error is
 `{"code", "message", "field_errors": {field: [{"code", "message"}]}}`, an unexpected one included
-(logged, then a JSON 500): never an HTML page, never a traceback. A failed transition's incident is
+(logged, then a JSON 500): never an HTML page, never a traceback. The server log says where an
+unexpected error happened (its type and frames) but not its message, which may quote personal data;
+the full error is logged at DEBUG level only. A failed transition's incident is
 recorded by the unit of work before the answer leaves (its id is in the answer).
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -170,8 +173,8 @@ def _domain_error(error: ParcoursError) -> Response:
     from parcours_engine.web.app import abort_unit
 
     abort_unit(error)  # rolls back; records the incident of a failed transition
-    if isinstance(error, TransitionFailed):
-        log.warning("transition failed on %s: %s (incident %s)", request.path, error, error.incident_id)
+    if isinstance(error, TransitionFailed):  # the engine's words may quote data: they are in the incident
+        log.warning("transition failed on %s (incident %s)", request.path, error.incident_id)
     return error_response(error)
 
 
@@ -207,7 +210,16 @@ def _unexpected(error: Exception) -> Response:
     from parcours_engine.web.app import abort_unit
 
     abort_unit(error)
-    log.exception("unexpected error on %s %s", request.method, request.path)
+    log.error(
+        "unexpected error on %s %s: %s\n%s",
+        request.method,
+        request.path,
+        type(error).__name__,
+        "\n".join(
+            f"  {f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(error.__traceback__)
+        ),
+    )  # where it failed, never its message (it may quote a name, a field, SQL parameters)
+    log.debug("the unexpected error in full", exc_info=error)
     if wants_json():
         return json_error(500, "error.internal")
     return _page(500, text("error.internal"), "")

@@ -11,7 +11,8 @@
   hours, `PARCOURS_SESSION_MAX_HOURS`), the staff's and the person's portal alike. The times come
   from the app's clock. The server ends them earlier too: see web.auth and the portal.
 - **Headers** on every response: a Content-Security-Policy without inline scripts or styles (every
-  script and style is a file of static/), no framing, no referrer to other sites, `nosniff`, HSTS
+  script and style is a file of static/; the studio's pages allow style attributes, which its BPMN
+  editor writes: `allow_style_attributes`), no framing, no referrer to other sites, `nosniff`, HSTS
   when cookies are secure, and `Cache-Control: no-store` on everything but static files (pages show
   personal data: a shared computer's cache must keep none).
 """
@@ -34,20 +35,22 @@ OPENED, SEEN = "opened_at", "seen_at"
 SIGNED_IN = ("_user_id", "portal_beneficiary")
 # A session refreshes its "last seen" stamp at most this often (each refresh is a new cookie).
 SEEN_RESOLUTION = 30
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+_POLICY = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]
+CSP = "; ".join(_POLICY)
+# The studio's editor: bpmn-js's properties panel builds its container with a `style` attribute. Style
+# attributes only (never a <style> element, never a script), on the studio's pages only.
+CSP_STYLE_ATTRIBUTES = "; ".join([*_POLICY, "style-src-attr 'unsafe-inline'"])
 
 
 class IdConverter(IntegerConverter):
@@ -132,9 +135,15 @@ def _end_stale_session() -> None:
         session[SEEN] = now
 
 
+def allow_style_attributes(response: Response) -> Response:
+    """A blueprint's `after_request` for pages whose third-party code writes style attributes."""
+    response.headers["Content-Security-Policy"] = CSP_STYLE_ATTRIBUTES
+    return response
+
+
 def _headers(response: Response) -> Response:
     headers = response.headers
-    # CSP: in the next commit, once no template has inline scripts or styles left.
+    headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")

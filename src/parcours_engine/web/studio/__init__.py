@@ -12,9 +12,11 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_login import login_required
 
+from parcours_engine.web import security
 from parcours_engine.web.permissions import gate
 
 bp = Blueprint("studio", __name__, url_prefix="/studio", static_folder="static", static_url_path="/static")
+bp.after_request(security.allow_style_attributes)  # the BPMN editor's properties panel
 
 
 @bp.before_request

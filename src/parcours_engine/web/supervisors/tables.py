@@ -181,8 +181,14 @@ def csv_response(table: Table, stem: str) -> Response:
     return response
 
 
+# A text cell starting with one of these is a formula to a spreadsheet (`=HYPERLINK(...)` in a name).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
     # French Excel reads "12,5" as a number and "12.5" as text.
     if isinstance(value, float):
         return f"{value:g}".replace(".", ",") if str(get_locale()) == "fr" else f"{value:g}"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value  # read as text, shown as typed (OWASP's advice for CSV injection)
     return str(value)
