@@ -262,3 +262,36 @@ def _person_of(world: World, pathway_id: int) -> int:
         pathway = session.get(Pathway, pathway_id)
         assert pathway is not None
         return pathway.beneficiary_id
+
+
+def test_huge_ids_in_queries_and_forms_are_never_a_500(world: World) -> None:
+    huge = "9" * 30
+    pathway_id = world.start()
+    person_id = _person_of(world, pathway_id)
+    item_id = world.open_item(pathway_id)
+    counsellor, coordinator = world.client("conseiller"), world.client("coordination")
+    answers = {
+        "fait (tasks)": counsellor.get(f"/taches?fait={huge}"),
+        "fait (pathways)": counsellor.get(f"/parcours?fait={huge}"),
+        "transfer": counsellor.post(f"/parcours/{pathway_id}/referent", {"referent": huge}),
+        "task version": world.client("accueil").post(f"/taches/{item_id}", {"version": huge}),
+        "experience": counsellor.post(
+            f"/personnes/{person_id}/passeport/competences",
+            {"assessed_on": "2026-01-05", "experience_id": huge, "ponctualite": "acquise"},
+        ),
+        "consent": counsellor.post(
+            f"/personnes/{person_id}/passeport/consentements",
+            {"structure_id": huge, "given_on": "2026-01-05"},
+        ),
+        "versions": coordinator.get(f"/studio/reference/versions?ancienne={huge}&nouvelle={huge}"),
+        "migration": coordinator.get(f"/studio/reference/migration?cible={huge}&parcours={huge}"),
+        "migrate": coordinator.post("/studio/reference/migration", {"cible": huge, "parcours": huge}),
+        "api transfer": world.api("conseiller").post(
+            f"/pathways/{pathway_id}/referent", {"referent_id": 10**30}
+        ),
+        "api start": world.api("accueil").post(
+            "/pathways", {"programme": "reference", "beneficiary_id": 10**30}
+        ),
+    }
+    failed = {name: response.status_code for name, response in answers.items() if response.status_code >= 500}
+    assert failed == {}

@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from parcours_engine import access
 from parcours_engine.domain.dates import parse_date
-from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.outcomes import OUTCOMES
 from parcours_engine.domain.permissions import Action
 from parcours_engine.pathways import models_cache, notifications, pathways, referents, worklist
@@ -19,6 +18,7 @@ from parcours_engine.studio import versions
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name
+from parcours_engine.web.params import required_whole_number
 
 
 @bp.get("/file-active")
@@ -111,9 +111,7 @@ def transfer(pathway_id: int) -> BaseResponse:
     session = db_session()
     account = current_account()
     kind = request.form.get("kind", "permanent")
-    target = request.form.get("referent", type=int)
-    if target is None:
-        raise InvalidInput(field_errors={"referent": [FieldError("field.required")]})
+    target = required_whole_number(request.form, "referent")  # bounded: no integer overflow
     # A temporary transfer without an end date is refused by the use case (referent.needs_end).
     ends_on = (
         parse_date(request.form.get("ends_on"), "ends_on", required=False) if kind == "temporary" else None

@@ -17,13 +17,13 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from parcours_engine import access
 from parcours_engine.domain.dates import parse_date
-from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.passport import consent, passport, portal
 from parcours_engine.passport import pdf as passport_pdf
 from parcours_engine.passport.referential import referential
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
+from parcours_engine.web.params import required_whole_number, whole_number
 from parcours_engine.web.permissions import gate
 
 bp = Blueprint("passport", __name__, url_prefix="/personnes/<int:person_id>")
@@ -91,7 +91,6 @@ def competences(person_id: int) -> BaseResponse:
         for item in referential().competences
         if request.form.get(f"level_{item.code}")
     }
-    experience = request.form.get("experience_id") or None
     passport.update_competences(
         db_session(),
         clock(),
@@ -99,7 +98,7 @@ def competences(person_id: int) -> BaseResponse:
         person_id,
         levels,
         _date(request.form.get("assessed_on"), "assessed_on"),
-        int(experience) if experience and experience.isdigit() else None,
+        whole_number(request.form, "experience_id"),
         _route(),
     )
     return _back(person_id)
@@ -126,7 +125,6 @@ def experiences(person_id: int) -> BaseResponse:
 def add_reference(person_id: int) -> BaseResponse:
     upload = request.files.get("file")
     content = upload.stream.read(passport.MAX_DOCUMENT_BYTES + 1) if upload is not None else b""
-    experience = request.form.get("experience_id") or None
     passport.attach_reference(
         db_session(),
         clock(),
@@ -136,22 +134,20 @@ def add_reference(person_id: int) -> BaseResponse:
         _date(request.form.get("issued_on"), "issued_on"),
         content,
         _route(),
-        int(experience) if experience and experience.isdigit() else None,
+        whole_number(request.form, "experience_id"),
     )
     return _back(person_id)
 
 
 @bp.post("/passeport/consentements")
 def give_consent(person_id: int) -> BaseResponse:
-    structure = request.form.get("structure_id", "")
-    if not structure.isdigit():
-        raise InvalidInput(field_errors={"structure_id": [FieldError("field.required")]})
+    structure = required_whole_number(request.form, "structure_id")  # bounded: no integer overflow
     consent.give(
         db_session(),
         clock(),
         current_account(),
         person_id,
-        int(structure),
+        structure,
         _date(request.form.get("given_on"), "given_on"),
         _route(),
     )
