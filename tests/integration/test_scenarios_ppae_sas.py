@@ -1,7 +1,7 @@
-"""PPAE delegated by Pôle emploi and SAS Prévention RSA (seed 003) through the services.
+"""PPAE delegated by France Travail (ex-Pôle emploi) and SAS Prévention RSA (seed 003) through the services.
 
 For each, one representative pathway runs on SQLite and PostgreSQL (PPAE: job followed until
-consolidated, then the report to Pôle emploi; SAS: articulated with CIVIS, an RSA insertion
+consolidated, then the report to France Travail; SAS: articulated with CIVIS, an RSA insertion
 service, then a job); the other exits (not eligible, 26th birthday, chosen) run on SQLite only, to
 keep the scenario suite fast.
 """
@@ -74,25 +74,25 @@ def choose_ppae(s: Scenario, step: str) -> None:
     )
 
 
-def report_to_pole_emploi(s: Scenario) -> None:
+def report_to_france_travail(s: Scenario) -> None:
     s.do(
-        "Rendre compte de la sortie à Pôle emploi",
+        "Rendre compte de la sortie à France Travail",
         {"date_transmission": s.day(), "transmis": True},
         lane="referent",
         form="ppae_compte_rendu.schema.json",
     )
 
 
-def test_ppae_job_consolidated_then_reported_to_pole_emploi(start):
+def test_ppae_job_consolidated_then_reported_to_france_travail(start):
     s = start("ppae")
     elaborate_ppae(s)
     choose_ppae(s, "recherche_emploi")
     recherche_emploi(s, result="emploi_trouve")
     choose_ppae(s, "emploi")
     suivi_emploi(s, months_to_consolidate=2, type_contrat="cdd", duree_contrat_mois=8)
-    assert s.status == "active"  # the exit is dated, the report to Pôle emploi remains
+    assert s.status == "active"  # the exit is dated, the report to France Travail remains
     assert s.data()["issue"] == "cdd_6_mois_plus"
-    report_to_pole_emploi(s)
+    report_to_france_travail(s)
     view = s.pathway
     assert (view.status, view.outcome, view.next_timer_due) == ("completed", "cdd_6_mois_plus", None)
     assert s.open_tasks() == []
@@ -102,7 +102,7 @@ def test_ppae_job_consolidated_then_reported_to_pole_emploi(start):
 def test_ppae_not_eligible_from_26_is_still_reported(start):
     s = start("ppae", birth_date=date(1999, 6, 1))
     prescribe_ppae(s)
-    report_to_pole_emploi(s)
+    report_to_france_travail(s)
     assert (s.status, s.outcome) == ("completed", "non_eligible")
 
 
@@ -113,7 +113,7 @@ def test_ppae_26th_birthday(start):
     choose_ppae(s, "logement")
     logement(s)
     s.advance_to(date(2026, 2, 15)).fire_timers()
-    report_to_pole_emploi(s)
+    report_to_france_travail(s)
     assert (s.status, s.outcome) == ("completed", "limite_age")
 
 
@@ -123,7 +123,7 @@ def test_ppae_chosen_exit(start):
     elaborate_ppae(s)
     choose_ppae(s, "sortie")
     sortie(s, "abandon")
-    report_to_pole_emploi(s)
+    report_to_france_travail(s)
     assert (s.status, s.outcome) == ("completed", "abandon")
 
 
