@@ -23,9 +23,27 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(config.attributes.get("url"))
     with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it, then dropping the original: with foreign keys on,
+            # that DROP fails as soon as other tables' rows refer to it (`account`, by the access
+            # log...). They are off while migrating (a pragma that only works outside a transaction)
+            # and the whole database is checked before they are on again.
+            _sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")
         _run(conn)
         conn.commit()
+        if sqlite:
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+            conn.commit()
+            if broken:
+                raise SystemExit(f"the migration left rows referring to nothing: {broken[:5]}")
+            _sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
     engine.dispose()
+
+
+def _sqlite_pragma(conn: object, pragma: str) -> None:
+    """Run a pragma on the driver's connection itself, outside any transaction."""
+    conn.connection.driver_connection.execute(pragma)  # type: ignore[attr-defined]
 
 
 def _run(connection: object) -> None:
