@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from parcours_engine.demo.sample_data import sample_form_data
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.engine.loader import read_library_dir
 from parcours_engine.pathways import beneficiaries, forms, models_cache, pathways
@@ -22,6 +21,7 @@ from parcours_engine.persistence.models import Pathway, WorkItem
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.scheduler.jobs import fire_due_timers
 from parcours_engine.studio.publishing import publish_library
+from parcours_engine.studio.sample_data import sample_form_data
 
 REPO = Path(__file__).resolve().parents[2]
 SIGNED = date(2026, 1, 5)

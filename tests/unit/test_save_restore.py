@@ -10,10 +10,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parcours_engine.demo.sample_data import sample_form_data
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.engine.loader import load_library, read_library_dir
 from parcours_engine.engine.runtime import EngineFailure, Runtime
+from parcours_engine.studio.sample_data import sample_form_data
 
 REPO = Path(__file__).resolve().parents[2]
 LIBRARIES = [REPO / "tests" / "fixtures" / "library"]

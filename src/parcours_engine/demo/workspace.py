@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.accounts import accounts as accounts_service
 from parcours_engine.demo.passports import load_demo_passports
-from parcours_engine.demo.sample_data import sample_form_data
 from parcours_engine.domain.clock import Clock, FrozenClock
 from parcours_engine.domain.enums import Lane, WorkItemStatus
 from parcours_engine.domain.errors import ParcoursError
 from parcours_engine.pathways import beneficiaries, forms, models_cache, notifications, pathways
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, WorkItem
 from parcours_engine.studio import versions
+from parcours_engine.studio.sample_data import sample_form_data
 from parcours_engine.supervision import indicators
 
 # (username, display name, account role, team); the password of each is printed and in README.

@@ -294,6 +294,90 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "schéma JSON.",
         "The forms sent cannot be read: each file name must come with its JSON Schema text.",
     ),
+    # -- simulating a model (studio.simulation, studio.scenarios; the CLI and the studio's panel) --
+    "simulation.programme_unknown": (
+        "« %(name)s » n'est ni un fichier ou un dossier de modèles, ni un programme publié.",
+        "'%(name)s' is neither a model file or folder nor a published programme.",
+    ),
+    "simulation.programme_unnamed": (
+        "Quel programme simuler ? Le scénario ne le dit pas (« programme ») et le modèle en compte "
+        "plusieurs : %(programmes)s.",
+        'Which programme? The scenario does not say ("programme") and the model holds several: '
+        "%(programmes)s.",
+    ),
+    "simulation.programme_not_in_model": (
+        "Le scénario %(name)s est celui du programme %(programme)s, absent de ce modèle.",
+        "Scenario %(name)s is for programme %(programme)s, which this model does not hold.",
+    ),
+    "simulation.scenario_unreadable": (
+        "Le scénario %(name)s n'est pas un JSON ou un YAML lisible : %(detail)s",
+        "Scenario %(name)s is not readable JSON or YAML: %(detail)s",
+    ),
+    "simulation.scenario_too_large": (
+        "Le scénario %(name)s dépasse %(limit)s Ko.",
+        "Scenario %(name)s is larger than %(limit)s KB.",
+    ),
+    "simulation.scenario_shape": (
+        "Le scénario %(name)s : « %(key)s » n'a pas la forme attendue (processes/README.md, « Scenarios »).",
+        "Scenario %(name)s: '%(key)s' does not have the expected shape (processes/README.md, \"Scenarios\").",
+    ),
+    "simulation.scenario_unknown_key": (
+        "Le scénario %(name)s : clé « %(key)s » inconnue (clés possibles : %(expected)s).",
+        "Scenario %(name)s: unknown key '%(key)s' (possible keys: %(expected)s).",
+    ),
+    "simulation.scenario_person_field": (
+        "Le scénario %(name)s : « %(key)s » n'est pas une donnée que l'application fournit au démarrage "
+        "(%(expected)s).",
+        "Scenario %(name)s: '%(key)s' is not data the application provides at start (%(expected)s).",
+    ),
+    "simulation.engine_failure": ("Le modèle a échoué : %(detail)s", "The model failed: %(detail)s"),
+    "simulation.answers_refused": (
+        "Les réponses du scénario pour « %(task)s » ne conviennent pas au formulaire %(form)s "
+        "(champs : %(fields)s).",
+        "The scenario's answers for '%(task)s' do not fit form %(form)s (fields: %(fields)s).",
+    ),
+    "simulation.answers_not_drawn": (
+        "Aucune réponse valide n'a pu être tirée du formulaire %(form)s de « %(task)s » (champs : "
+        "%(fields)s) : donnez-les dans un scénario.",
+        "No valid answers could be drawn from form %(form)s of '%(task)s' (fields: %(fields)s): give "
+        "them in a scenario.",
+    ),
+    "simulation.form_unusable": (
+        "Le formulaire %(form)s est inutilisable : %(detail)s",
+        "Form %(form)s cannot be used: %(detail)s",
+    ),
+    "simulation.stopped_stuck": (
+        "Le parcours attend sans tâche à remplir ni minuteur à venir.",
+        "The pathway waits with no task to fill and no timer to come.",
+    ),
+    "simulation.stopped_horizon": (
+        "Le prochain minuteur tombe plus de dix ans après le début : simulation arrêtée.",
+        "The next timer is due more than ten years after the start: simulation stopped.",
+    ),
+    "simulation.stopped_too_long": (
+        "Plus de 1 000 étapes sans atteindre une fin : simulation arrêtée (une boucle ?).",
+        "More than 1,000 steps without reaching an end: simulation stopped (a loop?).",
+    ),
+    "simulation.stopped_at_start": (
+        "Le parcours n'a pas pu démarrer.",
+        "The pathway could not start.",
+    ),
+    "simulation.expected_end": (
+        "Fin attendue : le parcours attend encore à %(waiting)s.",
+        "An end was expected: the pathway still waits at %(waiting)s.",
+    ),
+    "simulation.expected_outcome": (
+        "Issue attendue %(expected)s, obtenue %(got)s.",
+        "Outcome %(expected)s expected, got %(got)s.",
+    ),
+    "simulation.expected_incidents": (
+        "%(expected)s incident(s) attendu(s), %(got)s survenu(s).",
+        "%(expected)s incident(s) expected, %(got)s happened.",
+    ),
+    "simulation.expected_step": (
+        "Étape « %(step)s » attendue dans le chemin (dans cet ordre), absente.",
+        "Step '%(step)s' expected in the path (in that order), missing.",
+    ),
     "migration.choose_pathway": (
         "Cochez au moins un parcours à migrer.",
         "Tick at least one pathway to migrate.",

@@ -58,6 +58,19 @@ class ReadyTask:
 
 
 @dataclass(frozen=True)
+class Step:
+    """An element a workflow went through, as it happened (a simulation prints them as its path)."""
+
+    element_id: str
+    name: str
+    process_id: str
+
+
+# Told each step of a transition: a user task completed, then every automatic step after it.
+StepListener = Callable[[Step], None]
+
+
+@dataclass(frozen=True)
 class Position:
     element_id: str
     process_id: str
@@ -74,13 +87,16 @@ class Runtime:
         self.script_engine = RestrictedScriptEngine()
         self.outcome_key = outcome_key
 
-    def start(self, model: ProcessModel, data: Mapping[str, Any], clock: Clock) -> BpmnWorkflow:
+    def start(
+        self, model: ProcessModel, data: Mapping[str, Any], clock: Clock, on_step: StepListener | None = None
+    ) -> BpmnWorkflow:
         """A new workflow for `model` with `data` as its initial data, advanced to its first waits."""
         workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=self.script_engine)
         workflow.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
-        self._guarded(clock, workflow, lambda: workflow.do_engine_steps(did_complete_task=guards.count_step))
+        counted = _counting(on_step)
+        self._guarded(clock, workflow, lambda: workflow.do_engine_steps(did_complete_task=counted))
         return workflow
 
     def load(self, model: ProcessModel, state: str, serializer_version: str) -> BpmnWorkflow:
@@ -93,7 +109,14 @@ class Runtime:
         """(state JSON, serializer version) to store."""
         return serializer.dumps(workflow), serializer.SERIALIZER_VERSION
 
-    def complete(self, workflow: BpmnWorkflow, task_id: str, data: Mapping[str, Any], clock: Clock) -> None:
+    def complete(
+        self,
+        workflow: BpmnWorkflow,
+        task_id: str,
+        data: Mapping[str, Any],
+        clock: Clock,
+        on_step: StepListener | None = None,
+    ) -> None:
         """Complete a READY user task with the form's data, then run until the next waits."""
         try:
             task = workflow.get_task_from_id(UUID(task_id))
@@ -103,17 +126,20 @@ class Runtime:
             raise TaskNotReady(f"task {task_id} is not waiting for a person")
         task.data.update(data)
 
+        counted = _counting(on_step)
+
         def run() -> None:
             task.run()
-            workflow.do_engine_steps(did_complete_task=guards.count_step)
+            if on_step is not None:
+                on_step(_step(task))
+            workflow.do_engine_steps(did_complete_task=counted)
 
         self._guarded(clock, workflow, run)
 
-    def fire_timers(self, workflow: BpmnWorkflow, clock: Clock) -> int:
+    def fire_timers(self, workflow: BpmnWorkflow, clock: Clock, on_step: StepListener | None = None) -> int:
         """Fire every due timer (one catch-up firing for missed cycles); how many fired."""
-        return self._guarded(
-            clock, workflow, lambda: timers.fire_due_timers(workflow, clock.now(), guards.count_step)
-        )
+        counted = _counting(on_step)
+        return self._guarded(clock, workflow, lambda: timers.fire_due_timers(workflow, clock.now(), counted))
 
     def _guarded(self, clock: Clock, workflow: BpmnWorkflow, operation: Callable[[], T]) -> T:
         """Run one transition under the clock and its budgets; any failure is an `EngineFailure`."""
@@ -204,6 +230,24 @@ class Runtime:
             if task.has_state(reached):
                 merged.update(task.data)
         return merged
+
+
+def _step(task: Any) -> Step:
+    spec = task.task_spec
+    return Step(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, task.workflow.spec.name)
+
+
+def _counting(on_step: StepListener | None) -> Callable[[Any], None]:
+    """SpiffWorkflow's `did_complete_task`: count the step against the budget, then tell `on_step`."""
+    if on_step is None:
+        return guards.count_step
+
+    def counted(task: Any) -> None:
+        guards.count_step(task)
+        if task.task_spec.bpmn_id is not None:  # not SpiffWorkflow's own bookkeeping steps
+            on_step(_step(task))
+
+    return counted
 
 
 def _check_ended_through_an_end_event(workflow: BpmnWorkflow) -> None:
