@@ -36,6 +36,12 @@ elif ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   need+=(python3.11-venv)
 fi
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm) # `make assets` bundles the front end with esbuild
+if command -v node >/dev/null 2>&1; then
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  # Debian 12 ships Node.js 18; package.json (and some of the bundled libraries) ask for 20.
+  [ "$major" -ge 20 ] 2>/dev/null ||
+    echo "install-deps: warning: Node.js $(node --version) is older than the 20 package.json asks for; if \`make assets\` fails, install Node.js 20" >&2
+fi
 if [ "$profile" = test ]; then
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
   [ -x "$CHROMIUM" ] || need+=(chromium)

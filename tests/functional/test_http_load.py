@@ -13,7 +13,9 @@ from bench.http_load import bench_database
 
 
 @pytest.mark.slow
-def test_sixteen_clients_completing_tasks_on_real_servers_get_no_5xx(database_url: str, tmp_path: Path) -> None:
+def test_sixteen_clients_completing_tasks_on_real_servers_get_no_5xx(
+    database_url: str, tmp_path: Path
+) -> None:
     postgres = database_url.startswith("postgresql")
     (result,) = bench_database(
         database_url, tmp_path, serve=2 if postgres else 1, apart=postgres, counts=[16], per_config=64
