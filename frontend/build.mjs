@@ -1,5 +1,5 @@
 /**
- * Bundle the front end: frontend/{viewer,modeler,charts,app}.js and app.css into
+ * Bundle the front end: frontend/{viewer,modeler,charts,app,simulation}.js and app.css into
  * src/parcours_engine/web/static/dist/, minified, without source maps, with the BPMN icon font
  * in dist/fonts/, plus manifest.json (a content hash per bundle, for cache busting). The same inputs give the same bytes.
  *
@@ -46,6 +46,7 @@ const ENTRIES = {
   modeler: 'frontend/modeler.js',
   charts: 'frontend/charts.js',
   app: 'frontend/app.js',
+  simulation: 'frontend/simulation.js',
 };
 
 async function bundle() {

@@ -309,6 +309,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Le scénario %(name)s est celui du programme %(programme)s, absent de ce modèle.",
         "Scenario %(name)s is for programme %(programme)s, which this model does not hold.",
     ),
+    "simulation.scenario_unknown": (
+        "Le scénario %(name)s n'est pas l'un de ceux que le serveur conserve pour ce programme.",
+        "Scenario %(name)s is not one the server keeps for this programme.",
+    ),
     "simulation.scenario_unreadable": (
         "Le scénario %(name)s n'est pas un JSON ou un YAML lisible : %(detail)s",
         "Scenario %(name)s is not readable JSON or YAML: %(detail)s",

@@ -2,7 +2,7 @@
 
 `create_app(overrides)` builds an app with its own database engine; nothing happens at import time.
 Each request is one unit of work (persistence.uow.UnitOfWork, begun at the view's first `db_session()`):
-a POST takes the write lock up front, a GET reads without it; the unit commits once after the view
+a POST takes the write lock up front (unless its view `reads_only`), a GET reads without it; the unit commits once after the view
 succeeded and before the response leaves (a commit that fails becomes a 409 or 503, never a false
 "saved"), and rolls back on any error response, recording a failed transition's incident. A view that
 must keep its writes on an error response (a failed sign-in counts the failure) sets
@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, jsonify, request, session
 from flask_babel import Babel, get_locale
@@ -141,13 +141,24 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def unit() -> UnitOfWork:
-    """The request's unit of work: a write unit for a POST, a read unit otherwise."""
+    """The request's unit of work: a write unit for a POST (unless its view `reads_only`), a read unit
+    otherwise."""
     if "uow" not in g:
-        g.uow = UnitOfWork(
-            current_app.extensions["parcours.sessions"], write=request.method not in READ_METHODS
-        )
+        view = current_app.view_functions.get(request.endpoint or "")
+        write = request.method not in READ_METHODS and not getattr(view, "reads_only", False)
+        g.uow = UnitOfWork(current_app.extensions["parcours.sessions"], write=write)
     found: UnitOfWork = g.uow
     return found
+
+
+ViewT = TypeVar("ViewT", bound=Callable[..., Any])
+
+
+def reads_only(view: ViewT) -> ViewT:
+    """A POST view that writes nothing (the studio's simulation): its unit is a read unit, so SQLite's
+    write lock is not held while it works; the CSRF check still applies."""
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
 
 
 def db_session() -> Session:

@@ -27,4 +27,4 @@ def _coordinators_only() -> None:
 
 
 # The views register themselves on `bp`.
-from parcours_engine.web.studio import drafts, editing, migration, versions  # noqa: E402, F401
+from parcours_engine.web.studio import drafts, editing, migration, simulation, versions  # noqa: E402, F401

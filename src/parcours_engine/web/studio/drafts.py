@@ -75,6 +75,8 @@ def draft_editor(programme: str, draft_id: int) -> tuple[str, int]:
 
 def editor_page(draft: ModelDraft, problems: list[ModelProblem], status: int = 200) -> tuple[str, int]:
     """The modeler on the draft's own BPMN file, its forms, the blocks it calls and `problems`."""
+    from parcours_engine.web.studio.simulation import kept_scenarios  # the page's "Simuler" panel
+
     session = db_session()
     files, forms = studio.draft_texts(draft)
     main = studio.main_file(session, draft)
@@ -92,6 +94,7 @@ def editor_page(draft: ModelDraft, problems: list[ModelProblem], status: int = 2
         forms=dict(sorted(forms.items())),
         blocks=sorted(name for name in files if name != main),
         problems=problems,
+        scenarios=kept_scenarios(draft.programme),
     )
     return page, status
 
