@@ -159,7 +159,7 @@ def test_healthz_writes(world: World) -> None:
 
 def read_only(app: Any, database_url: str) -> None:
     """Every new connection of the app's engines refuses writes, as a read-only disk would."""
-    engines = [app.extensions["parcours.sessions"].kw["bind"], app.extensions["parcours.health"]]
+    engines = [app.extensions[name].kw["bind"] for name in ("parcours.sessions", "parcours.health")]
     for engine in engines:
         engine.dispose()
         if database_url.startswith("sqlite"):

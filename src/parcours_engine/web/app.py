@@ -83,7 +83,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["parcours.sessions"] = session_factory(engine)
     # /healthz writes through an engine of its own that waits for the write lock only briefly.
-    app.extensions["parcours.health"] = make_engine(app.config["DATABASE_URL"], busy_ms=HEALTH_WAIT_MS)
+    app.extensions["parcours.health"] = session_factory(
+        make_engine(app.config["DATABASE_URL"], busy_ms=HEALTH_WAIT_MS)
+    )
     security.install_converters(app)  # before any route: ids in paths are bounded
     security.init_app(app)  # before the blueprints' hooks: a stale session is closed first
     csrf.init_app(app)
