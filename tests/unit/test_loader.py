@@ -333,7 +333,8 @@ def test_unknown_lane_role(bpmn: Files, forms: Files) -> None:
     line = line_of(broken["civis.bpmn"], 'id="Lane_Accueil"')
     assert the_error(broken, forms) == (
         f"civis.bpmn:{line}: Lane_Accueil: lane 'Guichet' is not a known role: name it one of "
-        "Accueil, Référent, Commission, Partenaire, Coordination, Employeur"
+        "Accueil, Référent, Commission, Partenaire, Coordination, Employeur (an outside organisation, "
+        "such as France Travail or a training body, works in the Partenaire lane)"
     )
 
 

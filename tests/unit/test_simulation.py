@@ -24,6 +24,7 @@ from tests.conftest import REPO
 from tests.support.library import FIXTURE_LIBRARY
 
 SCENARIOS = sorted((REPO / "processes" / "scenarios").glob("*/*.json"))
+PATTERNS = REPO / "tests" / "fixtures" / "patterns"
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +84,24 @@ def test_the_virtual_clock_jumps_to_each_timer(library):
     assert when["Échéance dans un mois"] == date(2026, 12, 5)  # a month before the contract's end
     assert when["26e anniversaire"] == date(2027, 2, 10)  # born 2001-02-10
     assert result.ended_at.astimezone(PARIS).date() == date(2027, 2, 10)
+
+
+def test_the_guides_monthly_attendance_pattern_points_each_month_and_at_the_planned_end():
+    """processes/README.md, "Monthly attendance check": tests/fixtures/patterns/processes/."""
+    model = load_library(*read_library_dir(PATTERNS / "processes", PATTERNS / "forms")).programmes[
+        "assiduite_mensuelle"
+    ]
+    kept = PATTERNS / "processes" / "scenarios" / "assiduite_mensuelle"
+    regular = simulate(model, read_scenario(kept / "assidue.json"))
+    assert unmet(regular, read_scenario(kept / "assidue.json").expect) == []
+    checks = [
+        s.at.astimezone(PARIS).date() for s in regular.steps if s.name == "Pointer les présences du mois"
+    ]
+    assert checks == [date(2026, 2, 5), date(2026, 3, 5), date(2026, 3, 16)]  # a month apart, then the end
+    lanes = {s.lane for s in regular.steps if s.name == "Pointer les présences du mois"}
+    assert lanes == {"partenaire"}
+    absent = read_scenario(kept / "absences.json")
+    assert unmet(simulate(model, absent), absent.expect) == []
 
 
 def test_a_failing_script_is_an_incident_and_the_pathway_stays_where_it_was(reference):

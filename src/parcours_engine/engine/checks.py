@@ -263,7 +263,9 @@ def check_lanes(doc: Document) -> Iterator[ModelProblem]:
             yield doc.problem(
                 lane,
                 f"lane {lane.get('name') or ''!r} is not a known role: name it one of "
-                + ", ".join(lane_names()),
+                + ", ".join(lane_names())
+                + " (an outside organisation, such as France Travail or a training body, works in "
+                "the Partenaire lane)",
             )
     in_lane = lanes_by_node(doc)
     for task in doc.xpath(".//bpmn:userTask"):
