@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,6 +36,20 @@ def write_lock_at_begin() -> Iterator[None]:
         yield
     finally:
         _IMMEDIATE.reset(token)
+
+
+_GATES: dict[str, threading.Lock] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def writer_gate(bind: Any) -> threading.Lock | None:
+    """The lock this process's writers of one SQLite file take in turn (None for PostgreSQL)."""
+    engine = getattr(bind, "engine", bind)
+    if engine.dialect.name != "sqlite":
+        return None
+    key = str(engine.url)
+    with _GATES_LOCK:
+        return _GATES.setdefault(key, threading.Lock())
 
 
 def _begin(conn: Any) -> None:

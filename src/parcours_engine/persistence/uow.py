@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from parcours_engine.domain.errors import ConflictError, ParcoursError, TransitionFailed, Unavailable
-from parcours_engine.persistence.db import write_lock_at_begin
+from parcours_engine.persistence.db import BUSY_WAIT_MS, write_lock_at_begin, writer_gate
 from parcours_engine.persistence.models import Incident
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class UnitOfWork:
         self.factory = factory
         self.write = write
         self._session: Session | None = None
+        self._writer: threading.Lock | None = None  # this process's SQLite writer turn, while held
         self.incident_id: int | None = None
 
     @property
@@ -109,6 +111,7 @@ class UnitOfWork:
             session.commit()
         except BaseException as exc:
             session.rollback()
+            self._release()
             mapped = as_domain_error(exc)
             if mapped is not None and mapped is not exc:
                 # Its type and SQLSTATE only: the database's message may quote a row's values.
@@ -118,12 +121,14 @@ class UnitOfWork:
                 )
                 raise mapped from exc
             raise
+        self._release()
 
     def abort(self, error: BaseException | None = None) -> None:
         """Roll back everything; a failed transition's incident is then recorded on its own."""
         if self._session is not None:
             self._session.info.pop(_DEFERRED, None)
             self._session.rollback()
+        self._release()
         if isinstance(error, TransitionFailed) and error.incident is not None and error.incident_id is None:
             try:
                 error.incident_id = record_incident(self.factory, error.incident)
@@ -146,15 +151,30 @@ class UnitOfWork:
             self._session.rollback()  # a no-op after a commit; undoes an unfinished unit
             self._session.close()
             self._session = None
+        self._release()
 
-    @staticmethod
-    def _begin_write(session: Session) -> None:
+    def _begin_write(self, session: Session) -> None:
+        # The writers of this process queue on a lock of their own before asking SQLite: a writer
+        # waiting in SQLite's busy handler sleeps in growing steps (up to 100 ms) instead of waking
+        # when the lock frees, which made the tail of concurrent requests long. Other processes still
+        # meet at SQLite's lock.
+        gate = writer_gate(session.get_bind())
+        if gate is not None and self._writer is None:
+            if not gate.acquire(timeout=BUSY_WAIT_MS / 1000):
+                raise Unavailable()
+            self._writer = gate
         try:
             with write_lock_at_begin():
                 session.connection()  # BEGIN IMMEDIATE on SQLite: wait for the lock now, not mid-way
         except OperationalError as exc:
             session.rollback()
+            self._release()
             raise Unavailable() from exc
+
+    def _release(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
 
 
 @contextmanager
