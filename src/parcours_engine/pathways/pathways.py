@@ -391,7 +391,11 @@ def _start_follow_on(
     Same person, same referent and structure, in the same transaction: the person never waits between
     the two programmes.
     """
-    if pathway.status != PathwayStatus.COMPLETED or pathway.outcome != "reorientation" or pathway.ended_at != clock.now():
+    if (
+        pathway.status != PathwayStatus.COMPLETED
+        or pathway.outcome != "reorientation"
+        or pathway.ended_at != clock.now()
+    ):
         return
     following = Runtime.data_value(workflow, "programme_suivant")
     if not isinstance(following, str) or not following:
