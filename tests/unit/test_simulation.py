@@ -137,6 +137,14 @@ def test_a_model_that_never_ends_is_stopped(reference, monkeypatch):
     assert not result.finished and result.stop == "simulation.stopped_too_long"
 
 
+def test_a_run_over_its_time_budget_is_stopped(reference):
+    result = simulate(reference, generated("reference"), time_budget_s=0)
+    assert not result.finished and result.stop == "simulation.stopped_time"
+    assert result.as_dict("en")["stop"] == (
+        "The simulation ran out of computing time before reaching an end (a loop?)."
+    )
+
+
 def test_wait_leaves_a_task_open_until_a_timer_fires_then_the_next_answer_is_used(reference):
     scenario = parse_scenario(
         b"""{"answers": {"Diagnostic": {"besoin_formation": false, "diviseur": 2},

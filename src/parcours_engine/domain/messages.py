@@ -362,6 +362,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Plus de 1 000 étapes sans atteindre une fin : simulation arrêtée (une boucle ?).",
         "More than 1,000 steps without reaching an end: simulation stopped (a loop?).",
     ),
+    "simulation.stopped_time": (
+        "La simulation a dépassé son temps de calcul avant d'atteindre une fin (une boucle ?).",
+        "The simulation ran out of computing time before reaching an end (a loop?).",
+    ),
     "simulation.stopped_at_start": (
         "Le parcours n'a pas pu démarrer.",
         "The pathway could not start.",

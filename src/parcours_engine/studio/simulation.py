@@ -19,6 +19,7 @@ and the programme a reorientation starts (`programme_suivant`).
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +37,9 @@ from parcours_engine.studio.sample_data import sample_form_data
 from parcours_engine.studio.scenarios import WAIT, Answer, Expectations, Scenario, resolve_dates
 
 MAX_TRANSITIONS = 1000  # tasks completed and timer firings, per run
+# Wall time for a whole run: each transition has its own budget (engine/budgets.py), but a thousand of
+# them could keep a studio request busy for minutes.
+TIME_BUDGET_S = 20.0
 HORIZON = timedelta(days=3660)  # a timer due later than ten years after the start ends the run
 _DRAWS = 20  # attempts at drawing answers the form accepts
 # What a model's data can do to the save (see pathways.pathways.MODEL_DATA_FAILURES).
@@ -125,9 +129,15 @@ class Simulation:
         }
 
 
-def simulate(model: ProcessModel, scenario: Scenario, runtime: Runtime | None = None) -> Simulation:
+def simulate(
+    model: ProcessModel,
+    scenario: Scenario,
+    runtime: Runtime | None = None,
+    time_budget_s: float | None = None,
+) -> Simulation:
     """Run `model` from `scenario`'s start until it ends or cannot go on; never raises for the model."""
-    return _Run(model, scenario, runtime or models_cache.runtime()).run()
+    budget = TIME_BUDGET_S if time_budget_s is None else time_budget_s
+    return _Run(model, scenario, runtime or models_cache.runtime(), time.monotonic() + budget).run()
 
 
 def unmet(simulation: Simulation, expect: Expectations | None) -> list[tuple[str, dict[str, Any]]]:
@@ -166,8 +176,8 @@ class _AnswersRefused(Exception):
 
 
 class _Run:
-    def __init__(self, model: ProcessModel, scenario: Scenario, runtime: Runtime) -> None:
-        self.model, self.scenario, self.runtime = model, scenario, runtime
+    def __init__(self, model: ProcessModel, scenario: Scenario, runtime: Runtime, deadline: float) -> None:
+        self.model, self.scenario, self.runtime, self.deadline = model, scenario, runtime, deadline
         self.clock = FrozenClock(scenario.start)
         self.rng = random.Random(scenario.seed)  # noqa: S311 - reproducible sample answers, not secrets
         self.used: dict[str, int] = {}  # answers key -> entries used
@@ -193,6 +203,9 @@ class _Run:
         for _ in range(MAX_TRANSITIONS):
             workflow = self._workflow()
             if Runtime.is_finished(workflow):
+                return
+            if time.monotonic() > self.deadline:
+                self.sim.stop = "simulation.stopped_time"
                 return
             task = self._next_task(workflow)
             if task is not None:
