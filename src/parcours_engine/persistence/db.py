@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -39,17 +40,19 @@ def write_lock_at_begin() -> Iterator[None]:
 
 
 _GATES: dict[str, threading.Lock] = {}
+_WAITS: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 _GATES_LOCK = threading.Lock()
 
 
-def writer_gate(bind: Any) -> threading.Lock | None:
-    """The lock this process's writers of one SQLite file take in turn (None for PostgreSQL)."""
+def writer_gate(bind: Any) -> tuple[threading.Lock, float] | None:
+    """The lock this process's writers of one SQLite file take in turn, and how long this engine's
+    writers wait for it (its busy wait: `/healthz` waits briefly); None for PostgreSQL."""
     engine = getattr(bind, "engine", bind)
     if engine.dialect.name != "sqlite":
         return None
-    key = str(engine.url)
     with _GATES_LOCK:
-        return _GATES.setdefault(key, threading.Lock())
+        gate = _GATES.setdefault(str(engine.url), threading.Lock())
+    return gate, _WAITS.get(engine, BUSY_WAIT_MS / 1000)
 
 
 def _begin(conn: Any) -> None:
@@ -82,6 +85,7 @@ def make_engine(url: str | None = None, *, busy_ms: int | None = None, **kwargs:
         _private_sqlite_file(url)
         wait = BUSY_WAIT_MS if busy_ms is None else busy_ms
         engine = create_engine(url, connect_args={"timeout": wait / 1000}, **kwargs)
+        _WAITS[engine] = wait / 1000
         event.listen(engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, wait))
         # pysqlite's own transaction handling defers BEGIN and breaks SELECT ... then UPDATE
         # isolation; take it over so that every unit of work is one real transaction.

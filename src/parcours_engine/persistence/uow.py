@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from parcours_engine.domain.errors import ConflictError, ParcoursError, TransitionFailed, Unavailable
-from parcours_engine.persistence.db import BUSY_WAIT_MS, write_lock_at_begin, writer_gate
+from parcours_engine.persistence.db import write_lock_at_begin, writer_gate
 from parcours_engine.persistence.models import Incident
 
 log = logging.getLogger(__name__)
@@ -158,10 +158,13 @@ class UnitOfWork:
         # waiting in SQLite's busy handler sleeps in growing steps (up to 100 ms) instead of waking
         # when the lock frees, which made the tail of concurrent requests long. Other processes still
         # meet at SQLite's lock.
-        gate = writer_gate(session.get_bind())
-        if gate is not None and self._writer is None:
-            if not gate.acquire(timeout=BUSY_WAIT_MS / 1000):
-                raise Unavailable()
+        found = writer_gate(session.get_bind())
+        if found is not None and self._writer is None:
+            gate, wait = found
+            if not gate.acquire(timeout=wait):
+                raise Unavailable() from OperationalError(
+                    "BEGIN IMMEDIATE", {}, Exception("database is locked")
+                )
             self._writer = gate
         try:
             with write_lock_at_begin():
