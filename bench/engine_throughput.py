@@ -10,6 +10,8 @@ activity, and a 7-day timer) to its end, many times, and prints instances per se
   sqlite          parcours-engine services, one committed unit of work per step, SQLite (WAL, NORMAL)
   postgresql      the same on a throwaway PostgreSQL cluster (fsync off: for comparing code paths)
 
+Goals (issue 16), ratios to raw-memory measured in the same run: sqlite >= 0.5, postgresql >= 0.25.
+
 Usage: python -m bench.engine_throughput [--seconds 3] [--no-postgres]
 """
 
@@ -127,6 +129,9 @@ def persisted_runner(url: str) -> Callable[[], None]:
     return run
 
 
+GOALS = {"sqlite": 0.5, "postgresql": 0.25}  # × raw-memory (issue 16)
+
+
 def measure(run: Callable[[], None], seconds: float) -> tuple[float, float]:
     """(instances per second, median ms per instance) over about `seconds` of repeated runs."""
     run()  # warm caches
@@ -175,6 +180,11 @@ def main() -> None:
     print(f"{'variant':<15} {'instances/s':>12} {'median ms':>10} {'× raw-memory':>13}")
     for name, per_second, median_ms in rows:
         print(f"{name:<15} {per_second:>12.1f} {median_ms:>10.2f} {per_second / baseline:>13.3f}")
+    for name, per_second, _median_ms in rows:
+        if name in GOALS:
+            ratio, goal = per_second / baseline, GOALS[name]
+            verdict = "met" if ratio >= goal else "not met"
+            print(f"goal: {name} >= {goal}× raw-memory: {ratio:.3f}× ({verdict})")
 
 
 if __name__ == "__main__":
