@@ -40,6 +40,7 @@ _CHANGES = frozenset(
         Action.EXIT_PATHWAY,
         Action.START_PATHWAY,
         Action.REGISTER_PERSON,
+        Action.RECTIFY_PERSON,
         Action.WRITE_PASSPORT,
         Action.RECORD_CONSENT,
         Action.PRINT_ACCESS_CARD,
@@ -51,6 +52,7 @@ _CHANGES = frozenset(
 ON_A_PERSON = frozenset(
     {
         Action.READ_PERSON,
+        Action.RECTIFY_PERSON,
         Action.START_PATHWAY,
         Action.READ_PASSPORT,
         Action.WRITE_PASSPORT,

@@ -63,6 +63,7 @@ class Action(StrEnum):
     REGISTER_PERSON = "register_person"
     SEARCH_PEOPLE = "search_people"
     READ_PERSON = "read_person"
+    RECTIFY_PERSON = "rectify_person"  # correct identity fields (RGPD Art. 16), with history
     # Passport
     READ_PASSPORT = "read_passport"
     WRITE_PASSPORT = "write_passport"
@@ -128,6 +129,7 @@ TABLE: Mapping[Action, Mapping[Profile, frozenset[Scope]]] = {
         RECEPTION={S.TEAM_LANE, S.STRUCTURE},
         PARTNER=_OWN_TEAM,
     ),
+    Action.RECTIFY_PERSON: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}, PARTNER={S.OWN_CASELOAD}),
     Action.READ_PASSPORT: _row(
         ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}, COUNSELLOR=_OWN_TEAM, PARTNER={S.PARTNER_WITH_CONSENT}
     ),

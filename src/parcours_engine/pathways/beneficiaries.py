@@ -39,24 +39,16 @@ def create_beneficiary(
     identifier: str | None = None,
     structure_id: int | None = None,
 ) -> Beneficiary:
-    errors: FieldErrors = {}
-    if sex not in ("F", "M"):
-        errors["sex"] = [FieldError("field.choice")]
-    if qualification_level is not None and qualification_level not in QUALIFICATION_LEVELS:
-        errors["qualification_level"] = [FieldError("field.choice")]
-    for name, value in (("last_name", last_name), ("first_name", first_name)):
-        if not value.strip():
-            errors[name] = [FieldError("field.required")]
-        elif len(value.strip()) > NAME_LIMIT:
-            errors[name] = [FieldError("field.too_long", limit=NAME_LIMIT)]
-    if departement is not None and not _DEPARTEMENT.fullmatch(departement):
-        errors["departement"] = [FieldError("person.departement")]
-    if territory is not None and len(territory) > TERRITORY_LIMIT:
-        errors["territory"] = [FieldError("field.too_long", limit=TERRITORY_LIMIT)]
-    if (future := date_error(birth_date, latest=clock.now().date())) is not None:
-        errors["birth_date"] = [future]
-    if errors:
-        raise InvalidInput(field_errors=errors)
+    check_identity(
+        clock,
+        last_name=last_name,
+        first_name=first_name,
+        birth_date=birth_date,
+        sex=sex,
+        qualification_level=qualification_level,
+        departement=departement,
+        territory=territory,
+    )
     person = Beneficiary(
         identifier=identifier or _next_identifier(session, clock),
         last_name=last_name.strip(),
@@ -75,6 +67,38 @@ def create_beneficiary(
     session.add(person)
     session.flush()
     return person
+
+
+def check_identity(
+    clock: Clock,
+    *,
+    last_name: str,
+    first_name: str,
+    birth_date: date,
+    sex: str,
+    qualification_level: str | None,
+    departement: str | None,
+    territory: str | None,
+) -> None:
+    """InvalidInput naming each identity field that a person's file may not hold."""
+    errors: FieldErrors = {}
+    if sex not in ("F", "M"):
+        errors["sex"] = [FieldError("field.choice")]
+    if qualification_level is not None and qualification_level not in QUALIFICATION_LEVELS:
+        errors["qualification_level"] = [FieldError("field.choice")]
+    for name, value in (("last_name", last_name), ("first_name", first_name)):
+        if not value.strip():
+            errors[name] = [FieldError("field.required")]
+        elif len(value.strip()) > NAME_LIMIT:
+            errors[name] = [FieldError("field.too_long", limit=NAME_LIMIT)]
+    if departement is not None and not _DEPARTEMENT.fullmatch(departement):
+        errors["departement"] = [FieldError("person.departement")]
+    if territory is not None and len(territory) > TERRITORY_LIMIT:
+        errors["territory"] = [FieldError("field.too_long", limit=TERRITORY_LIMIT)]
+    if (future := date_error(birth_date, latest=clock.now().date())) is not None:
+        errors["birth_date"] = [future]
+    if errors:
+        raise InvalidInput(field_errors=errors)
 
 
 def register(session: Session, clock: Clock, actor: Account, route: str, **fields: Any) -> Beneficiary:

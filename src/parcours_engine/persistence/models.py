@@ -399,6 +399,20 @@ class AccessLog(Base):
     shown: Mapped[int | None] = mapped_column(Integer)  # how many rows a list showed
 
 
+class IdentityCorrection(Base):
+    """A correction of one identity field of a person (RGPD Art. 16): who, when, from what to what."""
+
+    __tablename__ = "identity_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(String(120))
+    new_value: Mapped[str | None] = mapped_column(String(120))
+
+
 class ProcessElement(Base):
     """The flow nodes of a published version with their limits, queryable (written at publish time)."""
 

@@ -11,7 +11,8 @@ from parcours_engine import access
 from parcours_engine.domain.dates import date_error, read_date
 from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.permissions import Action, may_be_referent
-from parcours_engine.pathways import beneficiaries, pathways, worklist
+from parcours_engine.pathways import beneficiaries, pathways, rectification, worklist
+from parcours_engine.persistence.models import Beneficiary
 from parcours_engine.studio import versions
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
@@ -96,6 +97,11 @@ def person(person_id: int) -> str:
     session = db_session()
     account = current_account()
     found = access.beneficiary_for(session, clock(), account, person_id, Action.READ_PERSON, route_name())
+    return _person_page(found)
+
+
+def _person_page(found: Beneficiary, values: dict[str, str] | None = None, errors: Any = None) -> str:
+    session, account = db_session(), current_account()
     return render_template(
         "counsellors/person.html",
         person=found,
@@ -103,9 +109,28 @@ def person(person_id: int) -> str:
         # The page offers only what the use cases accept for this person (domain.permissions).
         may_start=pathways.start_refusal(session, account, found) is None,
         may_read_passport=access.may_person(session, account, found.id, Action.READ_PASSPORT),
+        may_rectify=access.may_person(session, account, found.id, Action.RECTIFY_PERSON),
         may_refer=may_be_referent(account.role, account.team, account.active, account.structure_id, None),
         programmes=versions.catalogue(session),
+        corrections=rectification.history(session, found),
+        values=values or {},
+        errors=errors or {},
+        levels=beneficiaries.QUALIFICATION_LEVELS,
     )
+
+
+@bp.post("/personnes/<int:person_id>/identite")
+def rectify(person_id: int) -> Any:
+    """The referent corrects the person's identity fields (RGPD Art. 16); each change is kept."""
+    account, session = current_account(), db_session()
+    values = {key: request.form.get(key, "").strip() for key in FIELDS}
+    try:
+        fields = {key: value for key, value in _person_fields(values).items() if key in rectification.FIELDS}
+        rectification.rectify(session, clock(), account, person_id, route_name(), **fields)
+    except InvalidInput as error:
+        found = access.beneficiary_for(session, clock(), account, person_id, Action.READ_PERSON, route_name())
+        return _person_page(found, values, field_messages(error.field_errors)), 400
+    return redirect(url_for("counsellors.person", person_id=person_id), code=303)
 
 
 @bp.post("/personnes/<int:person_id>/parcours")
