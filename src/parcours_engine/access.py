@@ -32,7 +32,7 @@ from parcours_engine.persistence.uow import defer, deferred, unit_of_work
 log_ = logging.getLogger(__name__)
 
 # What the access log's `action` column says.
-READ, CHANGE, LIST, REFUSED = "read", "change", "list", "refused"
+READ, CHANGE, LIST, REFUSED, EXPORT = "read", "change", "list", "refused", "export"
 _CHANGES = frozenset(
     {
         Action.CHANGE_PATHWAY,
@@ -53,6 +53,7 @@ ON_A_PERSON = frozenset(
     {
         Action.READ_PERSON,
         Action.RECTIFY_PERSON,
+        Action.EXPORT_PERSON,
         Action.START_PATHWAY,
         Action.READ_PASSPORT,
         Action.WRITE_PASSPORT,
@@ -272,11 +273,13 @@ def log(
     `defer`: a read takes no write lock): a second access to the same file within one use case adds
     nothing, and a change after a read of the same file turns the row into a change."""
     kind = action if action in (READ, CHANGE) else (CHANGE if action in _CHANGES else READ)
+    if action is Action.EXPORT_PERSON:
+        kind = EXPORT  # the whole file handed out (RGPD Art. 15): its own kind, never merged away
     key = ("access_log", account.id, beneficiary_id, pathway_id)
     earlier = next((row for row in deferred(session) if getattr(row, "_parcours_key", None) == key), None)
     if earlier is not None:
-        if kind == CHANGE:
-            earlier.action = CHANGE
+        if kind in (CHANGE, EXPORT):
+            earlier.action = kind
         return
     row = AccessLog(
         at=clock.now(),

@@ -69,6 +69,7 @@ ON_A_FILE = frozenset(
         Action.START_PATHWAY,
         Action.READ_PERSON,
         Action.RECTIFY_PERSON,
+        Action.EXPORT_PERSON,
         Action.READ_PASSPORT,
         Action.WRITE_PASSPORT,
         Action.RECORD_CONSENT,

@@ -10,7 +10,13 @@ from parcours_engine.persistence.models import AccessLog, Beneficiary, IdentityC
 from tests.functional.conftest import World
 from tests.functional.test_permissions import person_of
 
-FORM = {"last_name": "Martin", "first_name": "Léa", "birth_date": "2004-03-01", "sex": "F"}
+FORM = {
+    "last_name": "Martin",
+    "first_name": "Léa",
+    "birth_date": "2004-03-01",
+    "sex": "F",
+    "qualification_level": "V",
+}
 
 
 def _corrections(world: World, person_id: int) -> list[IdentityCorrection]:
@@ -83,3 +89,30 @@ def test_only_the_referent_corrects(world: World) -> None:
         assert answer.status_code == 403, username
         assert 'id="rectify-form"' not in client.get(f"/personnes/{person_id}").get_data(as_text=True)
     assert _corrections(world, person_id) == []
+
+
+def test_the_referent_exports_everything_about_a_person_without_portal_access(world: World) -> None:
+    person_id = person_of(world, world.start())
+    client = world.client("conseiller")
+    client.post(f"/personnes/{person_id}/identite", {**FORM, "first_name": "Léna"})
+    page = client.get(f"/personnes/{person_id}").get_data(as_text=True)
+    assert 'id="export-link"' in page
+    answer = client.get(f"/personnes/{person_id}/donnees.json")
+    assert answer.status_code == 200
+    assert "attachment" in answer.headers["Content-Disposition"]
+    assert answer.headers["Cache-Control"] == "no-store"
+    data = answer.get_json()
+    assert data["person"]["first_name"] == "Léna"
+    assert [c["field"] for c in data["identity_corrections"]] == ["first_name"]
+    assert len(data["pathways"]) == 1 and data["pathways"][0]["tasks"]
+    assert data["portal_access"] == []
+    with world.sessions() as session:
+        exported = session.scalars(
+            select(AccessLog.action).where(
+                AccessLog.beneficiary_id == person_id, AccessLog.route.contains("donnees.json")
+            )
+        ).all()
+    assert exported == ["export"]
+    for username in ("collegue", "accueil", "superviseur", "ailleurs"):
+        other = world.client(username)
+        assert other.get(f"/personnes/{person_id}/donnees.json").status_code in (403, 404), username

@@ -64,6 +64,7 @@ class Action(StrEnum):
     SEARCH_PEOPLE = "search_people"
     READ_PERSON = "read_person"
     RECTIFY_PERSON = "rectify_person"  # correct identity fields (RGPD Art. 16), with history
+    EXPORT_PERSON = "export_person"  # everything held about a person, for them (RGPD Art. 15)
     # Passport
     READ_PASSPORT = "read_passport"
     WRITE_PASSPORT = "write_passport"
@@ -130,6 +131,7 @@ TABLE: Mapping[Action, Mapping[Profile, frozenset[Scope]]] = {
         PARTNER=_OWN_TEAM,
     ),
     Action.RECTIFY_PERSON: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}, PARTNER={S.OWN_CASELOAD}),
+    Action.EXPORT_PERSON: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}, PARTNER={S.OWN_CASELOAD}),
     Action.READ_PASSPORT: _row(
         ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}, COUNSELLOR=_OWN_TEAM, PARTNER={S.PARTNER_WITH_CONSENT}
     ),

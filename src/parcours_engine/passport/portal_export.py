@@ -20,6 +20,7 @@ from parcours_engine.pathways import models_cache
 from parcours_engine.persistence.models import (
     AccessLog,
     Beneficiary,
+    IdentityCorrection,
     Pathway,
     PathwayEvent,
     ReferentAssignment,
@@ -49,6 +50,9 @@ def export(session: Session, clock: Clock, beneficiary_id: int) -> dict[str, Any
     return {
         "exported_at": clock.now().isoformat(),
         "person": _row(person),
+        "identity_corrections": _rows(
+            session, IdentityCorrection, IdentityCorrection.beneficiary_id == person.id
+        ),
         "pathways": [_pathway(session, p) for p in pathways],
         "referents": _rows(session, ReferentAssignment, ReferentAssignment.pathway_id.in_(ids)),
         "passport": _passport(session, passport) if passport is not None else None,

@@ -394,7 +394,7 @@ class AccessLog(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id"))
     pathway_id: Mapped[int | None] = mapped_column(ForeignKey("pathway.id"))
-    action: Mapped[str] = mapped_column(String(8))  # read | change | list | refused
+    action: Mapped[str] = mapped_column(String(8))  # read | change | list | refused | export
     route: Mapped[str] = mapped_column(String(120))
     shown: Mapped[int | None] = mapped_column(Integer)  # how many rows a list showed
 

@@ -59,6 +59,7 @@ ROUTES: dict[str, Action] = {
     "counsellors.new_person": A.REGISTER_PERSON,
     "counsellors.person": A.READ_PERSON,
     "counsellors.rectify": A.RECTIFY_PERSON,
+    "counsellors.export_person": A.EXPORT_PERSON,
     "counsellors.start": A.START_PATHWAY,
     "counsellors.notification_list": A.READ_NOTIFICATIONS,
     "counsellors.notifications_read": A.READ_NOTIFICATIONS,

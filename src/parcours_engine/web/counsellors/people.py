@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine import access
 from parcours_engine.domain.dates import date_error, read_date
 from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.permissions import Action, may_be_referent
+from parcours_engine.passport import staff_export
 from parcours_engine.pathways import beneficiaries, pathways, rectification, worklist
 from parcours_engine.persistence.models import Beneficiary
 from parcours_engine.studio import versions
@@ -110,6 +111,7 @@ def _person_page(found: Beneficiary, values: dict[str, str] | None = None, error
         may_start=pathways.start_refusal(session, account, found) is None,
         may_read_passport=access.may_person(session, account, found.id, Action.READ_PASSPORT),
         may_rectify=access.may_person(session, account, found.id, Action.RECTIFY_PERSON),
+        may_export=access.may_person(session, account, found.id, Action.EXPORT_PERSON),
         may_refer=may_be_referent(account.role, account.team, account.active, account.structure_id, None),
         programmes=versions.catalogue(session),
         corrections=rectification.history(session, found),
@@ -131,6 +133,17 @@ def rectify(person_id: int) -> Any:
         found = access.beneficiary_for(session, clock(), account, person_id, Action.READ_PERSON, route_name())
         return _person_page(found, values, field_messages(error.field_errors)), 400
     return redirect(url_for("counsellors.person", person_id=person_id), code=303)
+
+
+@bp.get("/personnes/<int:person_id>/donnees.json")
+def export_person(person_id: int) -> Response:
+    """Everything held about the person, for them (RGPD Art. 15), as the portal gives it; logged."""
+    data = staff_export.export(db_session(), clock(), current_account(), person_id, route_name())
+    response = make_response(data)
+    name = f"donnees_{data['person']['identifier']}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/personnes/<int:person_id>/parcours")
