@@ -25,7 +25,14 @@ from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import AccountRole, Lane, WorkItemStatus
 from parcours_engine.domain.errors import Forbidden, NotFound
 from parcours_engine.domain.permissions import Action, Profile, Scope, profile, scopes
-from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, WorkItem
+from parcours_engine.persistence.models import (
+    AccessLog,
+    Account,
+    Beneficiary,
+    Pathway,
+    PathwayState,
+    WorkItem,
+)
 from parcours_engine.persistence.passport_models import SharingConsent
 from parcours_engine.persistence.uow import defer, deferred, unit_of_work
 
@@ -154,12 +161,13 @@ def pathway_for(
 ) -> Pathway:
     """The pathway if `account` may `action` it (logged once), else NotFound or Forbidden."""
     require(account, action)
+    kept = exists().where(PathwayState.pathway_id == Pathway.id)  # none: anonymised (pathways.retention)
     allowed = session.execute(
-        select(Pathway, pathway_filter(account, action)).where(Pathway.id == pathway_id)
+        select(Pathway, pathway_filter(account, action), kept).where(Pathway.id == pathway_id)
     ).one_or_none()
-    if allowed is None:
+    if allowed is None or not allowed[2]:
         raise NotFound("pathway.not_found", id=pathway_id)
-    pathway, visible = allowed
+    pathway, visible, _kept = allowed
     if not visible:
         raise Forbidden("access.not_your_caseload")
     log(session, clock, account, pathway.beneficiary_id, pathway.id, action, route)

@@ -181,6 +181,7 @@ def test_no_scheduler_in_the_reloader_watcher(sessions, clock, monkeypatch):
     running = jobs.start_scheduler(sessions, clock)
     try:
         assert sorted(job.id for job in running.get_jobs()) == [
+            "apply_retention",
             "end_expired_transfers",
             "fire_due_timers",
             "send_reminders",

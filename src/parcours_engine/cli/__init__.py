@@ -13,7 +13,18 @@ from typing import Any
 
 import click
 
-from parcours_engine.cli import db, demo, incidents, pathways, processes, serving, supervision, timers, users
+from parcours_engine.cli import (
+    db,
+    demo,
+    incidents,
+    pathways,
+    processes,
+    retention,
+    serving,
+    supervision,
+    timers,
+    users,
+)
 from parcours_engine.cli.context import explain
 from parcours_engine.domain.errors import ParcoursError
 
@@ -49,6 +60,7 @@ COMMANDS: tuple[click.Command, ...] = (
     users.users,
     supervision.objectives,
     supervision.indicators_command,
+    retention.retention_command,
     serving.serve,
     serving.scheduler_command,
 )

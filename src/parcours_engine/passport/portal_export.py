@@ -73,8 +73,10 @@ def _pathway(session: Session, pathway: Pathway) -> dict[str, Any]:
 
 def _data(pathway: Pathway) -> dict[str, Any]:
     """What the pathway's tasks recorded: the freshest value of each field of its engine data."""
-    model = models_cache.model_for(pathway.process_version)
     state = pathway.state
+    if state is None:  # anonymised (pathways.retention): the answers are gone
+        return {}
+    model = models_cache.model_for(pathway.process_version)
     runtime = models_cache.runtime()
     merged = runtime.recorded_data(runtime.load(model, state.state_json, state.serializer_version))
     return {key: _plain(value) for key, value in sorted(merged.items())}

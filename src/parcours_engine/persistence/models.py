@@ -413,6 +413,20 @@ class IdentityCorrection(Base):
     new_value: Mapped[str | None] = mapped_column(String(120))
 
 
+class Erasure(Base):
+    """A person's file anonymised (RGPD Art. 17, or its retention period over): when, why, by whom
+    (None: the retention job). The rows indicators count stay; what names or describes the person goes."""
+
+    __tablename__ = "erasure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    basis: Mapped[str] = mapped_column(String(16))  # retention | request
+    reason: Mapped[str] = mapped_column(String(300))
+
+
 class ProcessElement(Base):
     """The flow nodes of a published version with their limits, queryable (written at publish time)."""
 

@@ -1,7 +1,8 @@
 """Scheduler jobs. Thin: each calls a service inside its own unit of work.
 
 Jobs: fire due timers (every minute), sweep for stalled pathways (every 5 minutes), remind tasks due
-soon (every 15 minutes), end expired temporary referent transfers (hourly).
+soon (every 15 minutes), end expired temporary referent transfers (hourly), apply the retention rules
+(daily: files past their period anonymised, the access log past its own purged).
 
 How many schedulers run, and why each job still runs once:
 - `start_scheduler` runs the jobs in a background thread of `parcours-engine serve` (embedded default).
@@ -33,7 +34,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ParcoursError, TransitionFailed
-from parcours_engine.pathways import referents, reminders
+from parcours_engine.domain.retention import rules_from
+from parcours_engine.pathways import referents, reminders, retention
 from parcours_engine.pathways.timers import after_failed_firing, fire_one_due
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.supervision import supervision
@@ -44,6 +46,7 @@ TIMER_INTERVAL_SECONDS = 60
 SWEEP_INTERVAL_MINUTES = 5
 REMINDER_INTERVAL_MINUTES = 15
 TRANSFER_INTERVAL_MINUTES = 60
+RETENTION_INTERVAL_HOURS = 24
 MAX_FIRINGS_PER_RUN = 500  # leave the rest to the next run rather than hold the job for long
 
 # PostgreSQL advisory lock keys: arbitrary constants, the same in every process of a deployment.
@@ -51,6 +54,7 @@ LEADER_LOCK = 0x50415243_00000001
 SWEEP_LOCK = 0x50415243_00000002
 REMINDER_LOCK = 0x50415243_00000003
 TRANSFER_LOCK = 0x50415243_00000004
+RETENTION_LOCK = 0x50415243_00000005
 
 
 def fire_due_timers(sessions: sessionmaker[Session], clock: Clock) -> tuple[int, int]:
@@ -119,6 +123,17 @@ def end_expired_transfers(sessions: sessionmaker[Session], clock: Clock) -> int 
         return referents.end_expired_transfers(session, clock)
 
 
+def apply_retention(
+    sessions: sessionmaker[Session], clock: Clock, dry_run: bool = False
+) -> retention.RetentionReport | None:
+    """Anonymise the files past their retention period, purge the access log past its own (one unit
+    of work); None when another scheduler is doing it right now."""
+    with unit_of_work(sessions) as session:
+        if not _exclusive(session, RETENTION_LOCK):
+            return None
+        return retention.apply(session, clock, rules_from(), dry_run=dry_run)
+
+
 def _exclusive(session: Session, key: int) -> bool:
     """Take a lock held until the end of this unit of work; False when another process holds it."""
     if session.get_bind().dialect.name != "postgresql":
@@ -176,6 +191,7 @@ def _jobs() -> list[tuple[Callable[..., Any], dict[str, int]]]:
         (sweep_stalled, {"minutes": SWEEP_INTERVAL_MINUTES}),
         (send_reminders, {"minutes": REMINDER_INTERVAL_MINUTES}),
         (end_expired_transfers, {"minutes": TRANSFER_INTERVAL_MINUTES}),
+        (apply_retention, {"hours": RETENTION_INTERVAL_HOURS}),
     ]
 
 
