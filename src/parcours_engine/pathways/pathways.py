@@ -126,11 +126,14 @@ def complete_work_item(
     retry_of: int | None = None,
 ) -> Pathway:
     """Complete a task with its form's data (validated against the form's JSON Schema)."""
-    item = session.get(WorkItem, work_item_id)
+    # The task, its pathway and the pathway's state in one round trip.
+    item = session.get(
+        WorkItem, work_item_id, options=[joinedload(WorkItem.pathway).joinedload(Pathway.state)]
+    )
     if item is None:
         raise NotFound("task.not_found", id=work_item_id)
     require_open(session, item)
-    pathway = get_pathway(session, item.pathway_id)
+    pathway = item.pathway
     if expected_version is not None and pathway.version != expected_version:
         raise ConflictError("pathway.changed_meanwhile")
     model = models_cache.model_for(pathway.process_version)
@@ -343,10 +346,11 @@ def _transition(
 ) -> None:
     rt = models_cache.runtime()
     workflow = rt.load(model, pathway.state.state_json, pathway.state.serializer_version)
+    was = projection.before(workflow)
     try:
         run(workflow)
         with _conflicts_reported():
-            projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id)
+            projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id, was)
             session.flush()
     except EngineFailure as failure:
         incident = _incident(pathway, clock, failure.element_id, operation, operation_data, str(failure))

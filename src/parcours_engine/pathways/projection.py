@@ -6,10 +6,13 @@ and the elements it waits at. Nothing ever queries inside the saved engine state
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, case, delete, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from parcours_engine.domain import supervision as rules
 from parcours_engine.domain.enums import Lane, PathwayStatus, WorkItemStatus
@@ -18,6 +21,24 @@ from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.runtime import Runtime, Workflow
 from parcours_engine.engine.timers import PARIS
 from parcours_engine.persistence.models import IdlePeriod, Pathway, PathwayState, WaitingElement, WorkItem
+
+_WORK_ITEMS = cast(Table, WorkItem.__table__)  # written with Core statements: see _save_changes
+_WAITING = cast(Table, WaitingElement.__table__)
+
+
+@dataclass(frozen=True)
+class Before:
+    """What the projection showed before a transition, read from the loaded workflow (no query):
+    the ready tasks (the open work items) and the elements waited at (the waiting elements)."""
+
+    ready: frozenset[str]
+    positions: frozenset[str]
+
+
+def before(workflow: Workflow) -> Before:
+    """The projection of a freshly loaded workflow, for `save` to write only what changed."""
+    ready = frozenset(task.task_id for task in Runtime.ready_tasks(workflow))
+    return Before(ready, frozenset(position.element_id for position in Runtime.positions(workflow)))
 
 
 def save(
@@ -28,8 +49,17 @@ def save(
     now: datetime,
     actor: str,
     completed_task_id: str | None = None,
+    was: Before | None = None,
 ) -> None:
-    """Store the state and refresh every projection of `pathway` (flushed once, by the caller)."""
+    """Store the state and refresh every projection of `pathway` (flushed once, by the caller).
+
+    Given what the projection was (`was`, from the workflow as loaded), only the rows that changed are
+    written, each kind in one statement, without reading them first (issue 16). A stalled pathway
+    still reads its rows: clearing a stall looks at them.
+    """
+    if was is not None and pathway.id is not None and pathway.stalled_since is None:
+        _save_changes(session, pathway, workflow, model, now, actor, completed_task_id, was)
+        return
     with session.no_autoflush:  # one flush at the end instead of one per query in between
         state, serializer_version = Runtime.dump(workflow)
         if pathway.state is None:
@@ -49,6 +79,153 @@ def save(
             outcome = Runtime.data_value(workflow, "issue")
             pathway.outcome = str(outcome) if outcome is not None else None
         pathway.updated_at = now
+
+
+def _save_changes(
+    session: Session,
+    pathway: Pathway,
+    workflow: Workflow,
+    model: ProcessModel,
+    now: datetime,
+    actor: str,
+    completed_task_id: str | None,
+    was: Before,
+) -> None:
+    """`save` for an existing, unstalled pathway: write the state and the rows that changed."""
+    state, serializer_version = Runtime.dump(workflow)
+    pathway.state.state_json = state
+    pathway.state.serializer_version = serializer_version
+    _write_work_items(session, pathway, workflow, model, now, actor, completed_task_id, was)
+    measure_running = _write_positions(session, pathway, workflow, model, now, was)
+    finished = Runtime.is_finished(workflow)
+    pathway.next_timer_due = None if finished else Runtime.next_due(workflow)
+    _project_idle(session, pathway, workflow, model, now, finished or measure_running, finished)
+    if finished and pathway.status == PathwayStatus.ACTIVE:
+        pathway.status = PathwayStatus.COMPLETED
+        pathway.ended_at = now
+        outcome = Runtime.data_value(workflow, "issue")
+        pathway.outcome = str(outcome) if outcome is not None else None
+    pathway.updated_at = now
+
+
+def _write_work_items(
+    session: Session,
+    pathway: Pathway,
+    workflow: Workflow,
+    model: ProcessModel,
+    now: datetime,
+    actor: str,
+    completed_task_id: str | None,
+    was: Before,
+) -> None:
+    """Close the work items whose task is no longer ready (one UPDATE), open the new ones (one INSERT)."""
+    ready = Runtime.ready_tasks(workflow)
+    closed = was.ready - {task.task_id for task in ready}
+    if closed:
+        done = WorkItem.task_uuid == completed_task_id
+        session.execute(
+            update(_WORK_ITEMS)
+            .where(
+                WorkItem.pathway_id == pathway.id,
+                WorkItem.status == WorkItemStatus.OPEN,
+                WorkItem.task_uuid.in_(closed),
+            )
+            .values(
+                status=case((done, WorkItemStatus.COMPLETED.value), else_=WorkItemStatus.CANCELLED.value),
+                completed_at=now,
+                completed_by=case((done, actor), else_=None),
+            )
+        )
+        for item in _loaded_items(session, pathway.id, closed):  # keep loaded objects true
+            finished_by = item.task_uuid == completed_task_id
+            set_committed_value(
+                item, "status", WorkItemStatus.COMPLETED if finished_by else WorkItemStatus.CANCELLED
+            )
+            set_committed_value(item, "completed_at", now)
+            set_committed_value(item, "completed_by", actor if finished_by else None)
+    rows = [_work_item_row(pathway, task, model, now) for task in ready if task.task_id not in was.ready]
+    if rows:
+        session.execute(insert(_WORK_ITEMS), rows)
+
+
+def _loaded_items(session: Session, pathway_id: int, task_uuids: frozenset[str]) -> list[WorkItem]:
+    return [
+        item
+        for item in session.identity_map.values()
+        if isinstance(item, WorkItem) and item.pathway_id == pathway_id and item.task_uuid in task_uuids
+    ]
+
+
+def _work_item_row(pathway: Pathway, task: Any, model: ProcessModel, now: datetime) -> dict[str, Any]:
+    meta = model.elements.get(task.element_id)
+    role = role_for_lane(meta.lane if meta and meta.lane else task.lane)  # see _project_work_items
+    lane = role.code if role else None
+    return {
+        "pathway_id": pathway.id,
+        "task_uuid": task.task_id,
+        "element_id": task.element_id,
+        "process_id": task.process_id,
+        "name": task.name,
+        "lane": lane,
+        "form": meta.form if meta else None,
+        "assignee_id": pathway.referent_id if lane == Lane.REFERENT else None,
+        "status": WorkItemStatus.OPEN.value,
+        "due_at": now + timedelta(days=meta.due_in_days) if meta and meta.due_in_days is not None else None,
+        "created_at": now,
+    }
+
+
+def _write_positions(
+    session: Session, pathway: Pathway, workflow: Workflow, model: ProcessModel, now: datetime, was: Before
+) -> bool:
+    """Delete the waiting elements left (one DELETE), add the new ones (one INSERT); a measure runs?"""
+    current: dict[str, bool] = {}
+    kinds: dict[str, str] = {}
+    for position in Runtime.positions(workflow):
+        meta = model.elements.get(position.element_id)
+        current[position.element_id] = current.get(position.element_id, False) or bool(meta and meta.measure)
+        kinds.setdefault(position.element_id, position.kind)
+    gone = sorted(was.positions - current.keys())
+    rows = []
+    for element_id in sorted(current.keys() - was.positions):
+        meta = model.elements.get(element_id)
+        rows.append(
+            {
+                "pathway_id": pathway.id,
+                "process_version_id": pathway.process_version_id,
+                "structure_id": pathway.structure_id,
+                "element_id": element_id,
+                "kind": kinds[element_id],
+                "measure": current[element_id],
+                "since": now,
+                "stall_at": now + timedelta(days=meta.max_wait_days) if meta and meta.max_wait_days else None,
+            }
+        )
+    # A token moving on turns a row into another (one UPDATE, executemany) rather than DELETE + INSERT:
+    # nothing refers to a waiting element's id.
+    moved = ("element_id", "kind", "measure", "since", "stall_at")
+    moves = [
+        {"b_old": old, "b_pathway_id": pathway.id, **{f"b_{name}": row[name] for name in moved}}
+        for old, row in zip(gone, rows, strict=False)
+    ]
+    if moves:
+        table = _WAITING
+        session.execute(
+            update(table)
+            .where(table.c.pathway_id == bindparam("b_pathway_id"), table.c.element_id == bindparam("b_old"))
+            .values({name: bindparam(f"b_{name}") for name in moved}),
+            moves,
+        )
+    if len(gone) > len(moves):
+        session.execute(
+            delete(_WAITING).where(
+                WaitingElement.pathway_id == pathway.id, WaitingElement.element_id.in_(gone[len(moves) :])
+            )
+        )
+    if len(rows) > len(moves):
+        session.execute(insert(_WAITING), rows[len(moves) :])
+    pathway.current_elements = ",".join(sorted(current))[:4000]
+    return any(current.values())
 
 
 def _project_work_items(
