@@ -20,7 +20,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response as BaseResponse
 
 from parcours_engine.domain.errors import FieldError, ParcoursError, TransitionFailed
@@ -197,10 +197,17 @@ def _http_error(error: HTTPException) -> BaseResponse:
         response = json_error(status, _HTTP_CODES.get(status, "error.failed"))
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="parcours-engine"'
-        return response
+        return _with_allow(error, response)
     if status < 400:
         return error.get_response()
-    return _page(status, text(_TITLES.get(status, "error.failed")), "")
+    return _with_allow(error, _page(status, text(_TITLES.get(status, "error.failed")), ""))
+
+
+def _with_allow(error: HTTPException, response: Response) -> Response:
+    """A 405 names the methods the address takes (RFC 9110 requires `Allow`)."""
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return response
 
 
 def _unexpected(error: Exception) -> Response:

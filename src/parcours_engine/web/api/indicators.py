@@ -6,6 +6,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from parcours_engine.web.api import bp
+from parcours_engine.web.api.routes import query_bounds
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.supervisors import figures
@@ -15,6 +16,7 @@ from parcours_engine.web.supervisors import figures
 def indicators() -> ResponseReturnValue:
     """?programme=&from=&to=&structure= (default: every programme, this calendar year, the reader's
     structure; an admin reads every structure's unless `structure` names one)."""
+    query_bounds({"programme": 64, "structure": 40}, dates=("from", "to"))
     account = current_account()  # READ_FIGURES (web.permissions)
     session = db_session()
     period = figures.period_from(request.args, clock())

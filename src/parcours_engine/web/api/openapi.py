@@ -12,6 +12,27 @@ _NDT = {"type": ["string", "null"], "format": "date-time"}
 _ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 
 
+def _text(limit: int) -> dict[str, Any]:
+    """Text the API takes: not blank (`\\S`: a character other than a space) and at most `limit`."""
+    return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": r"\S"}
+
+
+def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional input field: null means not given."""
+    if "enum" in schema:
+        return {"enum": [*schema["enum"], None]}
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """An input object whose fields not required may also be null (the API reads null as absent)."""
+    required = set(schema.get("required", ()))
+    properties = {
+        name: field if name in required else _or_null(field) for name, field in schema["properties"].items()
+    }
+    return {**schema, "properties": properties}
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -27,7 +48,10 @@ def _errors(*codes: int) -> dict[str, Any]:
         403: "not in your caseload or not allowed for your role",
         404: "no such resource",
         409: "someone else changed or completed it first",
+        413: "the body is larger than the server takes",
         422: "the model failed at this step (an incident was recorded)",
+        429: "too many wrong tokens from this address: wait Retry-After seconds",
+        503: "the database cannot take a write for now: retry after Retry-After seconds",
     }
     return {str(code): _json(_ref("Error"), texts[code]) for code in codes}
 
@@ -41,11 +65,27 @@ def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _op(summary: str, ok: dict[str, Any], *errors: int, **extra: Any) -> dict[str, Any]:
-    return {"summary": summary, "responses": {**ok, **_errors(401, *errors)}, **extra}
+    """Every route may answer 401 (token), 429 (wrong tokens from this address) and 503 (busy)."""
+    always = (401, 429, 503, 413) if "requestBody" in extra else (401, 429, 503)
+    return {"summary": summary, "responses": {**ok, **_errors(*always, *errors)}, **extra}
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    if "properties" in schema:
+        schema = _optional(schema)
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _created(schema: dict[str, Any], description: str, links: dict[str, Any]) -> dict[str, Any]:
+    """A 201 whose `Location` (and links) lead to the created resource, readable by its creator."""
+    answer = _json(schema, description)
+    answer["headers"] = {"Location": {"description": "where to read it", "schema": {"type": "string"}}}
+    answer["links"] = links
+    return {"201": answer}
+
+
+def _link(operation: str, **parameters: str) -> dict[str, Any]:
+    return {"operationId": operation, "parameters": parameters}
 
 
 def _schemas() -> dict[str, Any]:
@@ -70,23 +110,25 @@ def _schemas() -> dict[str, Any]:
                 "incident_id": {"type": "integer"},
             },
         },
-        "BeneficiaryInput": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["last_name", "first_name", "birth_date", "sex"],
-            "properties": {
-                "last_name": {"type": "string", "minLength": 1, "maxLength": 120},
-                "first_name": {"type": "string", "minLength": 1, "maxLength": 120},
-                "birth_date": {"type": "string", "format": "date"},
-                "sex": {"enum": ["F", "M"]},
-                "qualification_level": {"enum": ["VI", "Vbis", "V", "IV", "III", "II", "I"]},
-                "departement": {"type": "string", "maxLength": 3},
-                "territory": {"type": "string", "maxLength": 40},
-                "priority_district": {"type": "boolean"},
-                "ase": {"type": "boolean"},
-                "mna": {"type": "boolean"},
-            },
-        },
+        "BeneficiaryInput": _optional(
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["last_name", "first_name", "birth_date", "sex"],
+                "properties": {
+                    "last_name": _text(120),
+                    "first_name": _text(120),
+                    "birth_date": {"type": "string", "format": "date"},
+                    "sex": {"enum": ["F", "M"]},
+                    "qualification_level": {"enum": ["VI", "Vbis", "V", "IV", "III", "II", "I"]},
+                    "departement": {"type": "string", "pattern": "^([0-9]{2,3}|2[AB])$"},  # 03, 971, 2A
+                    "territory": _text(40),
+                    "priority_district": {"type": "boolean"},
+                    "ase": {"type": "boolean"},
+                    "mna": {"type": "boolean"},
+                },
+            }
+        ),
         "Beneficiary": {
             "type": "object",
             "required": ["id", "identifier", "last_name", "first_name", "birth_date", "sex"],
@@ -182,7 +224,18 @@ def _paths() -> dict[str, Any]:
             ),
             "post": _op(
                 "Register a person in your structure",
-                {"201": _json(_ref("Beneficiary"), "registered")},
+                _created(
+                    _ref("Beneficiary"),
+                    "registered",
+                    {
+                        "GetBeneficiary": _link("getBeneficiary", beneficiary_id="$response.body#/id"),
+                        "StartPathway": {
+                            **_link("startPathway"),
+                            "parameters": {},
+                            "requestBody": {"programme": "reference", "beneficiary_id": "$response.body#/id"},
+                        },
+                    },
+                ),
                 400,
                 403,
                 **_body(_ref("BeneficiaryInput")),
@@ -194,6 +247,7 @@ def _paths() -> dict[str, Any]:
                 {"200": _json(_ref("Beneficiary"), "the person")},
                 403,
                 404,
+                operationId="getBeneficiary",
                 parameters=[_path_id("beneficiary_id")],
             )
         },
@@ -211,17 +265,22 @@ def _paths() -> dict[str, Any]:
             ),
             "post": _op(
                 "Start a pathway in a programme for a person",
-                {"201": _json(_ref("Pathway"), "started")},
+                _created(
+                    _ref("Pathway"),
+                    "started",
+                    {"GetPathway": _link("getPathway", pathway_id="$response.body#/id")},
+                ),
                 400,
                 403,
                 404,
                 422,
+                operationId="startPathway",
                 **_body(
                     {
                         "type": "object",
                         "additionalProperties": False,
                         "required": ["programme", "beneficiary_id"],
-                        "properties": {"programme": _STR, "beneficiary_id": _ID, "referent_id": _ID},
+                        "properties": {"programme": _text(64), "beneficiary_id": _ID, "referent_id": _ID},
                     }
                 ),
             ),
@@ -232,6 +291,7 @@ def _paths() -> dict[str, Any]:
                 {"200": _json(_ref("Pathway"), "the pathway")},
                 403,
                 404,
+                operationId="getPathway",
                 parameters=[_path_id("pathway_id")],
             )
         },
@@ -310,7 +370,10 @@ def _paths() -> dict[str, Any]:
                         "type": "object",
                         "additionalProperties": False,
                         "required": ["data"],
-                        "properties": {"data": {"type": "object"}, "expected_version": {"type": "integer"}},
+                        "properties": {
+                            "data": {"type": "object"},
+                            "expected_version": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+                        },
                     }
                 ),
             )

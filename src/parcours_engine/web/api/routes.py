@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
 from parcours_engine import access
@@ -23,6 +24,34 @@ from parcours_engine.web.counsellors import route_name
 from parcours_engine.web.params import whole_number
 
 
+def _declared_query() -> dict[tuple[str, str], frozenset[str]]:
+    """The query parameters the document declares, per (path with `{}` for each variable, method)."""
+    return {
+        (re.sub(r"\{[^}]*\}", "{}", path), method.upper()): frozenset(
+            p["name"] for p in operation.get("parameters", ()) if p["in"] == "query"
+        )
+        for path, item in document()["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+_QUERY = _declared_query()
+
+
+@bp.before_request
+def _known_query_only() -> None:
+    """A query parameter the document does not declare is refused (400), not silently ignored."""
+    if request.url_rule is None or not request.args:
+        return
+    path = re.sub(r"<[^>]*>", "{}", request.url_rule.rule.removeprefix(bp.url_prefix or ""))
+    declared = _QUERY.get((path, request.method))
+    if declared is None:
+        return
+    unknown = sorted(set(request.args) - declared)
+    if unknown:
+        raise InvalidInput(field_errors={name[:64]: [FieldError("field.unknown")] for name in unknown[:10]})
+
+
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
     return jsonify(document())
@@ -33,6 +62,7 @@ def openapi() -> ResponseReturnValue:
 
 @bp.get("/beneficiaries")
 def search_beneficiaries() -> ResponseReturnValue:
+    _query_limits(name=120, identifier=32)
     born = _query_date("birth_date")
     found = worklist.search_beneficiaries(
         db_session(),
@@ -52,6 +82,7 @@ def create_beneficiary() -> ResponseReturnValue:
     access.require(account, Action.REGISTER_PERSON)
     data = _body(
         required={"last_name": str, "first_name": str, "birth_date": date, "sex": str},
+        limits={"last_name": 120, "first_name": 120, "departement": 3, "territory": 40},
         optional={
             "qualification_level": str,
             "departement": str,
@@ -62,7 +93,7 @@ def create_beneficiary() -> ResponseReturnValue:
         },
     )
     person = beneficiaries.register(db_session(), clock(), account, route_name(), **data)
-    return jsonify(_beneficiary(person)), 201
+    return jsonify(_beneficiary(person)), 201, {"Location": url_for(".get_beneficiary", person_id=person.id)}
 
 
 @bp.get("/beneficiaries/<int:person_id>")
@@ -83,6 +114,7 @@ def get_beneficiary(person_id: int) -> ResponseReturnValue:
 
 @bp.get("/pathways")
 def list_pathways() -> ResponseReturnValue:
+    _query_limits(programme=64)
     status = request.args.get("status")
     _one_of(status, "status", worklist.STATUSES)
     rows = worklist.pathway_list(
@@ -91,7 +123,7 @@ def list_pathways() -> ResponseReturnValue:
         current_account(),
         route=route_name(),
         programme=request.args.get("programme") or None,
-        referent_id=whole_number(request.args, "referent_id"),
+        referent_id=_positive(whole_number(request.args, "referent_id"), "referent_id"),
         status=status,
     )
     return jsonify({"items": [_pathway(row.pathway, row.referent_name) for row in rows]})
@@ -101,7 +133,11 @@ def list_pathways() -> ResponseReturnValue:
 def start_pathway() -> ResponseReturnValue:
     account = current_account()
     access.require(account, Action.START_PATHWAY)
-    data = _body(required={"programme": str, "beneficiary_id": int}, optional={"referent_id": int})
+    data = _body(
+        required={"programme": str, "beneficiary_id": int},
+        optional={"referent_id": int},
+        limits={"programme": 64},
+    )
     started = pathways.start_for(
         db_session(),
         clock(),
@@ -111,7 +147,7 @@ def start_pathway() -> ResponseReturnValue:
         route_name(),
         referent_id=data.get("referent_id"),
     )
-    return jsonify(_pathway(started, None)), 201
+    return jsonify(_pathway(started, None)), 201, {"Location": url_for(".get_pathway", pathway_id=started.id)}
 
 
 @bp.get("/pathways/<int:pathway_id>")
@@ -148,6 +184,7 @@ def transfer_referent(pathway_id: int) -> ResponseReturnValue:
 
 @bp.get("/work-items")
 def my_work_items() -> ResponseReturnValue:
+    _query_limits(programme=64)
     due = request.args.get("due")
     _one_of(due, "due", worklist.DUE_FILTERS)
     box = worklist.inbox(
@@ -196,8 +233,12 @@ MAX_TEXT = 200  # characters of a text field
 _TYPE_ERRORS = {int: "field.integer", str: "field.text", bool: "field.boolean", dict: "field.object"}
 
 
-def _body(required: dict[str, type], optional: dict[str, type]) -> dict[str, Any]:
-    """The JSON object posted, with each field of the expected type; InvalidInput otherwise."""
+def _body(
+    required: dict[str, type], optional: dict[str, type], limits: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The JSON object posted, with each field of the expected type and text within its limit in
+    characters (`limits`, MAX_TEXT by default: the OpenAPI document says the same); InvalidInput
+    otherwise."""
     raw = request.get_json(silent=True)
     if not isinstance(raw, dict):
         raise InvalidInput("error.json_body")
@@ -208,11 +249,11 @@ def _body(required: dict[str, type], optional: dict[str, type]) -> dict[str, Any
             if name in required:
                 errors[name] = [FieldError("field.required")]
             continue
-        problem = _problem(raw[name], kind)
+        problem = _problem(raw[name], kind, (limits or {}).get(name, MAX_TEXT))
         if problem is not None:
             errors[name] = [problem]
         else:
-            data[name] = read_date(raw[name]) if kind is date else raw[name]
+            data[name] = read_date(raw[name]) if kind is date else _whole(raw[name], kind)
     for name in set(raw) - set(required) - set(optional):
         errors[str(name)] = [FieldError("field.unknown")]
     if errors:
@@ -220,10 +261,17 @@ def _body(required: dict[str, type], optional: dict[str, type]) -> dict[str, Any
     return data
 
 
-def _problem(value: Any, kind: type) -> FieldError | None:
+def _whole(value: Any, kind: type) -> Any:
+    """JSON does not tell 3 from 3.0 (JSON Schema calls both integers): an integer field takes both."""
+    return int(value) if kind is int and isinstance(value, float) else value
+
+
+def _problem(value: Any, kind: type, limit: int) -> FieldError | None:
     """What is wrong with `value` as a field of type `kind`, or None."""
     if kind is date:
         return date_error(value)
+    if kind is int and isinstance(value, float) and value.is_integer():
+        value = int(value)
     if kind is int and (
         isinstance(value, bool) or not isinstance(value, int) or not -(2**31) < value < 2**31
     ):
@@ -231,8 +279,8 @@ def _problem(value: Any, kind: type) -> FieldError | None:
     if kind is str and isinstance(value, str):
         if not value.strip():
             return FieldError("field.required")
-        if len(value) > MAX_TEXT:
-            return FieldError("field.too_long", limit=MAX_TEXT)
+        if len(value) > limit:
+            return FieldError("field.too_long", limit=limit)
     return None if isinstance(value, kind) else FieldError(_TYPE_ERRORS.get(kind, "field.invalid"))
 
 
@@ -242,8 +290,32 @@ def _one_of(value: str | None, name: str, choices: Sequence[str]) -> None:
         raise InvalidInput(field_errors={name: [FieldError("field.one_of", choices=", ".join(choices))]})
 
 
+def _positive(value: int | None, name: str) -> int | None:
+    """An id filter is 1 or more (the document's `minimum`)."""
+    if value is not None and value < 1:
+        raise InvalidInput(field_errors={name: [FieldError("field.integer")]})
+    return value
+
+
 def _query_date(name: str) -> date | None:
     return parse_date(request.args.get(name), name, required=False)
+
+
+def query_bounds(limits: dict[str, int], dates: Sequence[str] = ()) -> None:
+    """InvalidInput for a text filter longer than its limit, or a date filter given empty (the
+    OpenAPI document says the same: `maxLength`, `format: date`)."""
+    errors: FieldErrors = {
+        name: [FieldError("field.too_long", limit=limit)]
+        for name, limit in limits.items()
+        if len(request.args.get(name) or "") > limit
+    }
+    errors.update({name: [FieldError("field.date")] for name in dates if request.args.get(name) == ""})
+    if errors:
+        raise InvalidInput(field_errors=errors)
+
+
+def _query_limits(**limits: int) -> None:
+    query_bounds(limits, dates=("birth_date",))
 
 
 def _beneficiary(person: Beneficiary) -> dict[str, Any]:
