@@ -61,6 +61,7 @@ ON_A_PERSON = frozenset(
         Action.READ_PERSON,
         Action.RECTIFY_PERSON,
         Action.EXPORT_PERSON,
+        Action.READ_ACCESS_HISTORY,
         Action.START_PATHWAY,
         Action.READ_PASSPORT,
         Action.WRITE_PASSPORT,

@@ -70,6 +70,7 @@ ON_A_FILE = frozenset(
         Action.READ_PERSON,
         Action.RECTIFY_PERSON,
         Action.EXPORT_PERSON,
+        Action.READ_ACCESS_HISTORY,
         Action.READ_PASSPORT,
         Action.WRITE_PASSPORT,
         Action.RECORD_CONSENT,

@@ -116,3 +116,31 @@ def test_the_referent_exports_everything_about_a_person_without_portal_access(wo
     for username in ("collegue", "accueil", "superviseur", "ailleurs"):
         other = world.client(username)
         assert other.get(f"/personnes/{person_id}/donnees.json").status_code in (403, 404), username
+
+
+def test_the_referent_reads_who_accessed_the_file_and_others_do_not(world: World) -> None:
+    person_id = person_of(world, world.start())
+    world.client("collegue").get(f"/personnes/{person_id}")  # a colleague of the structure reads it
+    client = world.client("conseiller")
+    assert 'id="history-link"' in client.get(f"/personnes/{person_id}").get_data(as_text=True)
+    page = client.get(f"/personnes/{person_id}/acces")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'id="accesses"' in text and "Collegue" in text
+    for username in ("collegue", "accueil", "superviseur"):
+        assert world.client(username).get(f"/personnes/{person_id}/acces").status_code == 403, username
+
+
+def test_admins_see_accounts_reading_unusually_many_files_in_a_day(world: World, monkeypatch) -> None:
+    people = [world.person(last_name=f"Nom{i}") for i in range(4)]
+    admin = world.client("administrateur")
+    for person_id in people:
+        admin.get(f"/personnes/{person_id}")
+    monkeypatch.setenv("PARCOURS_UNUSUAL_READS_PER_DAY", "3")
+    page = admin.get("/admin/acces-inhabituels")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'id="unusual"' in text and "Administrateur" in text
+    monkeypatch.setenv("PARCOURS_UNUSUAL_READS_PER_DAY", "4")
+    assert 'id="unusual"' not in admin.get("/admin/acces-inhabituels").get_data(as_text=True)
+    assert world.client("superviseur").get("/admin/acces-inhabituels").status_code == 403

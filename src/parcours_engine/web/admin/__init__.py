@@ -128,4 +128,4 @@ def _labels() -> dict[str, Any]:
 
 
 # The views register themselves on `bp`.
-from parcours_engine.web.admin import accounts, structures  # noqa: E402, F401
+from parcours_engine.web.admin import accounts, privacy, structures  # noqa: E402, F401

@@ -8,6 +8,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine import access
+from parcours_engine.accounts import access_review
 from parcours_engine.domain.dates import date_error, read_date
 from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.permissions import Action, may_be_referent
@@ -112,6 +113,7 @@ def _person_page(found: Beneficiary, values: dict[str, str] | None = None, error
         may_read_passport=access.may_person(session, account, found.id, Action.READ_PASSPORT),
         may_rectify=access.may_person(session, account, found.id, Action.RECTIFY_PERSON),
         may_export=access.may_person(session, account, found.id, Action.EXPORT_PERSON),
+        may_read_history=access.may_person(session, account, found.id, Action.READ_ACCESS_HISTORY),
         may_refer=may_be_referent(account.role, account.team, account.active, account.structure_id, None),
         programmes=versions.catalogue(session),
         corrections=rectification.history(session, found),
@@ -144,6 +146,15 @@ def export_person(person_id: int) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/personnes/<int:person_id>/acces")
+def access_history(person_id: int) -> str:
+    """Everyone who read, changed or exported the person's file (to answer them); itself logged."""
+    session = db_session()
+    entries = access_review.history(session, clock(), current_account(), person_id, route_name())
+    found = session.get(Beneficiary, person_id)
+    return render_template("counsellors/access_history.html", person=found, accesses=entries)
 
 
 @bp.post("/personnes/<int:person_id>/parcours")
