@@ -72,6 +72,10 @@ HOSTILE = [
 
 @pytest.mark.parametrize(("script", "budget"), HOSTILE, ids=[s for s, _ in HOSTILE])
 def test_hostile_scripts_stop_at_their_budget(script: str, budget: str) -> None:
+    if "time budget" not in budget:
+        # The wall-time budget is not what these cases test: on a loaded machine (the suite's
+        # parallel workers on two cores) a 20 ms script can take 200 ms and hit it first.
+        budgets.configure(Budgets(script_ms=1_500, transition_ms=1_500))
     assert budget in _refused(script)
 
 
