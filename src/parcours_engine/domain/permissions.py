@@ -72,6 +72,7 @@ class Action(StrEnum):
     RECORD_CONSENT = "record_consent"
     PRINT_ACCESS_CARD = "print_access_card"
     # Models, figures, administration
+    LIST_SHARED_PEOPLE = "list_shared_people"  # a partner's list of the people shared with it
     EDIT_MODELS = "edit_models"  # studio: save, check, publish, migrate, read versions
     READ_FIGURES = "read_figures"  # counts only, no person named
     SET_OBJECTIVES = "set_objectives"
@@ -143,6 +144,7 @@ TABLE: Mapping[Action, Mapping[Profile, frozenset[Scope]]] = {
     Action.EDIT_MODELS: _row(ADMIN={S.ALL}, COORDINATOR={S.ALL}),
     Action.READ_FIGURES: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}, COORDINATOR={S.STRUCTURE}),
     Action.SET_OBJECTIVES: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}),
+    Action.LIST_SHARED_PEOPLE: _row(PARTNER={S.PARTNER_WITH_CONSENT}),
     Action.READ_STALLED_LIST: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}),
     Action.ADMINISTER: _row(ADMIN={S.ALL}),
     Action.READ_NOTIFICATIONS: _row(**{p.name: {S.SELF} for p in Profile if p is not Profile.BENEFICIARY}),

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, jsonify, request, session
+from flask import Flask, Response, current_app, g, jsonify, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
@@ -209,6 +209,11 @@ def _close_session(exc: BaseException | None) -> None:
 
 
 def _register_routes(app: Flask) -> None:
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        """Browsers ask for /favicon.ico whatever the pages link to: sent to the SVG icon."""
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
+
     @app.get("/healthz")
     def healthz() -> tuple[Any, int, dict[str, str]] | tuple[Any, int]:
         """200 when the database took a write (or another writer holds it: it is alive and busy),

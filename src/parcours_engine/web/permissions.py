@@ -24,6 +24,7 @@ PUBLIC = frozenset(
     {
         "static",
         "healthz",
+        "favicon",
         "auth.login",
         "auth.language",
         "portal.sign_in",
@@ -63,6 +64,7 @@ ROUTES: dict[str, Action] = {
     "counsellors.access_history": A.READ_ACCESS_HISTORY,
     "counsellors.start": A.START_PATHWAY,
     "counsellors.notification_list": A.READ_NOTIFICATIONS,
+    "counsellors.shared_people": A.LIST_SHARED_PEOPLE,
     "counsellors.notifications_read": A.READ_NOTIFICATIONS,
     # the referents' side of the passport
     "passport.page": A.READ_PASSPORT,

@@ -52,4 +52,4 @@ def route_name() -> str:
 
 
 # The views register themselves on `bp`.
-from parcours_engine.web.counsellors import pathways, people, tasks  # noqa: E402, F401
+from parcours_engine.web.counsellors import pathways, people, shared, tasks  # noqa: E402, F401

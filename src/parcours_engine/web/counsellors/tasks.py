@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from parcours_engine import access
 from parcours_engine.domain.errors import InvalidInput
-from parcours_engine.domain.permissions import Action
+from parcours_engine.domain.permissions import Profile
 from parcours_engine.pathways import forms, models_cache, worklist
 from parcours_engine.persistence.models import Beneficiary, WorkItem
 from parcours_engine.studio import versions
@@ -25,15 +25,21 @@ from parcours_engine.web.params import same_site_path
 
 @bp.get("/")
 def home() -> Response:
-    """Each account's first page: its tasks, else the studio (coordinators), else the figures."""
-    account = current_account()
-    if access.scopes_of(account, Action.READ_TASKS):
-        return redirect(url_for("counsellors.inbox"), code=303)
-    if access.scopes_of(account, Action.EDIT_MODELS):
-        return redirect(url_for("studio.programmes"), code=303)
-    if access.scopes_of(account, Action.READ_FIGURES):
-        return redirect(url_for("supervisors.dashboard"), code=303)
-    return redirect(url_for("counsellors.notification_list"), code=303)
+    """Each account's first page, by role: the inbox (counsellors, reception), the dashboard
+    (supervisors), the studio (coordinators), the administration (admins), the people shared with
+    the structure (partners)."""
+    landing = LANDINGS.get(access.profile_of(current_account()), "counsellors.notification_list")
+    return redirect(url_for(landing), code=303)
+
+
+LANDINGS = {
+    Profile.COUNSELLOR: "counsellors.inbox",
+    Profile.RECEPTION: "counsellors.inbox",
+    Profile.SUPERVISOR: "supervisors.dashboard",
+    Profile.COORDINATOR: "studio.programmes",
+    Profile.ADMIN: "admin.home",
+    Profile.PARTNER: "counsellors.shared_people",
+}
 
 
 @bp.get("/taches")

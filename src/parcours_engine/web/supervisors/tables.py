@@ -177,8 +177,20 @@ def csv_response(table: Table, stem: str) -> Response:
         writer.writerow(["" if cell is None else _cell(cell) for cell in row])
     body = "\ufeff" + out.getvalue()
     response = Response(body, content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{stem}-{table.key}.csv"'
+    name = f"{stem}-{FILE_NAMES.get(table.key, table.key)}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# The downloaded files' names, in French (ASCII: every browser and spreadsheet keeps them as they are).
+FILE_NAMES = {
+    "summary": "synthese",
+    "exits": "sorties",
+    "breakdowns": "repartitions",
+    "caseloads": "files-actives",
+    "passport": "passeport-emploi",
+    "stalled": "bloques",
+}
 
 
 # A text cell starting with one of these is a formula to a spreadsheet (`=HYPERLINK(...)` in a name).
