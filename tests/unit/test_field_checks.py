@@ -67,9 +67,12 @@ def test_date_entree_is_reserved_for_the_programme_entry_date(library):
     assert "Ouvrir le parcours" in found[0] and "date_entree_mesure" in found[0]
 
 
+TEXT = {"type": "string", "maxLength": 20, "x-avertissement": "Visible par la personne."}
+
+
 def test_the_hosts_start_data_keeps_its_type(library):
     bpmn, forms = library
-    found = errors(bpmn, with_field(forms, "civis_suite.schema.json", "ase", {"type": "string"}))
+    found = errors(bpmn, with_field(forms, "civis_suite.schema.json", "ase", TEXT))
     assert len(found) == 1, found
     assert "field 'ase' is given by the host at start as a yes/no; here it is a text" in found[0]
 

@@ -278,7 +278,7 @@ def test_form_schema_must_describe_an_object(bpmn: Files, forms: Files) -> None:
 
 def test_typename_field_is_refused_at_any_depth(bpmn: Files, forms: Files) -> None:
     schema = json.loads(forms["accueil.schema.json"])
-    schema["properties"]["adresse"]["properties"]["typename"] = {"type": "string"}
+    schema["properties"]["adresse"]["properties"]["typename"] = {"type": "string", "format": "date"}
     broken = {**forms, "accueil.schema.json": json.dumps(schema).encode()}
     assert the_error(bpmn, broken) == (
         "accueil.schema.json:: #/properties/adresse/properties/typename: "

@@ -236,6 +236,72 @@ def test_an_external_reference_in_a_form_is_refused_at_check(bpmn: Files, forms:
     ]
 
 
+def _motif_without(forms: Files, *keys: str, **motif: object) -> Files:
+    schema = json.loads(forms["accueil.schema.json"])
+    for key in keys:
+        schema["properties"]["motif"].pop(key)
+    schema["properties"]["motif"].update(motif)
+    return {**forms, "accueil.schema.json": json.dumps(schema, indent=2).encode()}
+
+
+def test_free_text_without_max_length_is_refused_at_check(bpmn: Files, forms: Files) -> None:
+    broken = _motif_without(forms, "maxLength")
+    line = line_of(broken["accueil.schema.json"], '"motif"')
+    found = [e for e in errors(bpmn, broken) if e.startswith("accueil.schema.json:")]
+    assert found == [
+        f"accueil.schema.json:{line}: #/properties/motif: free text needs a maxLength of at most 200 "
+        "characters (or make it a closed list, a date or a code): no narrative about the person"
+    ]
+    with pytest.raises(ModelError):
+        load_library(bpmn, broken)  # what publishing loads: refused too
+
+
+def test_free_text_without_the_legal_warning_is_refused_at_check(bpmn: Files, forms: Files) -> None:
+    for broken in (_motif_without(forms, "x-avertissement"), _form(forms, **{"x-avertissement": "  "})):
+        line = line_of(broken["accueil.schema.json"], '"motif"')
+        found = [e for e in errors(bpmn, broken) if e.startswith("accueil.schema.json:")]
+        assert found == [
+            f"accueil.schema.json:{line}: #/properties/motif: free text needs the legal warning in "
+            "'x-avertissement', shown next to the field (the person may read it: nothing on health, "
+            "opinions, private or family life, no judgement)"
+        ]
+
+
+@pytest.mark.parametrize("bound", [201, 5000, 0])
+def test_free_text_bounded_too_far_is_refused(bpmn: Files, forms: Files, bound: object) -> None:
+    found = errors(bpmn, _form(forms, maxLength=bound))
+    assert any("#/properties/motif: free text needs a maxLength of at most 200" in e for e in found), found
+
+
+def test_free_text_is_found_in_lists_and_nested_objects(bpmn: Files, forms: Files) -> None:
+    schema = json.loads(forms["diagnostic.schema.json"])
+    schema["properties"]["freins"]["items"] = {"type": ["string", "null"]}
+    schema["properties"]["suivi"] = {"type": "object", "properties": {"note": {"type": "string"}}}
+    broken = {**forms, "diagnostic.schema.json": json.dumps(schema, indent=2).encode()}
+    where = {e.split(": ")[1] for e in errors(bpmn, broken) if e.startswith("diagnostic.schema.json:")}
+    assert where == {"#/properties/freins/items", "#/properties/suivi/properties/note"}
+
+
+@pytest.mark.parametrize(
+    "closed",
+    [
+        {"format": "date"},
+        {"enum": ["a", "b"]},
+        {"const": "a"},
+        {"oneOf": [{"const": "a", "title": "A"}]},
+        {"pattern": "^[A-N][0-9]{4}$"},
+    ],
+)
+def test_closed_lists_dates_and_codes_are_not_free_text(bpmn: Files, forms: Files, closed: dict) -> None:
+    fine = _motif_without(forms, "maxLength", "x-avertissement", **closed)
+    assert [e for e in errors(bpmn, fine) if e.startswith("accueil.schema.json:")] == []
+
+
+def test_an_unanchored_pattern_is_still_free_text(bpmn: Files, forms: Files) -> None:
+    broken = _motif_without(forms, "maxLength", pattern=".+")
+    assert any("#/properties/motif: free text needs a maxLength" in e for e in errors(bpmn, broken))
+
+
 @pytest.mark.parametrize(
     "pattern", ["^[A-N][0-9]{4}$", r"^\d{5}$", r"^[a-z]+(-[a-z]+)?$", "^(?:0|[1-9][0-9]*)$"]
 )

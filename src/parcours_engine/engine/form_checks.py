@@ -4,6 +4,13 @@ A form's `pattern` runs in Python's backtracking regular expression engine on ev
 pattern with nested repetitions (`^(a+)+$`) takes exponential time on a crafted answer and cannot be
 interrupted, so it is refused at publish. A `$ref` outside the form (`file:///etc/passwd`, a URL)
 would read a file or the network: only references inside the form (`#/...`) are accepted.
+
+A form must not invite a narrative about a person's life (the person may read every answer, and the
+law asks for closed lists and dates rather than free comments): a free-text string, one that is not
+a closed list (`enum`, `const`, `oneOf`/`anyOf`), a `format` (dates...) or a code (an anchored
+`pattern`), needs a `maxLength` of at most FREE_TEXT_MAX_LENGTH and the legal warning the task form
+shows next to it (`x-avertissement`). Refused at check and publish only (`free_text_problems`): a
+version already published stays usable.
 """
 
 from __future__ import annotations
@@ -14,6 +21,10 @@ from re import _constants as sre  # type: ignore[attr-defined]  # the parser of 
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+FREE_TEXT_MAX_LENGTH = 200
+WARNING_KEY = "x-avertissement"
+_CLOSED_KEYS = ("enum", "const", "oneOf", "anyOf", "format")
+_VALUE_KEYS = frozenset({"enum", "const", "default", "examples"})  # data, not subschemas
 _REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT)}
 
 
@@ -82,3 +93,46 @@ def form_problems(schema: Any) -> Iterator[tuple[str, str]]:
                 where,
                 f"reference {value!r} outside the form: only references inside it (#/...) are allowed",
             )
+
+
+def free_text_problems(schema: Any) -> Iterator[tuple[str, str]]:
+    """(JSON pointer, message) for each free-text string without a bound or without the warning."""
+    for where, node in _subschemas(schema, "#"):
+        if where == "#" or not _is_free_text(node):
+            continue
+        bound = node.get("maxLength")
+        if not isinstance(bound, int) or isinstance(bound, bool) or not 0 < bound <= FREE_TEXT_MAX_LENGTH:
+            yield (
+                where,
+                f"free text needs a maxLength of at most {FREE_TEXT_MAX_LENGTH} characters (or make it a "
+                "closed list, a date or a code): no narrative about the person",
+            )
+        warning = node.get(WARNING_KEY)
+        if not isinstance(warning, str) or not warning.strip():
+            yield (
+                where,
+                f"free text needs the legal warning in {WARNING_KEY!r}, shown next to the field (the person "
+                "may read it: nothing on health, opinions, private or family life, no judgement)",
+            )
+
+
+def _is_free_text(node: dict[str, Any]) -> bool:
+    kind = node.get("type")
+    if kind != "string" and not (isinstance(kind, list) and "string" in kind):
+        return False
+    if any(key in node for key in _CLOSED_KEYS):
+        return False
+    pattern = node.get("pattern")
+    return not (isinstance(pattern, str) and pattern.startswith("^") and pattern.endswith("$"))
+
+
+def _subschemas(schema: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(JSON pointer, object) for every object of the schema, values of enum/const/default aside."""
+    stack = [(schema, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            yield where, node
+            stack.extend((v, f"{where}/{k}") for k, v in node.items() if k not in _VALUE_KEYS)
+        elif isinstance(node, list):
+            stack.extend((value, f"{where}/{i}") for i, value in enumerate(node))
