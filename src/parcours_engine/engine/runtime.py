@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ScriptError
-from parcours_engine.engine import guards, serializer, timers
+from parcours_engine.engine import compaction, guards, serializer, timers
 from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.scripting import RestrictedScriptEngine
 
@@ -106,7 +106,9 @@ class Runtime:
 
     @staticmethod
     def dump(workflow: BpmnWorkflow) -> tuple[str, str]:
-        """(state JSON, serializer version) to store."""
+        """(state JSON, serializer version) to store; finished tasks nothing reads again are dropped
+        first, so repeating timers and loops do not grow the state (`compaction`)."""
+        compaction.compact(workflow)
         return serializer.dumps(workflow), serializer.SERIALIZER_VERSION
 
     def complete(
