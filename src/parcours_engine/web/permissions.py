@@ -61,6 +61,7 @@ ROUTES: dict[str, Action] = {
     "counsellors.person": A.READ_PERSON,
     "counsellors.rectify": A.RECTIFY_PERSON,
     "counsellors.export_person": A.EXPORT_PERSON,
+    "counsellors.export_person_pdf": A.EXPORT_PERSON,
     "counsellors.access_history": A.READ_ACCESS_HISTORY,
     "counsellors.start": A.START_PATHWAY,
     "counsellors.notification_list": A.READ_NOTIFICATIONS,

@@ -148,6 +148,19 @@ def export_person(person_id: int) -> Response:
     return response
 
 
+@bp.get("/personnes/<int:person_id>/donnees.pdf")
+def export_person_pdf(person_id: int) -> Response:
+    """The same, as a PDF (names escaped, never read as ReportLab's markup); logged as an export."""
+    identifier, body = staff_export.export_as_pdf(
+        db_session(), clock(), current_account(), person_id, route_name()
+    )
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="donnees_{identifier}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/personnes/<int:person_id>/acces")
 def access_history(person_id: int) -> str:
     """Everyone who read, changed or exported the person's file (to answer them); itself logged."""
