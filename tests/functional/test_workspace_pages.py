@@ -92,7 +92,7 @@ def test_completing_with_a_field_error_saves_nothing_and_shows_the_error_next_to
     assert response.status_code == 400
     page = _text(response)
     assert "rien n'a été enregistré" in page.replace("&#39;", "'")
-    assert re.search(r'id="f-orientation-error"[^>]*>Champ obligatoire', page)
+    assert re.search(r'id="f-orientation-error">.*?Erreur :</span> Champ obligatoire', page)
     with world.sessions() as session:
         assert session.get(WorkItem, item_id).status == "open"
     done = client.post(f"/taches/{item_id}", ACCUEIL)
@@ -207,7 +207,8 @@ def test_exit_by_hand_ends_the_pathway_with_an_outcome_and_cancels_its_tasks(wor
     pathway_id = world.start()
     client = world.client("conseiller")
     assert client.post(f"/parcours/{pathway_id}/sortie", {"outcome": "inconnu"}).status_code == 400
-    assert client.post(f"/parcours/{pathway_id}/sortie", {"outcome": "demenagement"}).status_code == 303
+    confirmed = {"outcome": "demenagement", "confirm": "1"}
+    assert client.post(f"/parcours/{pathway_id}/sortie", confirmed).status_code == 303
     with world.sessions() as session:
         pathway = session.get(Pathway, pathway_id)
         assert (pathway.status, pathway.outcome) == ("completed", "demenagement")

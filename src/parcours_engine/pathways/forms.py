@@ -1,15 +1,25 @@
-"""Validate a task's submitted data against its form's JSON Schema, with errors per field."""
+"""Validate a task's submitted data against its form's JSON Schema, with errors per field.
+
+Every error is found in one pass: the schema's own keywords (required, type, format, bounds) and the
+date rules of the house keywords, so a person sees all of them after one submission:
+- `"x-not-future": true` on a date field: an event that already happened (a diagnostic, a signature)
+  cannot be dated after today (the injected clock's day in Paris);
+- `"x-not-before": "other_field"` on a date field: it cannot be before that sibling date (an end
+  before its start).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 
+from parcours_engine.domain.dates import read_date
 from parcours_engine.domain.errors import FieldError, InvalidInput, NotFound, ParcoursError
 from parcours_engine.engine import form_checks
 from parcours_engine.engine.loader import ProcessModel
@@ -52,8 +62,12 @@ def schema(model: ProcessModel, form: str) -> dict[str, Any]:
     return loaded
 
 
-def validate(model: ProcessModel, form: str | None, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The data to store, or InvalidInput listing every field error. Nothing is saved on error."""
+def validate(
+    model: ProcessModel, form: str | None, data: Mapping[str, Any], today: date | None = None
+) -> dict[str, Any]:
+    """The data to store, or InvalidInput listing every field error. Nothing is saved on error.
+
+    `today` (the clock's day) enables `x-not-future`; without it only the other rules apply."""
     if not isinstance(data, Mapping):
         raise InvalidInput("error.json_body")
     if form is None:
@@ -66,7 +80,10 @@ def validate(model: ProcessModel, form: str | None, data: Mapping[str, Any]) -> 
     if form not in model.forms:
         raise NotFound("task.form_missing", form=form)
     try:
-        errors = _errors(_validator(model.forms[form].decode()), data)
+        text = model.forms[form].decode()
+        errors = _errors(_validator(text), data)
+        for field, found in date_rule_errors(json.loads(text), data, today).items():
+            errors.setdefault(field, []).extend(code for code in found if code not in errors[field])
     except Exception as exc:  # the schema is broken: no input can pass, the model must be fixed
         raise FormUnusable(form, f"{type(exc).__name__}: {str(exc)[:300]}") from exc
     if errors:
@@ -82,6 +99,33 @@ def _errors(validator: Draft202012Validator, data: Mapping[str, Any]) -> dict[st
             code = field_error(error)
             if code not in found:  # one `required` error per missing field, or one for all
                 found.append(code)
+    return errors
+
+
+def date_rule_errors(
+    schema: Mapping[str, Any], data: Any, today: date | None, prefix: str = ""
+) -> dict[str, list[FieldError]]:
+    """The errors of the `x-not-future` and `x-not-before` date rules, per (dotted) field."""
+    errors: dict[str, list[FieldError]] = {}
+    properties = schema.get("properties")
+    if not isinstance(data, Mapping) or not isinstance(properties, Mapping):
+        return errors
+    for name, spec in properties.items():
+        if not isinstance(spec, Mapping) or name not in data:
+            continue
+        if spec.get("type") == "object":
+            errors.update(date_rule_errors(spec, data[name], today, f"{prefix}{name}."))
+            continue
+        value = read_date(data[name]) if isinstance(data[name], str) else None
+        if value is None:
+            continue  # not a date: `format` says so
+        if spec.get("x-not-future") is True and today is not None and value > today:
+            limit = today.strftime("%d/%m/%Y")
+            errors.setdefault(prefix + name, []).append(FieldError("field.date_before", limit=limit))
+        other = spec.get("x-not-before")
+        start = read_date(data.get(other)) if isinstance(other, str) else None
+        if start is not None and value < start:
+            errors.setdefault(prefix + name, []).append(FieldError("field.period_reversed"))
     return errors
 
 

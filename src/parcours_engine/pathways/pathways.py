@@ -31,6 +31,7 @@ from parcours_engine.domain.outcomes import BY_CODE as OUTCOMES
 from parcours_engine.domain.permissions import Action, Profile, Scope, may_be_referent, may_start_for
 from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.runtime import EngineFailure, Runtime, TaskNotReady, Workflow
+from parcours_engine.engine.timers import PARIS
 from parcours_engine.passport import tasks as passport_tasks
 from parcours_engine.pathways import forms, models_cache, projection, referents
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, PathwayEvent, WorkItem
@@ -138,7 +139,7 @@ def complete_work_item(
         raise ConflictError("pathway.changed_meanwhile")
     model = models_cache.model_for(pathway.process_version)
     try:
-        clean = forms.validate(model, item.form, data)
+        clean = forms.validate(model, item.form, data, clock.now().astimezone(PARIS).date())
     except forms.FormUnusable as broken:
         # The model's form cannot be used (an unresolvable $ref...): the model must be fixed.
         operation_data = {"work_item_id": item.id}

@@ -2,7 +2,9 @@
 
 `sample_form_data(schema, rng, today)` draws closed lists, booleans and bounded numbers at random,
 dates in the month before `today`, a short text for free text; optional fields half of the time. The
-demo and the random-walk tests rely on that draw staying the same for a seed.
+demo and the random-walk tests rely on that draw staying the same for a seed. Dates honour the
+forms' date rules: never after today where `x-not-future` says so, an end on or after the date its
+`x-not-before` names.
 
 The studio's simulation asks for more (`given`, `optional=0`, `future_ends=True`): the answers a
 scenario gives are kept, only what the form requires is drawn, dates are the virtual day (end dates a
@@ -39,7 +41,21 @@ def sample_form_data(
     data = draw.object(schema, dict(given or {}))
     if given is not None or future_ends:
         draw.conditions(schema, data, frozenset(given or ()))
+    _order_dates(schema, data, frozenset(given or ()))
     return data
+
+
+def _order_dates(schema: Mapping[str, Any], data: dict[str, Any], given: frozenset[str]) -> None:
+    """Honour `x-not-before` (an end on or after its start) without drawing again: the draw of a
+    seed stays the same, only a drawn end before its start moves to the start."""
+    properties: Mapping[str, Any] = schema.get("properties", {})
+    for name, spec in properties.items():
+        start = spec.get("x-not-before") if isinstance(spec, Mapping) else None
+        if name in given or not isinstance(start, str):
+            continue
+        end, begin = data.get(name), data.get(start)
+        if isinstance(end, str) and isinstance(begin, str) and end < begin:
+            data[name] = begin  # ISO dates compare as text
 
 
 def sample_value(spec: dict[str, Any], rng: random.Random, today: date) -> Any:
@@ -92,8 +108,8 @@ class _Draw:
 
     def string(self, spec: Mapping[str, Any], name: str) -> str:
         if spec.get("format") == "date":
-            if self.future_ends:
-                ahead = 30 if _END_DATE.search(name) else 0
+            if self.future_ends:  # an event already happened (`x-not-future`) is today at the latest
+                ahead = 30 if _END_DATE.search(name) and not spec.get("x-not-future") else 0
                 return (self.today + timedelta(days=ahead)).isoformat()
             return (self.today - timedelta(days=self.rng.randint(0, 30))).isoformat()
         if spec.get("format") == "date-time":

@@ -287,7 +287,7 @@ class _Run:
         for _ in range(_DRAWS):
             drawn = sample_form_data(schema, self.rng, today, given=given, optional=0, future_ends=True)
             try:
-                return forms.validate(self.model, form, drawn), how
+                return forms.validate(self.model, form, drawn, today), how
             except InvalidInput as error:
                 refused = error
                 if given and set(error.field_errors) <= set(given):

@@ -5,7 +5,9 @@ Supported (what forms/ uses): strings (text, textarea, `format: date`), closed l
 integers and numbers, arrays of a closed list as checkboxes, and one level of nested objects as a
 fieldset whose fields are posted as `parent.child`. Labels are the schema's `title`; `description`
 and `ui:help` are help texts; `x-avertissement` is the legal warning shown next to a free-text field.
-Validation stays with pathways.forms (jsonschema): here we only convert what the browser posts.
+Validation stays with pathways.forms (jsonschema): here we only convert what the browser posts, and a
+text that does not convert is kept as typed, so that the schema reports it with every other error in
+one pass (a wrong number and a missing field appear together) and the form shows it back.
 """
 
 from __future__ import annotations
@@ -91,15 +93,15 @@ def _text(value: Any) -> str:
 def parse(
     schema: dict[str, Any], posted: MultiDict[str, str], prefix: str = ""
 ) -> tuple[dict[str, Any], dict[str, list[FieldError]]]:
-    """Typed data from a posted form, and the fields whose text could not be converted."""
+    """Typed data from a posted form. A text that does not convert stays a text: the schema's
+    validation reports it with all other errors at once, so the second part is always empty (kept for
+    callers that raise on it)."""
     data: dict[str, Any] = {}
-    errors: dict[str, list[FieldError]] = {}
     for name, prop in schema.get("properties", {}).items():
         key = prefix + name
         kind = prop.get("type")
         if kind == "object":
-            nested, nested_errors = parse(prop, posted, prefix=key + ".")
-            errors.update(nested_errors)
+            nested, _none = parse(prop, posted, prefix=key + ".")
             if nested:
                 data[name] = nested
             continue
@@ -114,9 +116,8 @@ def parse(
         try:
             data[name] = _convert(kind, raw)
         except ValueError:
-            code = {"integer": "field.integer", "number": "field.number", "boolean": "field.boolean"}
-            errors[key] = [FieldError(code.get(kind or "", "field.invalid"))]
-    return data, errors
+            data[name] = raw  # the schema's `type` says what is wrong, with the other errors
+    return data, {}
 
 
 def _convert(kind: str | None, raw: str) -> Any:
@@ -126,8 +127,11 @@ def _convert(kind: str | None, raw: str) -> Any:
         return raw == "true"
     if kind == "integer":
         return int(raw)
-    if kind == "number":
-        return float(raw)
+    if kind == "number":  # "6" stays 6, so that a closed list of numbers shows its choice back
+        try:
+            return int(raw)
+        except ValueError:
+            return float(raw)
     return raw
 
 
