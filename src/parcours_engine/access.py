@@ -69,7 +69,9 @@ ON_A_PERSON = frozenset(
         Action.PRINT_ACCESS_CARD,
     }
 )
-ON_A_PATHWAY = frozenset({Action.READ_PATHWAY, Action.TRANSFER_REFERENT, Action.EXIT_PATHWAY})
+ON_A_PATHWAY = frozenset(
+    {Action.READ_PATHWAY, Action.TRANSFER_REFERENT, Action.EXIT_PATHWAY, Action.CORRECT_EXIT}
+)
 
 
 def profile_of(account: Account) -> Profile:

@@ -66,6 +66,7 @@ ON_A_FILE = frozenset(
         Action.CHANGE_PATHWAY,
         Action.TRANSFER_REFERENT,
         Action.EXIT_PATHWAY,
+        Action.CORRECT_EXIT,
         Action.START_PATHWAY,
         Action.READ_PERSON,
         Action.RECTIFY_PERSON,
@@ -184,7 +185,12 @@ def body_for(endpoint: str, world: World) -> dict[str, Any]:
     bodies: dict[str, dict[str, Any]] = {
         "counsellors.complete": ACCUEIL,
         "counsellors.transfer": {"referent": world.ids["collegue"]},
-        "counsellors.exit_pathway": {"outcome": "cdi"},
+        "counsellors.exit_pathway": {"outcome": "cdi", "confirm": "1"},
+        "counsellors.correct_exit": {
+            "outcome": "abandon",
+            "reason": "erreur_saisie",
+            "ended_on": "2026-01-05",
+        },
         "counsellors.start": {"programme": "reference", "referent": "moi"},
         "counsellors.new_person": PERSON,
         "counsellors.rectify": {**PERSON, "first_name": "Nina-Rose"},
@@ -308,9 +314,15 @@ def test_the_table_names_every_profile_and_action() -> None:
     for action in Action:
         for who in Profile:
             assert isinstance(scopes(who, action), frozenset)
+    # A supervisor reads files and corrects an exit recorded by mistake (issue 15), nothing else.
     assert not any(
         scopes(Profile.SUPERVISOR, a)
-        for a in ON_A_FILE - {Action.READ_PATHWAY, Action.READ_PERSON, Action.READ_PASSPORT}
+        for a in ON_A_FILE
+        - {Action.READ_PATHWAY, Action.READ_PERSON, Action.READ_PASSPORT, Action.CORRECT_EXIT}
+    )
+    assert scopes(Profile.SUPERVISOR, Action.CORRECT_EXIT) == {Scope.STRUCTURE}
+    assert not any(
+        scopes(p, Action.CORRECT_EXIT) for p in Profile if p not in (Profile.SUPERVISOR, Profile.ADMIN)
     )
     assert not any(scopes(Profile.COORDINATOR, a) for a in ON_A_FILE)
     for action in (

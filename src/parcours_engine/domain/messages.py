@@ -175,6 +175,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ce parcours est déjà terminé (%(status)s).",
         "This pathway already ended (%(status)s).",
     ),
+    "exit.not_ended": (
+        "Ce parcours n'est pas terminé par une sortie : il n'y a pas d'issue à corriger.",
+        "This pathway has not ended with an exit: there is no outcome to correct.",
+    ),
+    "exit.correction_unchanged": (
+        "Choisissez une autre issue ou une autre date que celles enregistrées.",
+        "Choose another outcome or another date than the recorded ones.",
+    ),
     "start.followed_elsewhere": (
         "Cette personne est suivie par un autre référent : demandez-lui de vous transférer son parcours.",
         "This person is followed by another referent: ask them to transfer the pathway to you.",

@@ -46,6 +46,29 @@ OUTCOMES: tuple[Outcome, ...] = (
 BY_CODE: dict[str, Outcome] = {o.code: o for o in OUTCOMES}
 
 
+@dataclass(frozen=True)
+class CorrectionReason:
+    """Why an exit recorded by mistake was corrected (a closed list: the figures' audit reads it)."""
+
+    code: str
+    label_fr: str
+    label_en: str
+
+
+CORRECTION_REASONS: tuple[CorrectionReason, ...] = (
+    CorrectionReason("erreur_saisie", "Erreur de saisie", "Entry mistake"),
+    CorrectionReason(
+        "justificatif_recu", "Justificatif reçu après la sortie", "Proof received after the exit"
+    ),
+    CorrectionReason(
+        "situation_precisee", "Situation précisée par la personne", "Situation clarified by the person"
+    ),
+    CorrectionReason("date_erronee", "Date de sortie erronée", "Wrong exit date"),
+)
+
+REASONS_BY_CODE: dict[str, CorrectionReason] = {r.code: r for r in CORRECTION_REASONS}
+
+
 def outcome(code: str) -> Outcome:
     """The outcome with this code; KeyError names the closed list when it is not in it."""
     try:

@@ -58,6 +58,7 @@ class Action(StrEnum):
     CHANGE_PATHWAY = "change_pathway"  # claim, release, complete a task
     TRANSFER_REFERENT = "transfer_referent"
     EXIT_PATHWAY = "exit_pathway"
+    CORRECT_EXIT = "correct_exit"  # an exit recorded by mistake: its outcome and date, with a reason
     START_PATHWAY = "start_pathway"
     # People
     REGISTER_PERSON = "register_person"
@@ -116,6 +117,8 @@ TABLE: Mapping[Action, Mapping[Profile, frozenset[Scope]]] = {
     ),
     Action.TRANSFER_REFERENT: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}, PARTNER={S.OWN_CASELOAD}),
     Action.EXIT_PATHWAY: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}, PARTNER={S.OWN_CASELOAD}),
+    # A supervisor's one write on a file: the figures they answer for follow the corrected exit.
+    Action.CORRECT_EXIT: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}),
     Action.START_PATHWAY: _row(ADMIN={S.ALL}, COUNSELLOR={S.STRUCTURE}, RECEPTION={S.STRUCTURE}),
     Action.REGISTER_PERSON: _row(ADMIN={S.ALL}, COUNSELLOR={S.STRUCTURE}, RECEPTION={S.STRUCTURE}),
     Action.SEARCH_PEOPLE: _row(

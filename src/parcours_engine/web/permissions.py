@@ -56,6 +56,7 @@ ROUTES: dict[str, Action] = {
     "counsellors.diagram": A.READ_PATHWAY,
     "counsellors.transfer": A.TRANSFER_REFERENT,
     "counsellors.exit_pathway": A.EXIT_PATHWAY,
+    "counsellors.correct_exit": A.CORRECT_EXIT,
     "counsellors.people": A.SEARCH_PEOPLE,
     "counsellors.new_person": A.REGISTER_PERSON,
     "counsellors.person": A.READ_PERSON,

@@ -1,8 +1,10 @@
-"""Pathway pages: summary, timeline, open tasks, diagram; caseload; referent transfer; exit by hand."""
+"""Pathway pages: summary, timeline, open tasks, diagram; caseload; referent transfer; exit by hand
+(confirmed with its summary) and its correction by a supervisor."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,14 +12,16 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from parcours_engine import access
 from parcours_engine.domain.dates import parse_date
-from parcours_engine.domain.outcomes import OUTCOMES
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.outcomes import CORRECTION_REASONS, OUTCOMES
 from parcours_engine.domain.permissions import Action
-from parcours_engine.pathways import models_cache, notifications, pathways, referents, worklist
-from parcours_engine.persistence.models import Beneficiary
+from parcours_engine.pathways import exits, models_cache, notifications, pathways, referents, worklist
+from parcours_engine.persistence.models import Beneficiary, Pathway
 from parcours_engine.studio import versions
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name
+from parcours_engine.web.errors import field_messages
 from parcours_engine.web.params import required_whole_number
 
 
@@ -70,9 +74,16 @@ def pathway_list() -> str:
 
 @bp.get("/parcours/<int:pathway_id>")
 def pathway(pathway_id: int) -> str:
+    found = access.pathway_for(
+        db_session(), clock(), current_account(), pathway_id, Action.READ_PATHWAY, route_name()
+    )
+    return _pathway_page(found)
+
+
+def _pathway_page(found: Pathway, **form_state: Any) -> str:
+    """The pathway's page; `form_state` carries a refused form's values and errors (exit, correction)."""
     session = db_session()
     account = current_account()
-    found = access.pathway_for(session, clock(), account, pathway_id, Action.READ_PATHWAY, route_name())
     person = session.get(Beneficiary, found.beneficiary_id)
     detail = worklist.pathway_detail(session, found)
     model = models_cache.model_for(found.process_version)
@@ -87,10 +98,14 @@ def pathway(pathway_id: int) -> str:
         candidates=referents.candidates(session, found),
         may_transfer=access.may(session, account, found.id, Action.TRANSFER_REFERENT),
         may_exit=access.may(session, account, found.id, Action.EXIT_PATHWAY),
+        may_correct=access.may(session, account, found.id, Action.CORRECT_EXIT),
+        corrections=exits.corrections(session, found.id),
+        reasons=CORRECTION_REASONS,
         outcomes=OUTCOMES,
         may_work=lambda item: worklist.may_work_on(account, item, found),
         today=clock().now().date(),
         done=request.args.get("fait", type=int),
+        form_state={"exit_errors": {}, "correction_errors": {}, "correction": {}, **form_state},
     )
 
 
@@ -124,10 +139,43 @@ def transfer(pathway_id: int) -> BaseResponse:
 
 
 @bp.post("/parcours/<int:pathway_id>/sortie")
-def exit_pathway(pathway_id: int) -> BaseResponse:
+def exit_pathway(pathway_id: int) -> str | tuple[str, int] | BaseResponse:
+    """Ending a pathway takes two steps: the chosen outcome, then its summary confirmed (`confirm=1`)."""
+    session, account = db_session(), current_account()
     outcome = request.form.get("outcome", "")
-    pathways.exit_pathway(db_session(), clock(), current_account(), pathway_id, outcome, route_name())
+    try:
+        summary = exits.exit_summary(session, clock(), account, pathway_id, outcome, route_name())
+    except InvalidInput as error:
+        found = pathways.get_pathway(session, pathway_id)
+        return _pathway_page(found, exit_errors=field_messages(error.field_errors)), 400
+    if request.form.get("confirm") != "1":
+        return render_template("counsellors/exit_confirm.html", summary=summary)
+    pathways.exit_pathway(session, clock(), account, pathway_id, outcome, route_name())
     return redirect(url_for("counsellors.pathway", pathway_id=pathway_id), code=303)
+
+
+@bp.post("/parcours/<int:pathway_id>/sortie/correction")
+def correct_exit(pathway_id: int) -> tuple[str, int] | BaseResponse:
+    """A supervisor (or an admin) corrects an exit recorded by mistake, with a reason and a date."""
+    session = db_session()
+    values = {key: request.form.get(key, "") for key in ("outcome", "reason", "ended_on")}
+    try:
+        ended_on = parse_date(values["ended_on"], "ended_on", required=False)
+        exits.correct_exit(
+            session,
+            clock(),
+            current_account(),
+            pathway_id,
+            values["outcome"],
+            values["reason"],
+            ended_on,
+            route_name(),
+        )
+    except InvalidInput as error:
+        found = pathways.get_pathway(session, pathway_id)
+        page = _pathway_page(found, correction_errors=field_messages(error.field_errors), correction=values)
+        return page, 400
+    return redirect(url_for("counsellors.pathway", pathway_id=pathway_id, corrigee=1), code=303)
 
 
 @bp.get("/notifications")
