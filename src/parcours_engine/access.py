@@ -29,6 +29,7 @@ from parcours_engine.persistence.models import (
     AccessLog,
     Account,
     Beneficiary,
+    Erasure,
     Pathway,
     PathwayState,
     WorkItem,
@@ -48,6 +49,7 @@ _CHANGES = frozenset(
         Action.START_PATHWAY,
         Action.REGISTER_PERSON,
         Action.RECTIFY_PERSON,
+        Action.ERASE_PERSON,
         Action.WRITE_PASSPORT,
         Action.RECORD_CONSENT,
         Action.PRINT_ACCESS_CARD,
@@ -62,6 +64,7 @@ ON_A_PERSON = frozenset(
         Action.RECTIFY_PERSON,
         Action.EXPORT_PERSON,
         Action.READ_ACCESS_HISTORY,
+        Action.ERASE_PERSON,
         Action.START_PATHWAY,
         Action.READ_PASSPORT,
         Action.WRITE_PASSPORT,
@@ -198,12 +201,15 @@ def beneficiary_for(
 ) -> Beneficiary:
     """The person if `account` may `action` them (logged once), else NotFound or Forbidden."""
     require(account, action)
+    erased = exists().where(Erasure.beneficiary_id == Beneficiary.id)  # anonymised: no file any more
     allowed = session.execute(
-        select(Beneficiary, beneficiary_filter(account, action)).where(Beneficiary.id == beneficiary_id)
+        select(Beneficiary, beneficiary_filter(account, action), erased).where(
+            Beneficiary.id == beneficiary_id
+        )
     ).one_or_none()
-    if allowed is None:
+    if allowed is None or allowed[2]:
         raise NotFound("person.not_found", id=beneficiary_id)
-    person, visible = allowed
+    person, visible, _erased = allowed
     if not visible:
         raise Forbidden("access.not_your_caseload")
     log(session, clock, account, person.id, None, action, route)

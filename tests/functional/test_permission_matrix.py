@@ -72,6 +72,7 @@ ON_A_FILE = frozenset(
         Action.RECTIFY_PERSON,
         Action.EXPORT_PERSON,
         Action.READ_ACCESS_HISTORY,
+        Action.ERASE_PERSON,
         Action.READ_PASSPORT,
         Action.WRITE_PASSPORT,
         Action.RECORD_CONSENT,
@@ -314,11 +315,18 @@ def test_the_table_names_every_profile_and_action() -> None:
     for action in Action:
         for who in Profile:
             assert isinstance(scopes(who, action), frozenset)
-    # A supervisor reads files and corrects an exit recorded by mistake (issue 15), nothing else.
+    # A supervisor reads files, corrects an exit recorded by mistake (issue 15) and decides an erasure
+    # on request (issue 14), nothing else.
     assert not any(
         scopes(Profile.SUPERVISOR, a)
         for a in ON_A_FILE
-        - {Action.READ_PATHWAY, Action.READ_PERSON, Action.READ_PASSPORT, Action.CORRECT_EXIT}
+        - {
+            Action.READ_PATHWAY,
+            Action.READ_PERSON,
+            Action.READ_PASSPORT,
+            Action.ERASE_PERSON,
+            Action.CORRECT_EXIT,
+        }
     )
     assert scopes(Profile.SUPERVISOR, Action.CORRECT_EXIT) == {Scope.STRUCTURE}
     assert not any(

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from click.testing import CliRunner
 from sqlalchemy import select
 
-from parcours_engine.persistence.models import AccessLog
+from parcours_engine.cli import main
+from parcours_engine.pathways import pathways
+from parcours_engine.persistence.models import AccessLog, Beneficiary, Erasure, PathwayState
+from parcours_engine.persistence.uow import unit_of_work
+from parcours_engine.supervision import indicators
 from tests.functional import test_security_pdf as pdf_tests
 from tests.functional.conftest import World
+from tests.functional.test_permissions import person_of
 from tests.functional.test_security_pdf import _hostile_person, _shown_text
 
 # The PDF tests' fixtures: a real image file on the server, and the portal's cheap code hashing.
@@ -45,3 +51,119 @@ def test_the_referent_exports_everything_as_a_pdf_with_names_escaped_and_logged(
     for username in ("collegue", "accueil", "superviseur", "ailleurs"):
         other = world.client(username)
         assert other.get(f"/personnes/{person_id}/donnees.pdf").status_code in (403, 404), username
+
+
+# -- erasure on request ------------------------------------------------------------------------------
+
+
+def _ended(world: World, **fields: str) -> tuple[int, int]:
+    """A person whose one pathway ended with an exit: (person, pathway)."""
+    pathway_id = world.start(**fields)
+    with unit_of_work(world.sessions) as session:
+        pathways.end_pathway(session, world.clock, pathway_id, "cdi", "test")
+    return person_of(world, pathway_id), pathway_id
+
+
+def _figures(world: World) -> str:
+    with world.sessions() as session:
+        year = world.clock.now().year
+        return repr(indicators.indicators(session, "reference", indicators.Period.year(year)))
+
+
+def _erasure(world: World, person_id: int) -> Erasure | None:
+    with world.sessions() as session:
+        return session.scalar(select(Erasure).where(Erasure.beneficiary_id == person_id))
+
+
+def test_the_supervisor_anonymises_a_file_on_request_after_a_confirmation(world: World) -> None:
+    person_id, pathway_id = _ended(world, last_name="Effacer")
+    _ended(world, last_name="Garder")
+    before = _figures(world)
+    client = world.client("superviseur")
+    page = client.get(f"/personnes/{person_id}")
+    assert 'id="erase-link"' in page.get_data(as_text=True)
+    form = client.get(f"/personnes/{person_id}/anonymisation").get_data(as_text=True)
+    assert 'id="erase-form"' in form and "EFFACER" in form
+    unchosen = client.post(f"/personnes/{person_id}/anonymisation", {"reason": "caprice"})
+    assert unchosen.status_code == 400 and 'id="err-reason"' in unchosen.get_data(as_text=True)
+    step = client.post(f"/personnes/{person_id}/anonymisation", {"reason": "effacement"})
+    assert step.status_code == 200
+    assert 'id="erase-confirm-form"' in step.get_data(as_text=True)
+    assert _erasure(world, person_id) is None, "nothing happens before the confirmation"
+
+    done = client.post(f"/personnes/{person_id}/anonymisation", {"reason": "effacement", "confirm": "1"})
+    assert done.status_code == 200 and 'id="erase-done"' in done.get_data(as_text=True)
+    erased = _erasure(world, person_id)
+    assert erased is not None
+    assert (erased.basis, erased.reason, erased.account_id) == (
+        "request",
+        "demande d'effacement (art. 17 RGPD)",
+        world.ids["superviseur"],
+    )
+    assert _figures(world) == before
+    for username in ("superviseur", "administrateur"):
+        reader = world.client(username)
+        assert reader.get(f"/personnes/{person_id}").status_code == 404, username
+        assert reader.get(f"/parcours/{pathway_id}").status_code == 404, username
+    assert world.client("administrateur").get(f"/personnes/{person_id}/donnees.json").status_code == 404
+    with world.sessions() as session:
+        person = session.get(Beneficiary, person_id)
+        assert person is not None and person.last_name == "ANONYME"
+        found = session.scalars(select(Beneficiary.id).where(Beneficiary.last_name == "Effacer")).all()
+        assert found == []
+
+
+def test_an_open_pathway_refuses_the_erasure_and_says_what_to_do(world: World) -> None:
+    pathway_id = world.start(last_name="Suivie")
+    person_id = person_of(world, pathway_id)
+    before = _figures(world)
+    admin = world.client("administrateur")
+    page = admin.get(f"/personnes/{person_id}/anonymisation").get_data(as_text=True)
+    assert 'id="erase-refusal"' in page and "sortie" in page and 'id="erase-form"' not in page
+    answer = admin.post(f"/personnes/{person_id}/anonymisation", {"reason": "opposition", "confirm": "1"})
+    assert answer.status_code == 409
+    assert 'id="erase-refusal"' in answer.get_data(as_text=True)
+    assert _erasure(world, person_id) is None
+    assert _figures(world) == before
+    with world.sessions() as session:
+        person = session.get(Beneficiary, person_id)
+        assert (person is not None and person.last_name == "SUIVIE") or person.last_name == "Suivie"
+        assert session.get(PathwayState, pathway_id) is not None
+    assert admin.get(f"/parcours/{pathway_id}").status_code == 200
+
+
+def test_only_admins_and_the_structures_supervisor_anonymise(world: World) -> None:
+    person_id, _pathway_id = _ended(world)
+    for username in ("conseiller", "collegue", "accueil", "superviseur_sud", "coordination", "ailleurs"):
+        client = world.client(username)
+        answer = client.post(f"/personnes/{person_id}/anonymisation", {"reason": "erreur", "confirm": "1"})
+        assert answer.status_code in (403, 404), username
+        assert client.get(f"/personnes/{person_id}/anonymisation").status_code in (403, 404), username
+    assert 'id="erase-link"' not in world.client("conseiller").get(f"/personnes/{person_id}").get_data(
+        as_text=True
+    )
+    assert _erasure(world, person_id) is None
+
+
+def test_the_command_line_anonymises_with_a_reason_and_refuses_an_open_pathway(
+    world: World, database_url: str
+) -> None:
+    person_id, _pathway_id = _ended(world)
+    open_person = person_of(world, world.start())
+    runner = CliRunner()
+    base = ["--database-url", database_url, "privacy", "erase"]
+    refused = runner.invoke(
+        main, [*base, str(open_person), "--reason", "opposition", "--actor", "superviseur", "--yes"]
+    )
+    assert refused.exit_code == 1 and "sortie" in refused.output
+    assert _erasure(world, open_person) is None
+    asked = runner.invoke(
+        main, [*base, str(person_id), "--reason", "erreur", "--actor", "superviseur"], input="n\n"
+    )
+    assert asked.exit_code == 1 and _erasure(world, person_id) is None
+    done = runner.invoke(
+        main, [*base, str(person_id), "--reason", "erreur", "--actor", "superviseur"], input="y\n"
+    )
+    assert done.exit_code == 0, done.output
+    erased = _erasure(world, person_id)
+    assert erased is not None and erased.reason == "erreur de saisie / doublon"

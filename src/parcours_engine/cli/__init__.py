@@ -18,6 +18,7 @@ from parcours_engine.cli import (
     demo,
     incidents,
     pathways,
+    privacy,
     processes,
     retention,
     serving,
@@ -61,6 +62,7 @@ COMMANDS: tuple[click.Command, ...] = (
     supervision.objectives,
     supervision.indicators_command,
     retention.retention_command,
+    privacy.privacy,
     serving.serve,
     serving.scheduler_command,
 )

@@ -130,6 +130,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "pathway.not_found": ("Ce parcours n'existe pas.", "This pathway does not exist."),
     "person.not_found": ("Cette personne n'existe pas.", "This person does not exist."),
+    "erasure.pathway_open": (
+        "Cette personne a encore %(count)s parcours en cours : son dossier sert à la suivre et ne peut pas "
+        "être anonymisé. Demandez à son référent d'enregistrer la sortie de chaque parcours, puis revenez.",
+        "This person still has %(count)s open pathway(s): the file is needed to follow them and cannot be "
+        "anonymised. Ask their referent to record the exit of each pathway, then come back.",
+    ),
+    "erasure.reason": (
+        "Choisissez le motif de l'anonymisation dans la liste.",
+        "Choose the reason for the anonymisation from the list.",
+    ),
     "task.not_found": ("Cette tâche n'existe pas.", "This task does not exist."),
     "task.not_yours": (
         "Cette tâche n'est ni la vôtre ni celle de votre équipe.",

@@ -67,6 +67,7 @@ class Action(StrEnum):
     RECTIFY_PERSON = "rectify_person"  # correct identity fields (RGPD Art. 16), with history
     EXPORT_PERSON = "export_person"  # everything held about a person, for them (RGPD Art. 15)
     READ_ACCESS_HISTORY = "read_access_history"  # who accessed a person's file (to answer them)
+    ERASE_PERSON = "erase_person"  # anonymise a file on request (RGPD Art. 17), a reason recorded
     # Passport
     READ_PASSPORT = "read_passport"
     WRITE_PASSPORT = "write_passport"
@@ -138,6 +139,8 @@ TABLE: Mapping[Action, Mapping[Profile, frozenset[Scope]]] = {
     Action.RECTIFY_PERSON: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}, PARTNER={S.OWN_CASELOAD}),
     Action.EXPORT_PERSON: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}, PARTNER={S.OWN_CASELOAD}),
     Action.READ_ACCESS_HISTORY: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}, PARTNER={S.OWN_CASELOAD}),
+    # Not the referent: the supervisor of the person's structure answers for the decision.
+    Action.ERASE_PERSON: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}),
     Action.READ_PASSPORT: _row(
         ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}, COUNSELLOR=_OWN_TEAM, PARTNER={S.PARTNER_WITH_CONSENT}
     ),

@@ -64,6 +64,7 @@ ROUTES: dict[str, Action] = {
     "counsellors.export_person": A.EXPORT_PERSON,
     "counsellors.export_person_pdf": A.EXPORT_PERSON,
     "counsellors.access_history": A.READ_ACCESS_HISTORY,
+    "counsellors.erase_person": A.ERASE_PERSON,
     "counsellors.start": A.START_PATHWAY,
     "counsellors.notification_list": A.READ_NOTIFICATIONS,
     "counsellors.shared_people": A.LIST_SHARED_PEOPLE,

@@ -10,16 +10,16 @@ from werkzeug.wrappers import Response
 from parcours_engine import access
 from parcours_engine.accounts import access_review
 from parcours_engine.domain.dates import date_error, read_date
-from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
+from parcours_engine.domain.errors import ConflictError, FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.permissions import Action, may_be_referent
 from parcours_engine.passport import staff_export
-from parcours_engine.pathways import beneficiaries, pathways, rectification, worklist
+from parcours_engine.pathways import beneficiaries, erasure, pathways, rectification, worklist
 from parcours_engine.persistence.models import Beneficiary
 from parcours_engine.studio import versions
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name
-from parcours_engine.web.errors import field_message, field_messages
+from parcours_engine.web.errors import field_message, field_messages, text
 
 FIELDS = ("last_name", "first_name", "birth_date", "sex", "qualification_level", "departement", "territory")
 
@@ -114,6 +114,7 @@ def _person_page(found: Beneficiary, values: dict[str, str] | None = None, error
         may_rectify=access.may_person(session, account, found.id, Action.RECTIFY_PERSON),
         may_export=access.may_person(session, account, found.id, Action.EXPORT_PERSON),
         may_read_history=access.may_person(session, account, found.id, Action.READ_ACCESS_HISTORY),
+        may_erase=access.may_person(session, account, found.id, Action.ERASE_PERSON),
         may_refer=may_be_referent(account.role, account.team, account.active, account.structure_id, None),
         programmes=versions.catalogue(session),
         corrections=rectification.history(session, found),
@@ -159,6 +160,32 @@ def export_person_pdf(person_id: int) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="donnees_{identifier}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/personnes/<int:person_id>/anonymisation", methods=["GET", "POST"])
+def erase_person(person_id: int) -> Any:
+    """Anonymise the file on request (RGPD Art. 17), a reason from the list: choose the reason, then
+    confirm on a second page (no script); refused, with what to do, while a pathway is open."""
+    session, account = db_session(), current_account()
+    found = erasure.prepare(session, clock(), account, person_id, route_name())
+    reason = request.form.get("reason", "")
+    page = {"person": found, "reasons": erasure.REASONS, "reason": reason, "errors": {}, "refusal": None}
+    if request.method == "GET":
+        if still_open := erasure.open_pathways(session, found.id):
+            page["refusal"] = text("erasure.pathway_open", {"count": still_open})
+        return render_template("counsellors/erase.html", step="choose", **page)
+    try:
+        if request.form.get("confirm") != "1":
+            erasure.check(session, found.id, reason)
+            return render_template("counsellors/erase.html", step="confirm", **page)
+        done = erasure.erase(session, clock(), account, person_id, reason, route_name())
+    except InvalidInput as error:
+        page["errors"] = field_messages(error.field_errors)
+        return render_template("counsellors/erase.html", step="choose", **page), 400
+    except ConflictError as error:
+        page["refusal"] = text(error.code, error.params)
+        return render_template("counsellors/erase.html", step="choose", **page), 409
+    return render_template("counsellors/erase.html", step="done", erased=done, **page)
 
 
 @bp.get("/personnes/<int:person_id>/acces")
