@@ -5,7 +5,10 @@ branches of 20 steps (user tasks with a form, script tasks, a gateway per branch
 all joining before the end, with a diagram shape for every node and an edge for every flow. Its
 result must be "no error": a bench of the error path would measure something else.
 
-Prints seconds at each size and the ratio to the smallest size (linear: ratio ≈ size ratio).
+Prints seconds at each size and the ratio to the smallest size (linear: ratio ≈ size ratio), then
+what a first start on the version costs in a process that has not parsed it yet (issue 13): the
+parse (`load_programme`, CPU seconds with SpiffWorkflow's own element parsers, then with the
+compiled XPath of `engine/spiff_parser.py`, interleaved) and the runtime's start and save.
 
 Usage: python -m bench.model_check [--sizes 1000 10000]
 """
@@ -14,8 +17,14 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import UTC, datetime
 
-from parcours_engine.engine.loader import check_library
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from parcours_engine.domain.clock import FrozenClock
+from parcours_engine.engine import spiff_parser
+from parcours_engine.engine.loader import check_library, load_programme
+from parcours_engine.engine.runtime import Runtime
 
 BRANCH = 20  # steps per branch: long chains are not what this measures
 FORM = b'{"type": "object", "title": "Formulaire", "properties": {"x": {"type": "integer", "title": "X"}}}'
@@ -121,6 +130,32 @@ def measure(elements: int) -> float:
     return seconds
 
 
+def first_start(elements: int, rounds: int = 3) -> None:
+    """CPU seconds (min of `rounds`) of the parse before/after compiled XPath, and of start+save."""
+    bpmn, forms = {"big.bpmn": programme(elements)}, {"big.schema.json": FORM}
+    compiled = dict(spiff_parser.Parser.OVERRIDE_PARSER_CLASSES)
+    parse: dict[str, list[float]] = {"uncompiled": [], "compiled": []}
+    for _ in range(rounds):
+        for mode, classes in (
+            ("uncompiled", SpiffBpmnParser.OVERRIDE_PARSER_CLASSES),
+            ("compiled", compiled),
+        ):
+            spiff_parser.Parser.OVERRIDE_PARSER_CLASSES = classes
+            started = time.process_time()
+            model = load_programme(bpmn, forms, "big")
+            parse[mode].append(time.process_time() - started)
+    spiff_parser.Parser.OVERRIDE_PARSER_CLASSES = compiled
+    started = time.process_time()
+    Runtime.dump(
+        Runtime().start(model, {"programme_code": "b1"}, FrozenClock(datetime(2026, 1, 5, tzinfo=UTC)))
+    )
+    run = time.process_time() - started
+    print(
+        f"first start, {elements:>7,} elements: parse {min(parse['uncompiled']):6.2f} s CPU uncompiled XPath, "
+        f"{min(parse['compiled']):6.2f} s compiled; start + save {run:5.2f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -131,6 +166,8 @@ def main() -> None:
         baseline = baseline or seconds
         ratio = seconds / baseline
         print(f"check_library, {size:>7,} elements: {seconds:7.2f} s  (x{ratio:.1f} the first size)")
+    for size in args.sizes:
+        first_start(size)
 
 
 if __name__ == "__main__":
