@@ -349,6 +349,7 @@ def test_public_routes_are_few_and_named(endpoint: str) -> None:
         "static",
         "healthz",
         "auth.login",
+        "auth.second_step",  # the code after a right password, before anyone is signed in
         "auth.language",
         "portal.sign_in",
         "api.openapi",

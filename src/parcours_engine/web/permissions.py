@@ -26,6 +26,7 @@ PUBLIC = frozenset(
         "healthz",
         "favicon",
         "auth.login",
+        "auth.second_step",  # the code after a right password (the session names the account pending)
         "auth.language",
         "portal.sign_in",
         "api.openapi",
@@ -43,6 +44,10 @@ ROUTES: dict[str, Action] = {
     "auth.logout": A.SIGN_OUT,
     "auth.my_tokens": A.SIGN_OUT,  # any signed-in account: its own API tokens (accounts.tokens)
     "auth.revoke_my_token": A.SIGN_OUT,
+    "auth.second_factor": A.SIGN_OUT,  # any signed-in account: its own second factor
+    "auth.second_factor_start": A.SIGN_OUT,
+    "auth.second_factor_confirm": A.SIGN_OUT,
+    "auth.second_factor_disable": A.SIGN_OUT,
     # counsellors' workspace
     "counsellors.home": A.SIGN_OUT,  # any signed-in account: sent to its own first page
     "counsellors.inbox": A.READ_TASKS,
