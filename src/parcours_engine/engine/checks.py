@@ -19,7 +19,7 @@ from lxml import etree
 from parcours_engine.domain.errors import ModelProblem
 from parcours_engine.domain.roles import lane_names, role_for_lane
 from parcours_engine.engine import graph_checks
-from parcours_engine.engine.form_checks import form_problems, free_text_problems
+from parcours_engine.engine.form_checks import date_rules_problems, form_problems, free_text_problems
 from parcours_engine.engine.xml import BPMN_NS, DOCUMENT, NSMAP, Document
 
 ACTIVITIES = frozenset(
@@ -432,6 +432,8 @@ def _schema_problems(name: str, schema: dict[str, Any], text: str) -> list[Model
     for path, message in form_problems(schema):
         problems.append(ModelProblem(name, _json_line(text, path), path, message))
     for path, message in free_text_problems(schema):
+        problems.append(ModelProblem(name, _json_line(text, path), path, message))
+    for path, message in date_rules_problems(schema):
         problems.append(ModelProblem(name, _json_line(text, path), path, message))
     return problems
 

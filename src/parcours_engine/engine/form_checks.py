@@ -11,6 +11,10 @@ a closed list (`enum`, `const`, `oneOf`/`anyOf`), a `format` (dates...) or a cod
 `pattern`), needs a `maxLength` of at most FREE_TEXT_MAX_LENGTH and the legal warning the task form
 shows next to it (`x-avertissement`). Refused at check and publish only (`free_text_problems`): a
 version already published stays usable.
+
+The date rules a form may carry (validated with the answers by pathways.forms) must name what they
+mean: `"x-not-future": true` on a date field (`"format": "date"`), `"x-not-before"` on a date field,
+naming another date field of the same object (`date_rules_problems`, refused at check and publish).
 """
 
 from __future__ import annotations
@@ -136,3 +140,38 @@ def _subschemas(schema: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
             stack.extend((v, f"{where}/{k}") for k, v in node.items() if k not in _VALUE_KEYS)
         elif isinstance(node, list):
             stack.extend((value, f"{where}/{i}") for i, value in enumerate(node))
+
+
+def date_rules_problems(schema: Any) -> Iterator[tuple[str, str]]:
+    """(JSON pointer, message) for each `x-not-future` or `x-not-before` that cannot mean anything."""
+    for where, node in _subschemas(schema, "#"):
+        properties = node.get("properties")
+        if not isinstance(properties, dict):
+            continue
+        for name, spec in properties.items():
+            if not isinstance(spec, dict):
+                continue
+            at = f"{where}/properties/{name}"
+            if "x-not-future" in spec and (spec["x-not-future"] is not True or not _is_date(spec)):
+                yield (
+                    f"{at}/x-not-future",
+                    'x-not-future is written "x-not-future": true, on a date field ("format": "date")',
+                )
+            if "x-not-before" in spec:
+                other = spec["x-not-before"]
+                sibling = properties.get(other) if isinstance(other, str) else None
+                if (
+                    not _is_date(spec)
+                    or other == name
+                    or not isinstance(sibling, dict)
+                    or not _is_date(sibling)
+                ):
+                    yield (
+                        f"{at}/x-not-before",
+                        "x-not-before names another date field of the same object (its start): "
+                        f"{other!r} is none",
+                    )
+
+
+def _is_date(spec: dict[str, Any]) -> bool:
+    return spec.get("format") == "date"
