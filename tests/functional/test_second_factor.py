@@ -14,9 +14,11 @@ from html import unescape
 import pyotp
 import pytest
 from argon2 import PasswordHasher
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from parcours_engine.accounts import second_factor
+from parcours_engine.cli import main
 from parcours_engine.persistence.models import Account
 from parcours_engine.persistence.second_factor_models import RecoveryCode, SecondFactor
 from parcours_engine.web import create_app
@@ -210,3 +212,18 @@ def test_the_variable_turns_the_requirement_on(database_url: str, world: World, 
     monkeypatch.setenv("PARCOURS_ADMIN_TOTP_REQUIRED", "0")
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "t", "CLOCK": world.clock})
     assert app.config["ADMIN_TOTP_REQUIRED"] is False
+
+
+def test_a_lost_device_is_reset_on_the_command_line(world: World, database_url: str) -> None:
+    client = world.client("conseiller")
+    enrol(world, client)
+    runner = CliRunner()
+    args = ["--database-url", database_url, "users", "reset-second-factor", "conseiller"]
+    done = runner.invoke(main, args, catch_exceptions=False)
+    assert done.exit_code == 0 and "second factor of conseiller removed" in done.output
+    assert not signed_in(client)  # the sessions end: the device may be in other hands
+    world.client("conseiller")  # the password alone signs in again (asserts the 303)
+    again = runner.invoke(main, args, catch_exceptions=False)
+    assert again.exit_code == 0 and "conseiller had no second factor" in again.output
+    unknown = runner.invoke(main, [*args[:-1], "nobody"], catch_exceptions=False)
+    assert unknown.exit_code == 1

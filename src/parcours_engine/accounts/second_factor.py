@@ -111,9 +111,19 @@ def verify(session: Session, clock: Clock, account: Account, code: str) -> None:
 def disable(session: Session, clock: Clock, account: Account, code: str) -> None:
     """Remove the factor and its recovery codes, on a right code (of the app or a recovery code)."""
     verify(session, clock, account, code)
+    remove(session, account)
+
+
+def remove(session: Session, account: Account) -> bool:
+    """Remove the factor and its recovery codes (a lost device: `users reset-second-factor`).
+
+    True when there was one. The caller ends the account's sessions when the device may be in other
+    hands.
+    """
     session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
-    session.execute(delete(SecondFactor).where(SecondFactor.account_id == account.id))
+    removed = session.execute(delete(SecondFactor).where(SecondFactor.account_id == account.id))
     session.flush()
+    return bool(removed.rowcount)  # type: ignore[attr-defined]
 
 
 def recovery_codes_left(session: Session, account: Account) -> int:

@@ -1,4 +1,5 @@
-"""`parcours-engine users ...`: create accounts, list them, issue, list and revoke API tokens.
+"""`parcours-engine users ...`: create accounts, list them, issue, list and revoke API tokens, remove a
+lost second factor.
 
 Each command is one unit of work.
 """
@@ -9,7 +10,7 @@ import sys
 
 import click
 
-from parcours_engine.accounts import accounts, tokens
+from parcours_engine.accounts import accounts, second_factor, tokens
 from parcours_engine.cli.context import explain, input_errors, sessions
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ParcoursError
@@ -125,6 +126,25 @@ def revoke_token(ctx: click.Context, token_id: int) -> None:
     except ParcoursError as error:
         click.echo(explain(error), err=True)
         sys.exit(1)
+
+
+@users.command("reset-second-factor")
+@click.argument("username")
+@click.pass_context
+def reset_second_factor(ctx: click.Context, username: str) -> None:
+    """Remove the account's second factor and recovery codes (a lost device) and end its sessions.
+
+    The account signs in with its password alone again, and enrols a new factor from its page.
+    """
+    try:
+        with unit_of_work(sessions(ctx)) as session:
+            account = accounts.by_username(session, username)
+            removed = second_factor.remove(session, account)
+            accounts.end_sessions(session, account)
+    except ParcoursError as error:
+        click.echo(explain(error), err=True)
+        sys.exit(1)
+    click.echo(f"second factor of {username} removed" if removed else f"{username} had no second factor")
 
 
 @users.command("list")
