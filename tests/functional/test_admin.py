@@ -266,7 +266,7 @@ def test_a_deactivated_account_cannot_sign_in_nor_use_its_token_and_reactivation
     target = world.ids["conseiller"]
     signed_in = world.client("conseiller")
     assert world.api("conseiller").get("/work-items").status_code == 200
-    assert admin.post(f"/admin/comptes/{target}/desactiver").status_code == 303
+    assert admin.post(f"/admin/comptes/{target}/desactiver", {"confirm": "1"}).status_code == 303
     assert "désactivé" in _text(admin.get(f"/admin/comptes/{target}"))
     assert not _signs_in(world, "conseiller")
     assert world.api("conseiller").get("/work-items").status_code == 401
@@ -304,7 +304,7 @@ def test_an_admin_cannot_deactivate_themselves_nor_remove_the_last_active_admin(
     # No longer an admin: the session opened with the admin's rights ended with them (issue 14).
     assert admin.get("/admin/comptes").status_code == 302
     assert other.post(f"/admin/comptes/{second}", supervisor).status_code == 400  # the last one now
-    assert other.post(f"/admin/comptes/{me}/desactiver").status_code == 303
+    assert other.post(f"/admin/comptes/{me}/desactiver", {"confirm": "1"}).status_code == 303
 
 
 def test_an_admin_changes_role_team_structure_and_routing_code(world: World):
@@ -364,7 +364,7 @@ def test_admin_forms_without_their_csrf_token_are_refused(world: World):
         "/admin/comptes/nouveau": {"username": "x1", "display_name": "X", "role": "admin"},
         f"/admin/comptes/{target}": {"role": "supervisor", "structure": "ml_nord"},
         f"/admin/comptes/{target}/mot-de-passe": {},
-        f"/admin/comptes/{target}/desactiver": {},
+        f"/admin/comptes/{target}/desactiver": {"confirm": "1"},
     }
     for url, data in posts.items():
         response = client.post(url, data, csrf=False)

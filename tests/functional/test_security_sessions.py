@@ -90,7 +90,7 @@ def test_a_deactivation_ends_sessions_and_tokens_for_good(world: World) -> None:
     client = world.client("conseiller")
     account_id = world.ids["conseiller"]
     admin = world.client(ADMIN)
-    assert admin.post(f"/admin/comptes/{account_id}/desactiver").status_code == 303
+    assert admin.post(f"/admin/comptes/{account_id}/desactiver", {"confirm": "1"}).status_code == 303
     assert admin.post(f"/admin/comptes/{account_id}/reactiver").status_code == 303
     assert not signed_in(client)
     assert world.api("conseiller").get("/work-items").status_code == 401

@@ -147,7 +147,8 @@ def version_ids(world: World) -> list[int]:
 def publish(world: World, xml: str, forms: dict[str, str] | None = None) -> Any:
     """Save `xml` and `forms` into a new draft, then publish it from the editor page."""
     draft_id, revision = saved_draft(world, xml, forms)
-    return post_json(world, "coordination", draft_url(draft_id, "publier"), {"revision": revision})
+    body = {"revision": revision, "confirm": True}  # confirmed: test_confirmations.py for the summary
+    return post_json(world, "coordination", draft_url(draft_id, "publier"), body)
 
 
 def upload(world: World, draft_id: int, body: str, revision: int = 1) -> Any:
@@ -325,7 +326,8 @@ def test_migration_previews_then_migrates_and_refuses_what_has_no_counterpart(wo
     assert "aucun équivalent pour Task_bilan" in preview
     assert version_of(world, at_accueil) == 1  # a preview changes nothing
     before = snapshot(world.sessions, at_bilan)
-    response = client.post("/studio/reference/migration", {"cible": v2, "parcours": [at_accueil, at_bilan]})
+    confirmed = {"cible": v2, "parcours": [at_accueil, at_bilan], "confirm": "1"}
+    response = client.post("/studio/reference/migration", confirmed)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "migré vers la version 2" in page and "aucun équivalent pour Task_bilan" in page

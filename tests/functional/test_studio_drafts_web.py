@@ -52,11 +52,13 @@ def page(world: World, url: str, username: str = "coordination") -> str:
 
 
 def publish(world: World, draft_id: int, revision: int) -> Any:
-    return post_json(world, "coordination", draft_url(draft_id, "publier"), {"revision": revision})
+    """Publish, confirmed (test_confirmations.py: without `confirm` nothing is published)."""
+    body = {"revision": revision, "confirm": True}
+    return post_json(world, "coordination", draft_url(draft_id, "publier"), body)
 
 
 def discard(world: World, draft_id: int, revision: int | None, csrf: bool = True) -> Any:
-    body = {} if revision is None else {"revision": revision}
+    body = {"confirm": "1"} if revision is None else {"revision": revision, "confirm": "1"}
     return world.client("coordination").post(draft_url(draft_id, "abandonner"), body, csrf=csrf)
 
 

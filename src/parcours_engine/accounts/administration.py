@@ -33,11 +33,11 @@ from sqlalchemy.orm import Session, aliased
 
 from parcours_engine.accounts import accounts, tokens
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.enums import AccountRole
+from parcours_engine.domain.enums import AccountRole, PathwayStatus
 from parcours_engine.domain.errors import FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
 from parcours_engine.domain.roles import LANE_ROLES
 from parcours_engine.persistence.admin_models import AccountEvent
-from parcours_engine.persistence.models import Account, Structure
+from parcours_engine.persistence.models import Account, Pathway, Structure
 from parcours_engine.persistence.uow import lost_race_as_conflict
 
 ADMIN = AccountRole.ADMIN
@@ -259,6 +259,32 @@ def update_account(
         _record(session, clock, actor, "account_changed", account_id=account.id, changes=changes)
 
 
+@dataclass(frozen=True)
+class DeactivationSummary:
+    """What deactivating an account does, shown to the admin before they confirm it."""
+
+    account: Account
+    active_pathways: int  # pathways it is the referent of: they stay with it until transferred
+
+
+def deactivation_summary(session: Session, actor: Account, account_id: int) -> DeactivationSummary:
+    """The deactivation `actor` asks for, checked as the deactivation itself is; nothing written."""
+    require_admin(actor)
+    account = accounts.get_account(session, account_id)
+    _check_deactivation(session, actor, account)
+    followed = select(func.count(Pathway.id)).where(
+        Pathway.referent_id == account.id, Pathway.status == PathwayStatus.ACTIVE
+    )
+    return DeactivationSummary(account, session.scalar(followed) or 0)
+
+
+def _check_deactivation(session: Session, actor: Account, account: Account) -> None:
+    if account.id == actor.id:
+        raise InvalidInput(field_errors={"active": [FieldError("admin.cannot_deactivate_self")]})
+    if account.role == ADMIN and _other_active_admins(session, account) == 0:
+        raise InvalidInput(field_errors={"active": [FieldError("admin.last_active_admin")]})
+
+
 def set_active(session: Session, clock: Clock, actor: Account, account_id: int, active: bool) -> None:
     """Deactivate (no sign-in, no API token, open sessions end) or reactivate an account."""
     require_admin(actor)
@@ -266,10 +292,7 @@ def set_active(session: Session, clock: Clock, actor: Account, account_id: int, 
     if account.active == active:
         return
     if not active:
-        if account.id == actor.id:
-            raise InvalidInput(field_errors={"active": [FieldError("admin.cannot_deactivate_self")]})
-        if account.role == ADMIN and _other_active_admins(session, account) == 0:
-            raise InvalidInput(field_errors={"active": [FieldError("admin.last_active_admin")]})
+        _check_deactivation(session, actor, account)
     with lost_race_as_conflict(RACE):
         account.active = active
         if not active:  # nothing opened before comes back with a reactivation

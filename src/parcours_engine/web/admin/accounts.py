@@ -90,7 +90,18 @@ def revoke_token(account_id: int, token_id: int) -> ResponseReturnValue:
 
 @bp.post("/comptes/<int:account_id>/desactiver")
 def deactivate(account_id: int) -> ResponseReturnValue:
-    return _set_active(account_id, False)
+    """Deactivating takes two steps: its summary, then the same form confirmed (`confirm=1`)."""
+    if request.form.get("confirm") == "1":
+        return _set_active(account_id, False)
+    session = db_session()
+    try:
+        summary = administration.deactivation_summary(session, current_account(), account_id)
+    except InvalidInput as error:
+        found = accounts.get_account(session, account_id)
+        return _account_page(found, _current_values(found), field_messages(error.field_errors)), 400
+    if not summary.account.active:
+        return redirect(url_for("admin.account", account_id=account_id), code=303)
+    return render_template("admin/deactivate_confirm.html", summary=summary)
 
 
 @bp.post("/comptes/<int:account_id>/reactiver")

@@ -100,11 +100,15 @@ def editor_page(draft: ModelDraft, problems: list[ModelProblem], status: int = 2
 
 
 @bp.post("/<programme>/brouillons/<int:draft_id>/abandonner")
-def discard(programme: str, draft_id: int) -> BaseResponse:
-    """Discard the draft (the page asked for confirmation); refused if someone saved it since."""
+def discard(programme: str, draft_id: int) -> str | BaseResponse:
+    """Discard the draft once its summary is confirmed (`confirm=1`); refused if someone saved it since."""
     draft = draft_of(programme, draft_id)
     revision = request.form.get("revision", type=int)
     if revision is None:
         raise revision_required()
+    if request.form.get("confirm") != "1":
+        session = db_session()
+        base = None if draft.base_version_id is None else session.get(ProcessVersion, draft.base_version_id)
+        return render_template("studio/discard_confirm.html", draft=draft, base=base, revision=revision)
     studio.discard_draft(db_session(), current_account(), draft.id, revision)
     return _see_other("studio.draft_list", programme=programme, abandonne=1)

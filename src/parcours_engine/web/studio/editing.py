@@ -25,7 +25,7 @@ from parcours_engine.domain.errors import (
     NotFound,
 )
 from parcours_engine.persistence.studio_models import ModelDraft
-from parcours_engine.studio import studio
+from parcours_engine.studio import studio, versions
 from parcours_engine.web.app import clock, db_session, fresh_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.studio import bp
@@ -125,10 +125,16 @@ def check(programme: str, draft_id: int) -> JsonReply:
 
 @bp.post("/<programme>/brouillons/<int:draft_id>/publier")
 def publish(programme: str, draft_id: int) -> JsonReply:
-    """Publish the stored draft as a new version (the draft is then deleted); 422 while an error remains."""
-    revision = _revision(_body().get("revision"))
+    """Publish the stored draft as a new version (the draft is then deleted); 422 while an error remains.
+
+    Without `"confirm": true` nothing is published: the answer is the summary the page asks the
+    coordinator to confirm (the version it will make, the pathways that stay on older versions)."""
+    body = _body()
+    revision = _revision(body.get("revision"))
     session = db_session()
     draft = draft_of(programme, draft_id)
+    if body.get("confirm") is not True:
+        return _publish_summary(draft, revision)
     try:
         result = studio.publish_draft(session, clock(), current_account(), draft.id, revision)
     except ConflictError:
@@ -139,6 +145,31 @@ def publish(programme: str, draft_id: int) -> JsonReply:
     return jsonify(
         {"ok": True, "version": result.version, "created": result.created, "redirect": target}
     ), 200
+
+
+def _publish_summary(draft: ModelDraft, revision: int) -> JsonReply:
+    """What publishing the draft would do, checked as publishing is (revision, errors); nothing written."""
+    if draft.revision != revision:
+        return _conflict(draft.id)
+    problems = studio.check_draft(db_session(), draft.id)
+    if any(p.severity == "error" for p in problems):
+        return jsonify({"ok": False, "problems": as_json(problems)}), 422
+    history = versions.history(db_session(), draft.programme)
+    newest = history[-1]
+    base = next((v for v in history if v.id == draft.base_version_id), None)
+    running = sum(v.active_pathways for v in history)
+    lines = [
+        _("Programme : %(name)s", name=newest.name or draft.programme),
+        _("Nouvelle version : %(n)s", n=newest.version + 1),
+        _("Brouillon commencé par %(who)s depuis la version %(n)s", who=draft.author, n=base.version)
+        if base
+        else _("Brouillon commencé par %(who)s", who=draft.author),
+        _("Parcours en cours qui restent sur leur version (migration à part) : %(n)s", n=running),
+    ]
+    if base is not None and base.id != newest.id:
+        lines.append(_("La version %(n)s, publiée depuis, serait remplacée.", n=newest.version))
+    summary = {"version": newest.version + 1, "running": running, "lines": lines}
+    return jsonify({"ok": False, "confirm": True, "summary": summary}), 200
 
 
 @bp.post("/<programme>/brouillons/<int:draft_id>/import")

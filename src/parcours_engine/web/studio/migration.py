@@ -80,6 +80,10 @@ def migration(programme: str) -> str:
 
 @bp.post("/<programme>/migration")
 def migrate(programme: str) -> str:
+    """Migrate the selected pathways once their preview is confirmed (`confirm=1`); without it, the
+    preview (the summary to confirm) and nothing moved."""
     target = _target(versions.history(db_session(), programme), request.form.get("cible", type=int))
+    if request.form.get("confirm") != "1":
+        return _page(programme, target.id, preview_migration(db_session(), _selected(), target.id))
     results = migrate_pathways(db_session(), clock(), current_account(), _selected(), target.id)
     return _page(programme, target.id, results, migrated=True)

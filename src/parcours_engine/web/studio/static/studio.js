@@ -170,7 +170,26 @@
       if (!(await this.save())) {
         return;
       }
+      // The first request publishes nothing: it answers the summary to confirm (or the errors).
       const response = await postJSON(this.root.dataset.publishUrl, { revision: this.revision });
+      const data = await reply(response);
+      if (response.ok && data.confirm) {
+        const list = document.getElementById('publish-summary');
+        list.replaceChildren(...data.summary.lines.map((line) => {
+          const item = document.createElement('li');
+          item.textContent = line;
+          return item;
+        }));
+        document.getElementById('publish-dialog').showModal();
+        return;
+      }
+      this.failed(response.status, data, this.msg.msgRefused);
+    }
+
+    async confirmPublish() {
+      document.getElementById('publish-dialog').close();
+      const body = { revision: this.revision, confirm: true };
+      const response = await postJSON(this.root.dataset.publishUrl, body);
       const data = await reply(response);
       if (response.ok && data.ok) {
         this.leaving = true;
@@ -203,6 +222,10 @@
     document.getElementById('save').addEventListener('click', () => page.save());
     document.getElementById('check').addEventListener('click', () => page.check());
     document.getElementById('publish').addEventListener('click', () => page.publish());
+    document.getElementById('publish-confirm').addEventListener('click', () => page.confirmPublish());
+    document.getElementById('publish-cancel').addEventListener('click', () => {
+      document.getElementById('publish-dialog').close();
+    });
     document.getElementById('reload').addEventListener('click', () => {
       page.leaving = true;
       window.location.reload();
@@ -216,11 +239,8 @@
       page.leaving = true;
       event.target.submit();
     });
-    document.getElementById('discard-form').addEventListener('submit', (event) => {
-      if (!window.confirm(root.dataset.msgConfirmDiscard)) {
-        event.preventDefault();
-        return;
-      }
+    // The server asks for confirmation on a page of its own (studio/discard_confirm.html).
+    document.getElementById('discard-form').addEventListener('submit', () => {
       page.leaving = true;
     });
     window.setInterval(() => {
