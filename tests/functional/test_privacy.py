@@ -3,6 +3,7 @@ and the register of personal data generated from the code's own configuration.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from parcours_engine.cli import main
 from parcours_engine.pathways import pathways
-from parcours_engine.persistence.models import AccessLog, Beneficiary, Erasure, PathwayState
+from parcours_engine.persistence.models import AccessLog, Base, Beneficiary, Erasure, PathwayState
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.supervision import indicators
 from tests.functional import test_security_pdf as pdf_tests
@@ -127,7 +128,7 @@ def test_an_open_pathway_refuses_the_erasure_and_says_what_to_do(world: World) -
     assert _figures(world) == before
     with world.sessions() as session:
         person = session.get(Beneficiary, person_id)
-        assert (person is not None and person.last_name == "SUIVIE") or person.last_name == "Suivie"
+        assert person is not None and person.last_name == "Suivie"
         assert session.get(PathwayState, pathway_id) is not None
     assert admin.get(f"/parcours/{pathway_id}").status_code == 200
 
@@ -167,3 +168,56 @@ def test_the_command_line_anonymises_with_a_reason_and_refuses_an_open_pathway(
     assert done.exit_code == 0, done.output
     erased = _erasure(world, person_id)
     assert erased is not None and erased.reason == "erreur de saisie / doublon"
+
+
+# -- the register of personal data --------------------------------------------------------------------
+
+
+def _tables_about_a_person() -> set[str]:
+    """Read from the database model itself: every table with a beneficiary_id column."""
+    return {table.name for table in Base.metadata.tables.values() if "beneficiary_id" in table.columns} | {
+        "beneficiary"
+    }
+
+
+def test_the_register_page_follows_the_settings_and_lists_every_table_about_a_person(
+    world: World, monkeypatch
+) -> None:
+    tables = _tables_about_a_person()
+    assert {"access_log", "passport", "pathway", "portal_access", "sharing_consent"} <= tables
+    monkeypatch.setenv("PARCOURS_RETENTION_YEARS", "2")
+    supervisor = world.client("superviseur")
+    assert 'id="register-link"' in supervisor.get("/supervision/").get_data(as_text=True)
+    page = supervisor.get("/admin/donnees-personnelles")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for name in tables:
+        assert f'<code class="table-name">{name}</code>' in text, name
+    assert "2 an(s) après la dernière sortie" in text and "Base légale" in text
+    assert "Date de l&#39;accueil" in text or "date_accueil" in text  # a published form's field
+    monkeypatch.setenv("PARCOURS_RETENTION_YEARS", "7")
+    monkeypatch.setenv("PARCOURS_ACCESS_LOG_MONTHS", "18")
+    admin = world.client("administrateur").get("/admin/donnees-personnelles").get_data(as_text=True)
+    assert "7 an(s) après la dernière sortie" in admin and "2 an(s) après" not in admin
+    assert "18 mois" in admin
+    for username in ("conseiller", "accueil", "coordination"):
+        assert world.client(username).get("/admin/donnees-personnelles").status_code == 403, username
+
+
+def test_the_register_on_the_command_line_as_text_and_json(world: World, database_url: str) -> None:
+    runner = CliRunner()
+    base = ["--database-url", database_url, "privacy", "register"]
+    env = {"PARCOURS_RETENTION_YEARS": "3", "PARCOURS_RETENTION_YEARS_REFERENCE": "6"}
+    as_json = runner.invoke(main, [*base, "--json"], env=env)
+    assert as_json.exit_code == 0, as_json.output
+    found = json.loads(as_json.output)
+    assert (found["retention_years"], found["retention_by_programme"]) == (3, {"reference": 6})
+    listed = {table["name"] for category in found["categories"] for table in category["tables"]}
+    assert _tables_about_a_person() <= listed
+    identity = next(c for c in found["categories"] if c["code"] == "identity")
+    readers = next(r for r in identity["readers"] if r["action"] == "read_person")["profiles"]
+    assert readers["supervisor"] == ["structure"] and "coordinator" not in readers
+    assert any(form["programme"] == "reference" and form["fields"] for form in found["forms"])
+    text = runner.invoke(main, base, env={"PARCOURS_RETENTION_YEARS": "4"})
+    assert text.exit_code == 0, text.output
+    assert "4 an(s) après la dernière sortie" in text.output and "Table access_log" in text.output

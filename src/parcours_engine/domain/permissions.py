@@ -80,6 +80,7 @@ class Action(StrEnum):
     SET_OBJECTIVES = "set_objectives"
     READ_STALLED_LIST = "read_stalled_list"  # names people
     ADMINISTER = "administer"  # structures and accounts
+    READ_PRIVACY_REGISTER = "read_privacy_register"  # what is kept, why, how long, who sees it (no person)
     # The account itself
     READ_NOTIFICATIONS = "read_notifications"
     SIGN_OUT = "sign_out"
@@ -153,6 +154,7 @@ TABLE: Mapping[Action, Mapping[Profile, frozenset[Scope]]] = {
     Action.LIST_SHARED_PEOPLE: _row(PARTNER={S.PARTNER_WITH_CONSENT}),
     Action.READ_STALLED_LIST: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}),
     Action.ADMINISTER: _row(ADMIN={S.ALL}),
+    Action.READ_PRIVACY_REGISTER: _row(ADMIN={S.ALL}, SUPERVISOR={S.ALL}),  # names nobody
     Action.READ_NOTIFICATIONS: _row(**{p.name: {S.SELF} for p in Profile if p is not Profile.BENEFICIARY}),
     Action.SIGN_OUT: _row(**{p.name: {S.SELF} for p in Profile if p is not Profile.BENEFICIARY}),
     Action.READ_OWN_FILE: _row(BENEFICIARY={S.SELF}),

@@ -70,6 +70,7 @@ ROUTES: dict[str, Action] = {
     "counsellors.export_person_pdf": A.EXPORT_PERSON,
     "counsellors.access_history": A.READ_ACCESS_HISTORY,
     "counsellors.erase_person": A.ERASE_PERSON,
+    "admin.privacy_register": A.READ_PRIVACY_REGISTER,  # admins and supervisors: names nobody
     "counsellors.start": A.START_PATHWAY,
     "counsellors.notification_list": A.READ_NOTIFICATIONS,
     "counsellors.shared_people": A.LIST_SHARED_PEOPLE,
