@@ -93,7 +93,17 @@ def test_a_coordinator_adds_a_task_fixes_its_form_publishes_and_migrates(page: P
     expect(page.locator("#status")).to_contain_text("Aucune erreur")
     expect(page.locator("#problems li.error")).to_have_count(0)
 
+    page.click("#publish")  # first the summary to confirm, nothing published yet
+    expect(page.locator("#publish-dialog")).to_be_visible()
+    expect(page.locator("#publish-summary")).to_contain_text("Nouvelle version : 2")
+    expect(page.locator("#publish-summary")).to_contain_text(
+        "restent sur leur version (migration à part) : 1"
+    )
+    page.click("#publish-cancel")
+    expect(page.locator("#publish-dialog")).to_be_hidden()
+    assert _version_of(live, old_pathway) == 1 and page.url == draft_url
     page.click("#publish")
+    page.click("#publish-confirm")
     expect(page).to_have_url(re.compile(r"/studio/reference/versions\?publiee=2"))
     expect(page.locator("#notice")).to_have_text("Version 2 publiée.")
     expect(page.locator("#diff-added li code")).to_have_text(["Task_nouveau"])
@@ -173,8 +183,10 @@ def test_autosave_save_on_leaving_and_a_refused_stale_save(browser: Browser, pag
     expect(page.locator("#conflict")).to_be_hidden()
     expect(page.locator(_element(page, "Task_accueil"))).to_contain_text("Accueil revu par un admin")
 
-    # Discarding asks first, then the draft is gone.
-    page.once("dialog", lambda dialog: dialog.accept())
+    # Discarding asks first on a page of its own (no script needed), then the draft is gone.
     page.click("#discard-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Confirmer l'abandon du brouillon")
+    expect(page.locator("#discard-summary")).to_contain_text("administrateur")
+    page.click("#discard-confirm-form button[type=submit]")
     expect(page.locator("#notice")).to_have_text("Brouillon abandonné.")
     expect(page.locator("#no-drafts")).to_be_visible()
