@@ -151,6 +151,11 @@ def _person_clause(account: Account, scope: Scope) -> ColumnElement[bool]:
     return via_pathway
 
 
+def not_erased() -> ColumnElement[bool]:
+    """A WHERE clause on `Beneficiary`: people whose file is not anonymised (searches skip the others)."""
+    return ~exists().where(Erasure.beneficiary_id == Beneficiary.id)
+
+
 def beneficiary_filter(account: Account, action: Action = Action.READ_PERSON) -> ColumnElement[bool]:
     """A WHERE clause on `Beneficiary` selecting the people `account` may `action`."""
     found = scopes_of(account, action)

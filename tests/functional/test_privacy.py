@@ -107,6 +107,9 @@ def test_the_supervisor_anonymises_a_file_on_request_after_a_confirmation(world:
         assert reader.get(f"/personnes/{person_id}").status_code == 404, username
         assert reader.get(f"/parcours/{pathway_id}").status_code == 404, username
     assert world.client("administrateur").get(f"/personnes/{person_id}/donnees.json").status_code == 404
+    found = world.client("administrateur").get("/personnes?nom=anonyme").get_data(as_text=True)
+    assert "ANONYME" not in found, "an anonymised file is found by no search"
+    assert world.api("administrateur").get("/beneficiaries?name=anonyme").get_json()["items"] == []
     with world.sessions() as session:
         person = session.get(Beneficiary, person_id)
         assert person is not None and person.last_name == "ANONYME"

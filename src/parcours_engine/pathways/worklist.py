@@ -207,7 +207,9 @@ def search_beneficiaries(
     }
     if too_long:
         raise InvalidInput(field_errors=too_long)
-    query = select(Beneficiary).where(access.beneficiary_filter(account, Action.SEARCH_PEOPLE))
+    query = select(Beneficiary).where(
+        access.beneficiary_filter(account, Action.SEARCH_PEOPLE), access.not_erased()
+    )
     if name and name.strip():
         pattern = f"%{name.strip().lower()}%"
         query = query.where(or_(Beneficiary.last_name.ilike(pattern), Beneficiary.first_name.ilike(pattern)))
