@@ -130,6 +130,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "pathway.not_found": ("Ce parcours n'existe pas.", "This pathway does not exist."),
     "person.not_found": ("Cette personne n'existe pas.", "This person does not exist."),
+    "person.duplicate": (
+        "Une personne de même nom et de même date de naissance est déjà inscrite : ouvrez son dossier, "
+        "ou confirmez qu'il s'agit d'une autre personne.",
+        "A person with the same name and birth date is already registered: open their file, or "
+        "confirm that this is someone else.",
+    ),
     "erasure.pathway_open": (
         "Cette personne a encore %(count)s parcours en cours : son dossier sert à la suivre et ne peut pas "
         "être anonymisé. Demandez à son référent d'enregistrer la sortie de chaque parcours, puis revenez.",

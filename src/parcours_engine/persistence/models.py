@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Date,
     ForeignKey,
     Index,
@@ -19,10 +20,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
+from parcours_engine.domain.names import KEY_LENGTH, name_key
 from parcours_engine.persistence.types import UTCDateTime
 
 # Named constraints so that Alembic migrations are the same on SQLite and PostgreSQL.
@@ -160,6 +163,17 @@ class Beneficiary(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The structure that registered the person: its counsellors may find them (identity only).
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"), index=True)
+    # The names without accents, case, hyphens or spaces (domain.names), kept by the listeners below:
+    # with the birth date, how a registration finds the person already registered.
+    name_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
+
+    __table_args__ = (Index("ix_beneficiary_name_key_birth_date", "name_key", "birth_date"),)
+
+
+@event.listens_for(Beneficiary, "before_insert")
+@event.listens_for(Beneficiary, "before_update")
+def _keep_name_key(_mapper: Mapper[Beneficiary], _connection: Connection, person: Beneficiary) -> None:
+    person.name_key = name_key(person.last_name or "", person.first_name or "")
 
 
 class Pathway(Base):

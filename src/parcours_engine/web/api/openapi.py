@@ -126,9 +126,26 @@ def _schemas() -> dict[str, Any]:
                     "priority_district": {"type": "boolean"},
                     "ase": {"type": "boolean"},
                     "mna": {"type": "boolean"},
+                    # true: register even though someone has the same names and birth date (a 409)
+                    "confirm_duplicate": {"type": "boolean"},
                 },
             }
         ),
+        "DuplicateError": {
+            "allOf": [
+                _ref("Error"),
+                {
+                    "type": "object",
+                    "required": ["candidates", "followed_elsewhere"],
+                    "properties": {
+                        # the people with the same names (accents, case, hyphens and spaces apart)
+                        # and birth date that the caller may find; others are only counted
+                        "candidates": {"type": "array", "items": _ref("Beneficiary")},
+                        "followed_elsewhere": {"type": "integer", "minimum": 0},
+                    },
+                },
+            ]
+        },
         "Beneficiary": {
             "type": "object",
             "required": ["id", "identifier", "last_name", "first_name", "birth_date", "sex"],
@@ -223,19 +240,27 @@ def _paths() -> dict[str, Any]:
                 ],
             ),
             "post": _op(
-                "Register a person in your structure",
-                _created(
-                    _ref("Beneficiary"),
-                    "registered",
-                    {
-                        "GetBeneficiary": _link("getBeneficiary", beneficiary_id="$response.body#/id"),
-                        "StartPathway": {
-                            **_link("startPathway"),
-                            "parameters": {},
-                            "requestBody": {"programme": "reference", "beneficiary_id": "$response.body#/id"},
+                "Register a person in your structure; a person already registered with the same names"
+                " (accents, case, hyphens and spaces apart) and birth date answers 409 with the"
+                " candidates you may see, unless confirm_duplicate is true",
+                {
+                    "409": _json(_ref("DuplicateError"), "possibly a person already registered"),
+                    **_created(
+                        _ref("Beneficiary"),
+                        "registered",
+                        {
+                            "GetBeneficiary": _link("getBeneficiary", beneficiary_id="$response.body#/id"),
+                            "StartPathway": {
+                                **_link("startPathway"),
+                                "parameters": {},
+                                "requestBody": {
+                                    "programme": "reference",
+                                    "beneficiary_id": "$response.body#/id",
+                                },
+                            },
                         },
-                    },
-                ),
+                    ),
+                },
                 400,
                 403,
                 **_body(_ref("BeneficiaryInput")),

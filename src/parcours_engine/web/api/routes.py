@@ -21,6 +21,7 @@ from parcours_engine.web.api.openapi import document
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import route_name
+from parcours_engine.web.errors import json_error
 from parcours_engine.web.params import whole_number
 
 
@@ -90,9 +91,22 @@ def create_beneficiary() -> ResponseReturnValue:
             "priority_district": bool,
             "ase": bool,
             "mna": bool,
+            "confirm_duplicate": bool,
         },
     )
-    person = beneficiaries.register(db_session(), clock(), account, route_name(), **data)
+    confirmed = bool(data.pop("confirm_duplicate", False))
+    try:
+        person = beneficiaries.register(
+            db_session(), clock(), account, route_name(), confirm_duplicate=confirmed, **data
+        )
+    except beneficiaries.DuplicateSuspected as suspected:
+        # 409 with the people the caller may see; others only counted, never described.
+        response = json_error(409, suspected.code)
+        body = response.get_json()
+        body["candidates"] = [_found(found) for found in suspected.duplicates.visible]
+        body["followed_elsewhere"] = suspected.duplicates.elsewhere
+        response.set_data(jsonify(body).get_data())
+        return response
     return jsonify(_beneficiary(person)), 201, {"Location": url_for(".get_beneficiary", person_id=person.id)}
 
 

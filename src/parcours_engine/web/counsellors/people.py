@@ -58,8 +58,21 @@ def new_person() -> Any:
         )
     values = {key: request.form.get(key, "").strip() for key in FIELDS}
     session = db_session()
+    confirmed = request.form.get("confirm_duplicate") == "true"
     try:
-        person = beneficiaries.register(session, clock(), account, route_name(), **_person_fields(values))
+        fields = _person_fields(values)
+        person = beneficiaries.register(
+            session, clock(), account, route_name(), confirm_duplicate=confirmed, **fields
+        )
+    except beneficiaries.DuplicateSuspected as suspected:  # the confirm step: theirs, or create anyway
+        body = render_template(
+            "counsellors/person_new.html",
+            values=values,
+            errors={},
+            levels=beneficiaries.QUALIFICATION_LEVELS,
+            duplicates=suspected.duplicates,
+        )
+        return body, 409
     except InvalidInput as error:
         body = render_template(
             "counsellors/person_new.html",
