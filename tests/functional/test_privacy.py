@@ -224,3 +224,17 @@ def test_the_register_on_the_command_line_as_text_and_json(world: World, databas
     text = runner.invoke(main, base, env={"PARCOURS_RETENTION_YEARS": "4"})
     assert text.exit_code == 0, text.output
     assert "4 an(s) après la dernière sortie" in text.output and "Table access_log" in text.output
+
+
+def test_a_table_about_people_that_no_category_names_is_listed_to_be_classified(
+    world: World, monkeypatch
+) -> None:
+    from parcours_engine.accounts import privacy_register
+
+    named = {code: c for code, c in privacy_register.CATEGORIES.items() if code != "consent"}
+    monkeypatch.setattr(privacy_register, "CATEGORIES", named)
+    with world.sessions() as session:
+        found = privacy_register.build(session, world.clock.now())
+    assert found.categories[-1].code == "unclassified"
+    assert [t.name for t in found.categories[-1].tables] == ["sharing_consent"]
+    assert _tables_about_a_person() <= found.tables()
