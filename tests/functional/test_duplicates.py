@@ -84,7 +84,12 @@ def test_birth_dates_out_of_range_are_refused(world):
     for typed in ("01/01/1850", "01/01/2024", "15/01/2031"):
         refused = client.post("/personnes/nouvelle", {**FORM, "first_name": "Autre", "birth_date": typed})
         assert refused.status_code == 400, typed
-        assert 'id="err-birth_date"' in refused.get_data(as_text=True)
+        page = refused.get_data(as_text=True)
+        assert 'id="err-birth_date"' in page and 'id="form-errors"' in page
+        assert re.search(
+            r'id="birth_date" name="birth_date" aria-invalid="true" aria-describedby="err-birth_date"', page
+        )
+        assert f'value="{typed}"' in page  # kept as typed
     api = world.api("conseiller")
     old = {"last_name": "Vieux", "first_name": "Jean", "birth_date": "1850-01-01", "sex": "M"}
     answer = api.post("/beneficiaries", old)
