@@ -75,3 +75,24 @@ def test_the_answers_follow_the_rules_with_the_clocks_day() -> None:
     }
     assert found["le"][0].params == {"limit": "05/01/2026"}
     assert date_rule_errors(schema, {"le": "2031-01-15"}, None) == {}  # no day given: not checked
+
+
+def test_sample_answers_honour_the_rules() -> None:
+    """The demo and the simulation draw answers the forms then validate: an end drawn before its
+    start, or a past event drawn a month ahead, would be refused."""
+    import random
+
+    from parcours_engine.studio.sample_data import sample_form_data
+
+    schema = _form(
+        le={**DATE, "x-not-future": True},
+        date_fin_reelle={**DATE, "x-not-future": True},
+        debut=DATE,
+        fin={**DATE, "x-not-before": "debut"},
+    )
+    schema["required"] = ["le", "date_fin_reelle", "debut", "fin"]
+    today = date(2026, 1, 5)
+    for seed in range(200):
+        for future_ends in (False, True):
+            drawn = sample_form_data(schema, random.Random(seed), today, future_ends=future_ends)
+            assert date_rule_errors(schema, drawn, today) == {}, (seed, future_ends, drawn)
