@@ -291,6 +291,8 @@ def _problem(value: Any, kind: type, limit: int) -> FieldError | None:
     ):
         return FieldError("field.integer")
     if kind is str and isinstance(value, str):
+        if "\x00" in value:  # PostgreSQL cannot store it: a 400 here, not a 500 from the database
+            return FieldError("field.invalid")
         if not value.strip():
             return FieldError("field.required")
         if len(value) > limit:
@@ -324,6 +326,10 @@ def query_bounds(limits: dict[str, int], dates: Sequence[str] = ()) -> None:
         if len(request.args.get(name) or "") > limit
     }
     errors.update({name: [FieldError("field.date")] for name in dates if request.args.get(name) == ""})
+    # PostgreSQL cannot compare text holding a NUL character: a 400 here, not a 500 from the database.
+    errors.update(
+        {name[:64]: [FieldError("field.invalid")] for name, value in request.args.items() if "\x00" in value}
+    )
     if errors:
         raise InvalidInput(field_errors=errors)
 
