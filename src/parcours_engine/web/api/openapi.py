@@ -84,8 +84,33 @@ def _created(schema: dict[str, Any], description: str, links: dict[str, Any]) ->
     return {"201": answer}
 
 
-def _link(operation: str, **parameters: str) -> dict[str, Any]:
-    return {"operationId": operation, "parameters": parameters}
+def _link(operation: str, body: dict[str, Any] | None = None, **parameters: str) -> dict[str, Any]:
+    """A link to `operation` with its path parameters (and the fields of its body) taken from this
+    answer: how a client (and schemathesis's stateful run) chains person -> pathway -> task."""
+    link: dict[str, Any] = {"operationId": operation, "parameters": parameters}
+    if body is not None:
+        link["requestBody"] = body
+    return link
+
+
+def _links(answer: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    """`answer` (a 200) with the links a client may follow from it."""
+    (code,) = answer
+    return {code: {**answer[code], "links": links}}
+
+
+def _pathway_links() -> dict[str, Any]:
+    """What a client does from a pathway it read: claim or complete its first task (oldest first),
+    the row version it read sent to detect a conflict; transfer it; read the person."""
+    item = "$response.body#/work_items/0/id"
+    return {
+        "ClaimWorkItem": _link("claimWorkItem", work_item_id=item),
+        "CompleteWorkItem": _link(
+            "completeWorkItem", body={"expected_version": "$response.body#/row_version"}, work_item_id=item
+        ),
+        "TransferReferent": _link("transferReferent", pathway_id="$response.body#/id"),
+        "GetBeneficiary": _link("getBeneficiary", beneficiary_id="$response.body#/beneficiary_id"),
+    }
 
 
 def _schemas() -> dict[str, Any]:
@@ -250,14 +275,10 @@ def _paths() -> dict[str, Any]:
                         "registered",
                         {
                             "GetBeneficiary": _link("getBeneficiary", beneficiary_id="$response.body#/id"),
-                            "StartPathway": {
-                                **_link("startPathway"),
-                                "parameters": {},
-                                "requestBody": {
-                                    "programme": "reference",
-                                    "beneficiary_id": "$response.body#/id",
-                                },
-                            },
+                            # The programme is the client's choice: the generated body keeps its own.
+                            "StartPathway": _link(
+                                "startPathway", body={"beneficiary_id": "$response.body#/id"}
+                            ),
                         },
                     ),
                 },
@@ -313,7 +334,7 @@ def _paths() -> dict[str, Any]:
         "/pathways/{pathway_id}": {
             "get": _op(
                 "A pathway with its work items",
-                {"200": _json(_ref("Pathway"), "the pathway")},
+                _links({"200": _json(_ref("Pathway"), "the pathway")}, _pathway_links()),
                 403,
                 404,
                 operationId="getPathway",
@@ -323,11 +344,15 @@ def _paths() -> dict[str, Any]:
         "/pathways/{pathway_id}/referent": {
             "post": _op(
                 "Transfer the referent (permanent, or temporary until ends_on)",
-                {"200": _json(_ref("Pathway"), "transferred; old and new referent are notified")},
+                _links(
+                    {"200": _json(_ref("Pathway"), "transferred; old and new referent are notified")},
+                    {"GetPathway": _link("getPathway", pathway_id="$response.body#/id")},
+                ),
                 400,
                 403,
                 404,
                 409,
+                operationId="transferReferent",
                 parameters=[_path_id("pathway_id")],
                 **_body(
                     {
@@ -373,22 +398,33 @@ def _paths() -> dict[str, Any]:
         "/work-items/{work_item_id}/claim": {
             "post": _op(
                 "Take an unclaimed task of your team",
-                {"200": _json(_ref("WorkItem"), "now yours")},
+                _links(
+                    {"200": _json(_ref("WorkItem"), "now yours")},
+                    {
+                        "CompleteWorkItem": _link("completeWorkItem", work_item_id="$response.body#/id"),
+                        "GetPathway": _link("getPathway", pathway_id="$response.body#/pathway_id"),
+                    },
+                ),
                 403,
                 404,
                 409,
+                operationId="claimWorkItem",
                 parameters=[_path_id("work_item_id")],
             )
         },
         "/work-items/{work_item_id}/complete": {
             "post": _op(
                 "Complete a task with its form's data",
-                {"200": _json(_ref("Pathway"), "the pathway after the step")},
+                _links(
+                    {"200": _json(_ref("Pathway"), "the pathway after the step")},
+                    {"GetPathway": _link("getPathway", pathway_id="$response.body#/id")},
+                ),
                 400,
                 403,
                 404,
                 409,
                 422,
+                operationId="completeWorkItem",
                 parameters=[_path_id("work_item_id")],
                 **_body(
                     {
