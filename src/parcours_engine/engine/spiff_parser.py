@@ -44,25 +44,44 @@ class _CompiledXPath:
     nsmap: dict[str, str]
 
     def _xpath(self, node: Any, xpath: str) -> Any:
-        return compiled_xpath(xpath, _key(self.nsmap))(node)
-
-    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
-        # SpiffWorkflow's own reading (uncompiled) only where there is something to read.
-        node = self.node if node is None else node
-        if not compiled_xpath("./bpmn:extensionElements/spiffworkflow:*", _SPIFF_NAMESPACES)(node):
-            return {}
-        extensions: dict[str, Any] = SpiffTaskParser._parse_extensions(node)
-        return extensions
-
-    node: Any
+        namespaces = _DEFAULT_KEY if self.nsmap is DEFAULT_NSMAP else _key(self.nsmap)
+        return compiled_xpath(xpath, namespaces)(node)
 
     @staticmethod
     def _spiffworkflow_ready_xpath_for_node(node: Any) -> Callable[[str], Any]:
         # What SpiffWorkflow's `xpath_eval(node, SPIFFWORKFLOW_NSMAP)` evaluates with.
-        return lambda path: compiled_xpath(path, _SPIFF_NAMESPACES)(node)
+        return lambda path: compiled_xpath(path, _SPIFF_KEY)(node)
 
 
-_SPIFF_NAMESPACES = _key({**DEFAULT_NSMAP, **SPIFFWORKFLOW_NSMAP})
+class _CompiledSpiffExtensions(_CompiledXPath):
+    """For the parsers of the spiffworkflow: extensions: `SpiffTaskParser._parse_extensions`, with its
+    XPath compiled (the same readers of each extension, through this class)."""
+
+    node: Any
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        node = self.node if node is None else node
+        extensions: dict[str, Any] = {}
+        for child in compiled_xpath("./bpmn:extensionElements/spiffworkflow:*", _SPIFF_KEY)(node):
+            name = etree.QName(child).localname
+            reader = _EXTENSION_READERS.get(name)
+            extensions[name] = getattr(type(self), reader)(child) if reader is not None else child.text
+        return extensions
+
+
+_EXTENSION_READERS = {
+    "properties": "_parse_properties",
+    "unitTests": "_parse_script_unit_tests",
+    "serviceTaskOperator": "_parse_servicetask_operator",
+    "taskMetadataValues": "_parse_task_metadata_values",
+}
+_DEFAULT_KEY = _key(DEFAULT_NSMAP)
+_SPIFF_KEY = _key({**DEFAULT_NSMAP, **SPIFFWORKFLOW_NSMAP})
+
+
+def _compiled(parser: type) -> type:
+    mixin = _CompiledSpiffExtensions if issubclass(parser, SpiffTaskParser) else _CompiledXPath
+    return type(parser.__name__, (mixin, parser), {})
 
 
 class LinearProcessParser(SpiffProcessParser):
@@ -88,7 +107,7 @@ class Parser(SpiffBpmnParser):
 
     PROCESS_PARSER_CLASS = LinearProcessParser
     OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, tuple[type, type]]] = {
-        tag: (type(parser.__name__, (_CompiledXPath, parser), {}), spec)
+        tag: (_compiled(parser), spec)
         for tag, (parser, spec) in {
             **BpmnParser.PARSER_CLASSES,
             **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
