@@ -49,7 +49,7 @@ def test_a_transferred_pathway_notifies_the_new_referent(browser: Browser, page:
         expect(other.locator("#unread-count")).to_have_text("1")
         other.click("#notifications-link")
         expect(other.locator("#notifications")).to_contain_text("Vous êtes le nouveau référent")
-        other.click("#notifications >> text=Voir le parcours")
+        other.click("#notifications >> text=MOREAU")  # the notice names the person and links to the file
         expect(other.locator("h1")).to_contain_text("MOREAU")
     finally:
         context.close()

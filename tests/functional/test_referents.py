@@ -50,7 +50,7 @@ def test_transfer_by_hand_keeps_history_moves_tasks_and_notifies_both(world):
     assert "Vous êtes le nouveau référent" in page
     assert re.search(r'id="unread-count"[^>]*>1<', new.get("/taches").get_data(as_text=True))
     assert "Diagnostic" in new.get("/taches").get_data(as_text=True)
-    assert "confié à un autre référent" in client.get("/notifications").get_data(as_text=True)
+    assert "Confié à un autre référent (1 parcours)" in client.get("/notifications").get_data(as_text=True)
     new.post("/notifications/lues")
     assert re.search(r'id="unread-count"[^>]*>0<', new.get("/taches").get_data(as_text=True))
     # The previous referent has lost access; transferring to the current referent is refused.
@@ -81,7 +81,7 @@ def test_a_temporary_cover_ends_on_its_date_and_the_pathway_returns(world):
         (conseiller, "permanent", True),
     ]
     client = world.client("conseiller")  # eleven days later: signed in again (sessions end when idle)
-    assert "le parcours vous revient" in client.get("/notifications").get_data(as_text=True)
+    assert "vous redevenez le référent (1 parcours)" in client.get("/notifications").get_data(as_text=True)
     with world.sessions() as session:
         assert session.get(Pathway, pathway_id).referent_id == conseiller
 

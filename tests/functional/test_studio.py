@@ -134,9 +134,10 @@ def version_count(world: World) -> int:
 
 
 def listed(page: str, list_id: str) -> list[str]:
-    """The identifiers one list of the versions page's diff shows (elements or forms)."""
-    found: list[str] = html.fromstring(page).xpath(f'//*[@id="{list_id}"]/li/code/text()')
-    return found
+    """The identifiers one list of the versions page's diff holds (elements in `data-element`, never
+    shown as text; forms by their file name)."""
+    items = html.fromstring(page).xpath(f'//*[@id="{list_id}"]/li[not(contains(@class, "empty"))]')
+    return [item.get("data-element") or item.findtext("code") for item in items]
 
 
 def version_ids(world: World) -> list[int]:
@@ -286,7 +287,7 @@ def test_an_upload_over_a_stale_revision_is_refused_and_says_who_saved(world: Wo
     response = upload(world, draft_id, with_new_task(form="ref_suivi.schema.json"), revision=1)
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "administrateur a enregistré ce brouillon" in page
+    assert "Administrateur a enregistré ce brouillon" in page
     assert "Task_nouveau" not in page
 
 

@@ -74,8 +74,8 @@ def test_without_a_draft_of_their_own_a_coordinator_sees_the_open_drafts_and_may
     theirs = start_draft(world, "administrateur")
     listing = page(world, "/studio/reference")
     assert f'id="draft-{theirs}"' in listing
-    assert "administrateur, le 05/01/2026 10:00" in listing
-    assert "par administrateur le 05/01/2026 10:00" in listing  # the last save
+    assert "Administrateur, le 05/01/2026 10:00" in listing
+    assert "par Administrateur le 05/01/2026 10:00" in listing  # the last save
     assert draft_url(theirs) in listing
 
     response = world.client("coordination").post("/studio/reference/brouillons")
@@ -122,13 +122,13 @@ def test_a_save_stores_the_model_and_the_edited_forms_and_a_reload_finds_them(wo
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["ok"] and body["revision"] > 1
-    assert (body["saved_by"], body["saved_at"]) == ("coordination", "05/01/2026 09:30")
+    assert (body["saved_by"], body["saved_at"]) == ("Coordination", "05/01/2026 09:30")
 
     reloaded = page(world, draft_url(draft_id))
     assert "Task_nouveau" in reloaded
     assert f'data-name="{NEW_FORM}"' in reloaded
     assert f'data-revision="{body["revision"]}"' in reloaded
-    assert "enregistré par coordination le 05/01/2026 09:30" in reloaded
+    assert "enregistré par Coordination le 05/01/2026 09:30" in reloaded
     assert version_count(world) == 1  # saving publishes nothing
 
 
@@ -140,9 +140,9 @@ def test_a_save_from_a_stale_page_is_a_409_naming_who_saved_and_when(world: Worl
     response = save(world, draft_id, REFERENCE.replace("Fin de parcours", "Fin écrasée"), revision=1)
     body = response.get_json()
     assert response.status_code == 409
-    assert body["conflict"]["saved_by"] == "administrateur"
+    assert body["conflict"]["saved_by"] == "Administrateur"
     assert body["conflict"]["saved_at"] == "05/01/2026 09:10"
-    assert "administrateur a enregistré ce brouillon le 05/01/2026 09:10" in body["message"]
+    assert "Administrateur a enregistré ce brouillon le 05/01/2026 09:10" in body["message"]
     draft = stored(world, draft_id)
     assert draft is not None and draft.revision == body["conflict"]["revision"]
     assert "Task_nouveau" in draft.files_json and "Fin écrasée" not in draft.files_json
@@ -246,7 +246,7 @@ def test_publishing_from_a_stale_page_is_a_409_and_publishes_nothing(world: Worl
     assert save(world, draft_id, with_new_task(), username="administrateur").status_code == 200
     response = publish(world, draft_id, 1)
     assert response.status_code == 409
-    assert "administrateur" in response.get_json()["message"]
+    assert "Administrateur" in response.get_json()["message"]
     assert version_count(world) == 1 and stored(world, draft_id) is not None
 
 

@@ -189,7 +189,9 @@ def test_inbox_banner_counts_the_referents_stalled_pathways(world, dataset):
     html = world.client("conseiller").get("/taches").get_data(as_text=True)
     assert 'id="stalled-banner"' in html and 'id="stalled-count">1<' in html
     notes = world.client("conseiller").get("/notifications").get_data(as_text=True)
-    assert "Un parcours de votre file active est bloqué : Sans mesure depuis trop longtemps." in notes
+    # one daily digest naming the person, the programme and why
+    assert "Signalés bloqués dans votre file active (1 parcours) :" in notes
+    assert "Sans mesure depuis trop longtemps" in notes
     digest = world.client("superviseur").get("/notifications").get_data(as_text=True)
     assert "2 parcours viennent d'être signalés bloqués." in digest  # their structure's two
 

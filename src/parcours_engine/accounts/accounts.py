@@ -146,6 +146,13 @@ def by_username(session: Session, username: str) -> Account:
     return account
 
 
+def display_names(session: Session) -> dict[str, str]:
+    """Every account's display name by username (pages name people, never by their username)."""
+    return {
+        username: name for username, name in session.execute(select(Account.username, Account.display_name))
+    }
+
+
 def list_accounts(session: Session) -> list[Account]:
     return list(session.scalars(select(Account).order_by(Account.username)))
 

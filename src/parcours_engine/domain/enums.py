@@ -52,3 +52,4 @@ class SystemActor(StrEnum):
 
     SCHEDULER = "scheduler"
     CLI = "cli"
+    DEMO = "demo"  # the demo data loader (parcours-engine demo load)

@@ -73,8 +73,8 @@ class Action(StrEnum):
     WRITE_PASSPORT = "write_passport"
     RECORD_CONSENT = "record_consent"
     PRINT_ACCESS_CARD = "print_access_card"
-    # Models, figures, administration
     LIST_SHARED_PEOPLE = "list_shared_people"  # a partner's list of the people shared with it
+    # Models, figures, administration
     EDIT_MODELS = "edit_models"  # studio: save, check, publish, migrate, read versions
     READ_FIGURES = "read_figures"  # counts only, no person named
     SET_OBJECTIVES = "set_objectives"
@@ -148,10 +148,10 @@ TABLE: Mapping[Action, Mapping[Profile, frozenset[Scope]]] = {
     Action.WRITE_PASSPORT: _row(ADMIN={S.ALL}, COUNSELLOR=_OWN_TEAM, PARTNER={S.PARTNER_WITH_CONSENT}),
     Action.RECORD_CONSENT: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}),
     Action.PRINT_ACCESS_CARD: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}),
+    Action.LIST_SHARED_PEOPLE: _row(PARTNER={S.PARTNER_WITH_CONSENT}),
     Action.EDIT_MODELS: _row(ADMIN={S.ALL}, COORDINATOR={S.ALL}),
     Action.READ_FIGURES: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}, COORDINATOR={S.STRUCTURE}),
     Action.SET_OBJECTIVES: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}),
-    Action.LIST_SHARED_PEOPLE: _row(PARTNER={S.PARTNER_WITH_CONSENT}),
     Action.READ_STALLED_LIST: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}),
     Action.ADMINISTER: _row(ADMIN={S.ALL}),
     Action.READ_PRIVACY_REGISTER: _row(ADMIN={S.ALL}, SUPERVISOR={S.ALL}),  # names nobody

@@ -166,10 +166,11 @@ class PathwayDetail:
     events: list[PathwayEvent]
     referents: list[ReferentAssignment]
     positions: list[WaitingElement]
+    actors: dict[str, str]  # username -> display name, for who did each task and event
 
 
 def pathway_detail(session: Session, pathway: Pathway) -> PathwayDetail:
-    """What the pathway page shows besides the pathway itself: four queries, whatever the sizes."""
+    """What the pathway page shows besides the pathway itself: five queries, whatever the sizes."""
     items = session.scalars(
         select(WorkItem).where(WorkItem.pathway_id == pathway.id).order_by(WorkItem.created_at, WorkItem.id)
     )
@@ -181,7 +182,13 @@ def pathway_detail(session: Session, pathway: Pathway) -> PathwayDetail:
     positions = session.scalars(
         select(WaitingElement).where(WaitingElement.pathway_id == pathway.id).order_by(WaitingElement.since)
     )
-    return PathwayDetail(list(items), list(events), referents.history(session, pathway.id), list(positions))
+    done, happened = list(items), list(events)
+    usernames = {item.completed_by for item in done} | {event.actor for event in happened}
+    named = select(Account.username, Account.display_name).where(
+        Account.username.in_(sorted(filter(None, usernames)))
+    )
+    actors = {username: name for username, name in session.execute(named)}
+    return PathwayDetail(done, happened, referents.history(session, pathway.id), list(positions), actors)
 
 
 def search_beneficiaries(

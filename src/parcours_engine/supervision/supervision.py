@@ -1,18 +1,21 @@
 """Stalled pathways: the sweep that flags them, the list supervisors read, the referent's counter.
 
-Everything here is set-based SQL over the projection tables, never a loop over pathways: the
+Everything here is set-based SQL over the projection tables, never a loop over pathways (only the
+newly flagged rows are grouped per referent into their digest): the
 conditions of `domain/supervision.py` are three index range scans (`pathway.idle_stall_at`,
 `waiting_element.stall_at`, `work_item(status, due_at)`), ranked per pathway with ROW_NUMBER.
 
 A pathway is flagged once per stall: the sweep sets `stalled_since` on pathways that are not flagged
-yet and notifies their referent (one notification per pathway) and the supervisors of their structure
-(one digest per sweep). The flag clears when no condition holds any more; the projection clears it at
-the save that ends the condition (pathways/projection.py), the sweep catches anything else. A pathway
+yet and notifies their referent (one digest a day listing the pathways) and the supervisors of their
+structure (one digest per sweep). The flag clears when no condition holds any more; the projection
+clears it at the save that ends the condition (pathways/projection.py), the sweep catches anything else. A pathway
 that stalls again later is flagged again.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,7 +54,7 @@ from parcours_engine.persistence.models import (
 )
 from parcours_engine.persistence.types import UTCDateTime
 
-STALLED_KIND = "pathway_stalled"  # to the referent, one per stalled pathway
+STALLED_KIND = "pathway_stalled"  # to the referent, one digest a day listing their new stalls
 DIGEST_KIND = "stalled_digest"  # to each supervisor, one per sweep that flagged something
 
 
@@ -161,10 +164,12 @@ def _flag_new(session: Session, now: datetime, previous: datetime | None) -> int
         + literal("}")
     )
     columns = ["account_id", "kind", "pathway_id", "detail_json", "created_at"]
-    to_referents = select(Pathway.referent_id, literal(STALLED_KIND), Pathway.id, detail, at).where(
+    to_referents = select(Pathway.referent_id, Pathway.id, top.c.reason, top.c.element_id).where(
         *new, Pathway.referent_id.is_not(None)
     )
-    session.execute(insert(Notification).from_select(columns, to_referents))
+    _digest_to_referents(
+        session, now, [tuple(row) for row in session.execute(to_referents.order_by(Pathway.id))]
+    )
     supervisors = (
         select(
             Account.id,
@@ -200,6 +205,48 @@ def _flag_new(session: Session, now: datetime, previous: datetime | None) -> int
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _digest_to_referents(session: Session, now: datetime, flagged: Sequence[tuple[Any, ...]]) -> None:
+    """One notice per referent and day listing their newly stalled pathways: a sweep's new stalls
+    join the referent's unread digest of the day, if there is one, else make a new one."""
+    by_referent: dict[int, list[dict[str, Any]]] = {}
+    for referent_id, pathway_id, reason, element in flagged:
+        by_referent.setdefault(referent_id, []).append(
+            {"pathway": pathway_id, "reason": reason, "element": element}
+        )
+    if not by_referent:
+        return
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    unread_today = session.scalars(
+        select(Notification)
+        .where(
+            Notification.kind == STALLED_KIND,
+            Notification.account_id.in_(sorted(by_referent)),
+            Notification.read_at.is_(None),
+            Notification.created_at >= day,
+        )
+        .order_by(Notification.id)
+    )
+    digests = {note.account_id: note for note in unread_today if '"pathways"' in note.detail_json}
+    for referent_id, entries in by_referent.items():
+        note = digests.get(referent_id)
+        if note is None:
+            session.add(
+                Notification(
+                    account_id=referent_id,
+                    kind=STALLED_KIND,
+                    pathway_id=entries[0]["pathway"] if len(entries) == 1 else None,
+                    detail_json=json.dumps({"pathways": entries}),
+                    created_at=now,
+                )
+            )
+            continue
+        listed = json.loads(note.detail_json)["pathways"]
+        known = {entry["pathway"] for entry in listed}
+        listed.extend(entry for entry in entries if entry["pathway"] not in known)
+        note.detail_json, note.pathway_id = json.dumps({"pathways": listed}), None
+    session.flush()
 
 
 def _refresh_reasons(session: Session, now: datetime, previous: datetime | None) -> int:

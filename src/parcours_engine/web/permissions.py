@@ -72,8 +72,8 @@ ROUTES: dict[str, Action] = {
     "counsellors.erase_person": A.ERASE_PERSON,
     "admin.privacy_register": A.READ_PRIVACY_REGISTER,  # admins and supervisors: names nobody
     "counsellors.start": A.START_PATHWAY,
-    "counsellors.notification_list": A.READ_NOTIFICATIONS,
     "counsellors.shared_people": A.LIST_SHARED_PEOPLE,
+    "counsellors.notification_list": A.READ_NOTIFICATIONS,
     "counsellors.notifications_read": A.READ_NOTIFICATIONS,
     # the referents' side of the passport
     "passport.page": A.READ_PASSPORT,

@@ -6,6 +6,7 @@ access (every read or change of a person's file is logged in the request's trans
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, request
@@ -36,13 +37,10 @@ def _header() -> dict[str, Any]:
 
 
 @bp.app_template_filter("actor")
-def _actor(name: str | None) -> str:
-    """Who did something, as a page shows it: "Automatique" for the scheduler or the command line."""
-    from flask_babel import gettext as _
+def _actor(name: str | None, names: Mapping[str, str] | None = None) -> str:
+    from parcours_engine.web.actors import actor_name
 
-    from parcours_engine.domain.enums import SystemActor
-
-    return _("Automatique") if name in frozenset(SystemActor) else (name or "")
+    return actor_name(name, names)
 
 
 def route_name() -> str:

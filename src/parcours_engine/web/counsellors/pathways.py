@@ -181,9 +181,21 @@ def correct_exit(pathway_id: int) -> tuple[str, int] | BaseResponse:
 @bp.get("/notifications")
 def notification_list() -> str:
     account = current_account()
-    notes = notifications.recent(db_session(), account.id)
+    session = db_session()
+    notes = notifications.recent(session, account.id)
     details = {note.id: notifications.detail(note) for note in notes}
-    return render_template("counsellors/notifications.html", notes=notes, details=details)
+    about = {note.id: notifications.pathway_ids(note, details[note.id]) for note in notes}
+    files = notifications.named_pathways(session, (i for ids in about.values() for i in ids))
+    steps = {code: versions.element_names(session, code) for code in {f.programme for f in files.values()}}
+    return render_template(
+        "counsellors/notifications.html",
+        notes=notes,
+        details=details,
+        about=about,
+        files=files,
+        steps=steps,
+        programmes=versions.catalogue(session),
+    )
 
 
 @bp.post("/notifications/lues")

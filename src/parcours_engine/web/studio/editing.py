@@ -26,6 +26,7 @@ from parcours_engine.domain.errors import (
 )
 from parcours_engine.persistence.studio_models import ModelDraft
 from parcours_engine.studio import studio, versions
+from parcours_engine.web.actors import actor_name
 from parcours_engine.web.app import clock, db_session, fresh_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.studio import bp
@@ -75,7 +76,7 @@ def conflict_message(draft: ModelDraft) -> str:
     return _(
         "%(who)s a enregistré ce brouillon le %(when)s, après l'ouverture de cette page : rechargez-le "
         "pour voir cette version (téléchargez d'abord le BPMN pour garder vos modifications).",
-        who=draft.updated_by,
+        who=actor_name(draft.updated_by),
         when=_when(draft.updated_at),
     )
 
@@ -84,7 +85,11 @@ def _conflict(draft_id: int) -> JsonReply:
     """409 naming who saved the draft last and when (read again: the failed write is rolled back)."""
     session = fresh_session()  # the refused write is rolled back; read what is stored now
     draft = studio.get_draft(session, draft_id)  # 404 if it was published or discarded meanwhile
-    conflict = {"saved_by": draft.updated_by, "saved_at": _when(draft.updated_at), "revision": draft.revision}
+    conflict = {
+        "saved_by": actor_name(draft.updated_by),
+        "saved_at": _when(draft.updated_at),
+        "revision": draft.revision,
+    }
     return jsonify({"ok": False, "message": conflict_message(draft), "conflict": conflict}), 409
 
 
@@ -111,7 +116,7 @@ def save(programme: str, draft_id: int) -> JsonReply:
         return _conflict(draft_id)
     except ModelError as error:
         return _refused(error)
-    saved = {"saved_by": draft.updated_by, "saved_at": _when(draft.updated_at)}
+    saved = {"saved_by": actor_name(draft.updated_by), "saved_at": _when(draft.updated_at)}
     return jsonify({"ok": True, "revision": draft.revision, **saved}), 200
 
 
