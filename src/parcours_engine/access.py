@@ -53,6 +53,8 @@ _CHANGES = frozenset(
         Action.WRITE_PASSPORT,
         Action.RECORD_CONSENT,
         Action.PRINT_ACCESS_CARD,
+        Action.CHANGE_CONTACT,
+        Action.BOOK_APPOINTMENT,
     }
 )
 
@@ -70,6 +72,10 @@ ON_A_PERSON = frozenset(
         Action.WRITE_PASSPORT,
         Action.RECORD_CONSENT,
         Action.PRINT_ACCESS_CARD,
+        Action.READ_CONTACT,
+        Action.CHANGE_CONTACT,
+        Action.READ_APPOINTMENTS,
+        Action.BOOK_APPOINTMENT,
     }
 )
 ON_A_PATHWAY = frozenset(

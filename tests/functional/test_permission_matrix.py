@@ -21,6 +21,7 @@ import pytest
 from flask import Flask
 
 from parcours_engine.accounts import accounts, tokens
+from parcours_engine.appointments import contacts
 from parcours_engine.domain.permissions import Action, Profile, Scope, may_start_for, profile, scopes
 from parcours_engine.passport import consent, passport
 from parcours_engine.studio import studio
@@ -77,9 +78,14 @@ ON_A_FILE = frozenset(
         Action.WRITE_PASSPORT,
         Action.RECORD_CONSENT,
         Action.PRINT_ACCESS_CARD,
+        Action.READ_CONTACT,
+        Action.CHANGE_CONTACT,
+        Action.READ_APPOINTMENTS,
+        Action.BOOK_APPOINTMENT,
     }
 )
 PERSON = {"last_name": "Durand", "first_name": "Nina", "birth_date": "2005-06-07", "sex": "F"}
+CONTACT = {"phone": "06 12 34 56 78", "email": "nina@example.org"}
 EXPERIENCE = {"company": "Mairie", "sector": "K", "kind": "benevolat", "started_on": "2026-01-02"}
 STATIC = {"static": "diagram.js", "studio.static": "studio.js", "supervisors.static": "dashboard.js"}
 
@@ -110,6 +116,7 @@ class Scene:
     item_id: int
     consent_id: int
     reference_id: int
+    contact_consent_id: int
 
 
 def new_scene(world: World) -> Scene:
@@ -125,7 +132,11 @@ def new_scene(world: World) -> Scene:
             session, world.clock, referent, person_id, kind, date(2026, 1, 4), PDF, "/t"
         ).id
         consent_id = given.id
-    return Scene(pathway_id, person_id, world.open_item(pathway_id), consent_id, document_id)
+        contacts.save(session, world.clock, referent, person_id, contacts.ContactInput(**CONTACT), "/t")
+        channel = contacts.give_consent(
+            session, world.clock, referent, person_id, "email", date(2026, 1, 5), "/t"
+        )
+    return Scene(pathway_id, person_id, world.open_item(pathway_id), consent_id, document_id, channel.id)
 
 
 @dataclass
@@ -165,6 +176,7 @@ def url_for_rule(rule: Any, scene: Scene, extra: Shared) -> str:
         "item_id": scene.item_id,
         "consent_id": scene.consent_id,
         "reference_id": scene.reference_id,
+        "contact_consent_id": scene.contact_consent_id,
         "programme": "reference",
         "draft_id": extra.draft_id,
         "number": 1,
@@ -196,6 +208,8 @@ def body_for(endpoint: str, world: World) -> dict[str, Any]:
         "counsellors.new_person": PERSON,
         "counsellors.rectify": {**PERSON, "first_name": "Nina-Rose"},
         "passport.experiences": EXPERIENCE,
+        "agenda.save_contact": CONTACT,
+        "agenda.give_contact_consent": {"channel": "sms", "given_on": "2026-01-05"},
         "passport.give_consent": {"structure_id": str(world.structures["ml_nord"]), "given_on": "2026-01-05"},
         "supervisors.set_objective": {"programme": "reference", "year": "2026", "entries": "10"},
         "api.create_beneficiary": PERSON,

@@ -25,7 +25,10 @@ from sqlalchemy.orm import Session
 from parcours_engine import access
 from parcours_engine.domain.permissions import TABLE, Action, Profile
 from parcours_engine.domain.retention import RetentionRules, rules_from
-from parcours_engine.persistence import passport_models  # noqa: F401 (its tables join the metadata)
+from parcours_engine.persistence import (  # noqa: F401 (their tables join the metadata)
+    appointment_models,
+    passport_models,
+)
 from parcours_engine.persistence.models import Account, Base, ProcessVersion
 
 PERSONAL_KEYS = ("beneficiary_id", "pathway_id", "passport_id")  # a row about one person
@@ -114,6 +117,24 @@ CATEGORIES: dict[str, _Declared] = {
         ("portal_access",),
         (Action.PRINT_ACCESS_CARD,),
         (Action.PRINT_ACCESS_CARD,),
+    ),
+    "contact": _Declared(
+        "Coordonnées et canaux de rappel",
+        "Joindre la personne, la convoquer et lui rappeler ses rendez-vous sur les canaux qu'elle accepte.",
+        _PUBLIC_INTEREST + " Rappels par e-mail ou SMS : consentement (art. 6.1.a RGPD), retirable.",
+        _FILE,
+        ("contact_details", "contact_consent"),
+        (Action.READ_CONTACT,),
+        (Action.CHANGE_CONTACT,),
+    ),
+    "appointments": _Declared(
+        "Rendez-vous",
+        "Organiser les rendez-vous de l'accompagnement, noter la présence, repérer les absences.",
+        _PUBLIC_INTEREST,
+        _FILE,
+        ("appointment",),
+        (Action.READ_APPOINTMENTS, Action.READ_AGENDA),
+        (Action.BOOK_APPOINTMENT,),
     ),
     "access_log": _Declared(
         "Journal des accès",

@@ -521,6 +521,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "La valeur doit être comprise entre %(low)s et %(high)s.",
         "The value must be between %(low)s and %(high)s.",
     ),
+    # -- contact details and appointments (issue 17) --------------------------------------------------
+    "contact.phone_invalid": (
+        "Numéro de téléphone non valide (français, ou international commençant par +).",
+        "Invalid phone number (French, or international starting with +).",
+    ),
+    "contact.email_invalid": ("Adresse e-mail non valide.", "Invalid email address."),
+    "contact.channel_without_address": (
+        "Enregistrez d'abord l'adresse e-mail ou le numéro de ce canal.",
+        "Record this channel's email address or phone number first.",
+    ),
+    "appointment.not_found": ("Ce rendez-vous n'existe pas.", "This appointment does not exist."),
+    "appointment.conflict": (
+        "%(counsellor)s a déjà un rendez-vous de %(start)s à %(end)s : choisissez un autre créneau.",
+        "%(counsellor)s already has an appointment from %(start)s to %(end)s: choose another slot.",
+    ),
+    "appointment.not_planned": (
+        "Ce rendez-vous est annulé ou sa présence est déjà notée.",
+        "This appointment is cancelled or its attendance is already recorded.",
+    ),
+    "appointment.in_the_past": ("Choisissez un moment à venir.", "Choose a time in the future."),
+    "appointment.too_far": (
+        "Un rendez-vous se prend au plus un an à l'avance.",
+        "An appointment is booked at most one year ahead.",
+    ),
+    "appointment.outside_hours": (
+        "Entre %(opens)s et %(closes)s (heure de Paris).",
+        "Between %(opens)s and %(closes)s (Paris time).",
+    ),
+    "appointment.not_yet": (
+        "La présence se note une fois le rendez-vous commencé.",
+        "Attendance is recorded once the appointment has started.",
+    ),
+    "appointment.counsellor": (
+        "Choisissez un conseiller actif de la structure de la personne.",
+        "Choose an active counsellor of the person's structure.",
+    ),
+    "appointment.place_required": (
+        "Indiquez le lieu du rendez-vous.",
+        "Say where the appointment takes place.",
+    ),
+    "appointment.time": ("Saisissez une heure (hh:mm).", "Enter a time (hh:mm)."),
 }
 
 

@@ -74,6 +74,12 @@ class Action(StrEnum):
     RECORD_CONSENT = "record_consent"
     PRINT_ACCESS_CARD = "print_access_card"
     LIST_SHARED_PEOPLE = "list_shared_people"  # a partner's list of the people shared with it
+    # Contact details and appointments (issue 17)
+    READ_CONTACT = "read_contact"  # phone, email, address and the reminder channels accepted
+    CHANGE_CONTACT = "change_contact"  # them, and the consents to each channel (given, withdrawn)
+    READ_APPOINTMENTS = "read_appointments"  # a person's appointments
+    BOOK_APPOINTMENT = "book_appointment"  # book, move, cancel, record attendance
+    READ_AGENDA = "read_agenda"  # an agenda: one's own (SELF), the team's for reception (STRUCTURE)
     # Models, figures, administration
     EDIT_MODELS = "edit_models"  # studio: save, check, publish, migrate, read versions
     READ_FIGURES = "read_figures"  # counts only, no person named
@@ -88,7 +94,7 @@ class Action(StrEnum):
     READ_OWN_FILE = "read_own_file"
 
 
-P, S = Profile, Scope
+P, S, A_ = Profile, Scope, Action
 _OWN_TEAM = frozenset({S.OWN_CASELOAD, S.TEAM_LANE})
 _NONE: frozenset[Scope] = frozenset()
 
@@ -149,6 +155,16 @@ TABLE: Mapping[Action, Mapping[Profile, frozenset[Scope]]] = {
     Action.RECORD_CONSENT: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}),
     Action.PRINT_ACCESS_CARD: _row(ADMIN={S.ALL}, COUNSELLOR={S.OWN_CASELOAD}),
     Action.LIST_SHARED_PEOPLE: _row(PARTNER={S.PARTNER_WITH_CONSENT}),
+    # Who follows the person (and reception, who books and calls): not supervisors, not colleagues.
+    **{
+        action: _row(
+            ADMIN={S.ALL}, COUNSELLOR=_OWN_TEAM, RECEPTION={S.TEAM_LANE, S.STRUCTURE}, PARTNER=_OWN_TEAM
+        )
+        for action in (A_.READ_CONTACT, A_.CHANGE_CONTACT, A_.READ_APPOINTMENTS, A_.BOOK_APPOINTMENT)
+    },
+    Action.READ_AGENDA: _row(
+        ADMIN={S.SELF}, COUNSELLOR={S.SELF}, RECEPTION={S.SELF, S.STRUCTURE}, PARTNER={S.SELF}
+    ),
     Action.EDIT_MODELS: _row(ADMIN={S.ALL}, COORDINATOR={S.ALL}),
     Action.READ_FIGURES: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}, COORDINATOR={S.STRUCTURE}),
     Action.SET_OBJECTIVES: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}),

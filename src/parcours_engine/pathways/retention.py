@@ -6,7 +6,7 @@ their entry profile, dates and outcomes, their passport's experiences, assessmen
 dated facts) and removes what names or describes the person: their identity (names, identifier,
 birth day and month), the engine state with every answer their tasks recorded, the events' and
 incidents' details, notifications about them, the uploaded documents' contents, the companies named,
-their portal access, their identity corrections and the access log about them. An `erasure` row says
+their contact details and reminder consents, their portal access, their identity corrections and the access log about them. An `erasure` row says
 when, on which basis and why. Past years' indicators read the same before and after.
 """
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import PathwayStatus
 from parcours_engine.domain.retention import RetentionRules
+from parcours_engine.persistence.appointment_models import ContactConsent, ContactDetails
 from parcours_engine.persistence.models import (
     AccessLog,
     Beneficiary,
@@ -99,6 +100,8 @@ def anonymise(
     )
     session.execute(update(Experience).where(Experience.passport_id.in_(passports)).values(company="-"))
     session.execute(delete(PortalAccess).where(PortalAccess.beneficiary_id == person_id))
+    session.execute(delete(ContactDetails).where(ContactDetails.beneficiary_id == person_id))
+    session.execute(delete(ContactConsent).where(ContactConsent.beneficiary_id == person_id))
     session.execute(delete(IdentityCorrection).where(IdentityCorrection.beneficiary_id == person_id))
     session.execute(delete(AccessLog).where(AccessLog.beneficiary_id == person_id))
     session.add(

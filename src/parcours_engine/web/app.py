@@ -103,6 +103,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from parcours_engine.web import beneficiaries_portal, errors
     from parcours_engine.web.admin import bp as admin_bp
+    from parcours_engine.web.agenda import bp as agenda_bp
     from parcours_engine.web.api import bp as api_bp
     from parcours_engine.web.auth import bp as auth_bp
     from parcours_engine.web.auth import init_login
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_bp)  # coordinator studio
     app.register_blueprint(supervisors_bp)  # dashboard, stalled list, where people wait
     app.register_blueprint(admin_bp)  # structures and accounts, admins only
+    app.register_blueprint(agenda_bp)  # contact details, appointments, agendas and their feeds
     beneficiaries_portal.register(app)  # the person's portal and the referents' passport pages
     errors.register(app)
 

@@ -86,6 +86,11 @@ ROUTES: dict[str, Action] = {
     "passport.give_consent": A.RECORD_CONSENT,
     "passport.withdraw_consent": A.RECORD_CONSENT,
     "passport.access_card": A.PRINT_ACCESS_CARD,
+    # contact details, appointments and the agenda (issue 17)
+    "agenda.contact": A.READ_CONTACT,
+    "agenda.save_contact": A.CHANGE_CONTACT,
+    "agenda.give_contact_consent": A.CHANGE_CONTACT,
+    "agenda.withdraw_contact_consent": A.CHANGE_CONTACT,
     # supervision
     "supervisors.static": A.READ_FIGURES,  # the charts' scripts
     "supervisors.dashboard": A.READ_FIGURES,

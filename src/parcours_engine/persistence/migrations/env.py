@@ -6,6 +6,7 @@ from alembic import context
 
 from parcours_engine.persistence import (  # noqa: F401 - their tables join Base.metadata
     admin_models,
+    appointment_models,
     passport_models,
     second_factor_models,
     studio_models,

@@ -1,0 +1,114 @@
+"""Appointments and contact details as the rules read them: closed lists, bounds, the agenda's time zone.
+
+Pure Python. An appointment's time is typed and shown in Europe/Paris and stored in UTC; a day or a
+week of the agenda is a range of Paris days turned into UTC bounds here, so a week across the change
+to summer time is still seven days. Two appointments of one counsellor that overlap are refused,
+except the people of one collective workshop (same kind, same start, same end).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+class AppointmentKind(StrEnum):
+    PREMIER_ACCUEIL = "premier_accueil"
+    DIAGNOSTIC = "diagnostic"
+    SUIVI = "suivi"
+    SIGNATURE_CONTRAT = "signature_contrat"
+    COMMISSION = "commission"
+    ATELIER_COLLECTIF = "atelier_collectif"
+
+
+class AppointmentMode(StrEnum):
+    LIEU = "lieu"  # at an address (the place says where)
+    TELEPHONE = "telephone"
+    VISIO = "visio"
+
+
+class AppointmentStatus(StrEnum):
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+    HELD = "held"  # its attendance is recorded
+
+
+class Attendance(StrEnum):
+    VENU = "venu"
+    EXCUSE = "excuse"
+    ABSENT_NON_EXCUSE = "absent_non_excuse"
+
+
+class CancelReason(StrEnum):
+    DEMANDE_PERSONNE = "demande_personne"
+    INDISPONIBILITE_CONSEILLER = "indisponibilite_conseiller"
+    ERREUR_SAISIE = "erreur_saisie"
+    SORTIE_PARCOURS = "sortie_parcours"
+    AUTRE = "autre"
+
+
+class Channel(StrEnum):
+    """The ways a person accepts to be reminded of an appointment (each with a recorded consent)."""
+
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class MessageKind(StrEnum):
+    CONVOCATION = "convocation"  # when booked or moved
+    RAPPEL = "rappel"  # D-n (the days are in the row: rappel_j3, rappel_j1)
+
+
+DURATIONS = (15, 30, 45, 60, 90, 120, 180)  # minutes: what the booking form offers
+MIN_DURATION, MAX_DURATION = 5, 8 * 60
+DAY_STARTS, DAY_ENDS = time(7, 0), time(21, 0)  # an appointment lies within these Paris hours
+BOOKABLE_AHEAD = timedelta(days=366)
+REMINDER_DAYS = (3, 1)  # D-3 and D-1 unless PARCOURS_REMINDER_DAYS says otherwise
+PLACE_LENGTH = 200
+
+
+def paris_to_utc(day: date, at: time) -> datetime:
+    """A Paris wall-clock time as an aware UTC datetime (an hour skipped in spring is moved forward)."""
+    local = datetime.combine(day, at, tzinfo=PARIS)
+    return local.astimezone(UTC)
+
+
+def to_paris(moment: datetime) -> datetime:
+    return moment.astimezone(PARIS)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC instants where a Paris day starts and where the next one starts."""
+    return paris_to_utc(day, time(0, 0)), paris_to_utc(day + timedelta(days=1), time(0, 0))
+
+
+def week_of(day: date) -> date:
+    """The Monday of `day`'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def overlaps(start: datetime, end: datetime, other_start: datetime, other_end: datetime) -> bool:
+    """Whether [start, end) and [other_start, other_end) share an instant."""
+    return start < other_end and other_start < end
+
+
+def same_workshop(kind: str, start: datetime, end: datetime, other: tuple[str, datetime, datetime]) -> bool:
+    """Two bookings of one collective workshop (several people at once): not a conflict."""
+    return kind == AppointmentKind.ATELIER_COLLECTIF and other == (kind, start, end)
+
+
+def reminder_days(raw: str | None) -> tuple[int, ...]:
+    """The reminder days a deployment sets (`"3,1"`: D-3 and D-1); 1 to 14 days, at most 3 of them."""
+    if raw is None or not raw.strip():
+        return REMINDER_DAYS
+    days = sorted({int(part) for part in raw.split(",") if part.strip().isdigit()}, reverse=True)
+    kept = tuple(day for day in days if 1 <= day <= 14)[:3]
+    return kept or REMINDER_DAYS
+
+
+def message_kind(days: int | None) -> str:
+    """The code of a message: the convocation, or the reminder `days` before (`rappel_j3`)."""
+    return MessageKind.CONVOCATION if days is None else f"{MessageKind.RAPPEL}_j{days}"
