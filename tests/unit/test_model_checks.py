@@ -131,6 +131,9 @@ def test_the_loop_condition_is_checked(bpmn: Files, forms: Files) -> None:
     line = line_of(broken[CIVIS], "<bpmn:loopCondition>")
     expected = f"civis.bpmn:{line}: Script_Score: condition: name '__import__' is not allowed (names starting with '_' are reserved)"
     assert expected in errors(broken, forms)
+    with pytest.raises(ModelError) as raised:
+        load_library(broken, forms)  # what publishing loads: refused with the same line
+    assert expected in [str(p) for p in raised.value.problems]
 
 
 def test_a_timer_over_its_horizon_is_refused_at_once(bpmn: Files, forms: Files) -> None:
@@ -153,7 +156,12 @@ def test_ids_the_engine_reserves_are_refused_clearly(bpmn: Files, forms: Files, 
         f"civis.bpmn:{line}: {reserved}: the id '{reserved}' is reserved by the engine (its own start and end "
         f"steps): rename it, e.g. {reserved}_{kind}"
     )
-    assert expected in errors(renamed, forms)
+    found = errors(renamed, forms)
+    assert expected in found
+    assert not [e for e in found if "not reachable" in e]  # not SpiffWorkflow's misleading message
+    with pytest.raises(ModelError) as raised:
+        load_library(renamed, forms)  # what publishing loads
+    assert expected in [str(p) for p in raised.value.problems]
 
 
 def test_a_file_declared_latin1_is_refused_at_check_not_at_publish(bpmn: Files, forms: Files) -> None:

@@ -127,9 +127,13 @@ def check_document(doc: Document, ctx: Context) -> list[ModelProblem]:
 _RESERVED_IDS = frozenset({"Start", "End"})
 
 
+def is_reserved_id(element_id: str | None) -> bool:
+    return element_id is not None and (element_id in _RESERVED_IDS or element_id.endswith(".EndJoin"))
+
+
 def check_reserved_ids(doc: Document) -> Iterator[ModelProblem]:
     for element_id, element in doc.by_id.items():
-        if element_id in _RESERVED_IDS or element_id.endswith(".EndJoin"):
+        if is_reserved_id(element_id):
             yield doc.problem(
                 element,
                 f"the id {element_id!r} is reserved by the engine (its own start and end steps): "

@@ -331,7 +331,10 @@ class _Analysis:
             doc, node = self.processes[pid]
             if pid in self.failed or doc.filename in self.excluded:
                 continue
-            for flow_node in checks.flow_nodes(doc, node):
+            nodes = checks.flow_nodes(doc, node)
+            if any(checks.is_reserved_id(n.get("id")) for n in nodes):
+                continue  # SpiffWorkflow's own Start/End replaced: the reserved id is the one error to fix
+            for flow_node in nodes:
                 if flow_node.get("id") not in parsed and flow_node.get("isForCompensation") != "true":
                     message = "not reachable from a start event: connect it or delete it"
                     problems.append(doc.problem(flow_node, message))
