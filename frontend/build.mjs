@@ -1,5 +1,5 @@
 /**
- * Bundle the front end: frontend/{viewer,modeler,charts,app,simulation}.js and app.css into
+ * Bundle the front end: frontend/{viewer,modeler,charts,app,simulation}.js and {app,diagram,studio}.css into
  * src/parcours_engine/web/static/dist/, minified, without source maps, with the BPMN icon font
  * in dist/fonts/, plus manifest.json (a content hash per bundle, for cache busting). The same inputs give the same bytes.
  *
@@ -69,7 +69,7 @@ async function bundle() {
   });
   await esbuild.build({
     ...common,
-    entryPoints: { app: 'frontend/app.css' },
+    entryPoints: { app: 'frontend/app.css', diagram: 'frontend/diagram.css', studio: 'frontend/studio.css' },
     loader: { '.png': 'dataurl', '.svg': 'file', '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file' },
     assetNames: 'fonts/[name]-[hash]',
   });

@@ -11,9 +11,11 @@
  *     lint: true,                      // bpmnlint overlays and button (default true)
  *     lang: 'fr',                      // 'fr' or 'en'; default: <html lang>, French first
  *     onChange: (editor) => {},        // after each edit (e.g. mark a form as modified)
+ *     forms: () => ['a.schema.json'],  // the form files the properties panel offers
  *   });
  *   await editor.getXML();             // formatted XML string
  *   editor.highlightErrors([{ element: 'Task_x', message: '...' }]);
+ *   editor.fit();                      // fitted to the canvas, zoom within [MIN_ZOOM, MAX_ZOOM]
  */
 
 import Modeler from 'bpmn-js/lib/Modeler';
@@ -26,6 +28,15 @@ import spiffworkflow from './spiffworkflow-moddle.json';
 import translateFrModule from './translate-fr.js';
 
 const ERROR_MARKER = 'parcours-error';
+
+/**
+ * The zoom a diagram opens at: fitted to the canvas, but never below MIN_ZOOM (at 1 a new task,
+ * 100x80 in the model, is 100x80 px: readable; a large model is then scrolled, from its start)
+ * nor above MAX_ZOOM (a three-element model does not fill the screen with giant shapes).
+ */
+export const MIN_ZOOM = 1;
+export const MAX_ZOOM = 1.5;
+const MARGIN = 40;
 
 function escapeHtml(text) {
   const span = document.createElement('span');
@@ -52,6 +63,7 @@ function modelerOptions(container, options) {
     additionalModules,
     moddleExtensions: { spiffworkflow },
     propertiesPanel: options.propertiesPanel ? { parent: options.propertiesPanel } : undefined,
+    parcoursForms: { list: options.forms || (() => []) },
     linting: lint ? { bpmnlint: bpmnlintConfig, active: true } : undefined,
   };
 }
@@ -79,8 +91,34 @@ class ParcoursEditor {
   async importXML(xml) {
     this.clearErrors();
     const result = await this.modeler.importXML(xml);
-    this.modeler.get('canvas').zoom('fit-viewport', 'auto');
+    this.fit();
     return result;
+  }
+
+  /**
+   * Fit the diagram to the canvas within [MIN_ZOOM, MAX_ZOOM]. When the whole model does not fit
+   * at MIN_ZOOM, its left end (where the start event stands) is shown, centred vertically on the
+   * first start event. Returns the zoom applied.
+   */
+  fit() {
+    const canvas = this.modeler.get('canvas');
+    canvas.zoom('fit-viewport', 'auto');
+    const fitted = canvas.zoom();
+    if (fitted >= MIN_ZOOM && fitted <= MAX_ZOOM) {
+      return fitted;
+    }
+    const box = canvas.viewbox();
+    const inner = box.inner;
+    if (fitted > MAX_ZOOM) {
+      canvas.zoom(MAX_ZOOM, { x: inner.x + inner.width / 2, y: inner.y + inner.height / 2 });
+      return canvas.zoom();
+    }
+    const { width, height } = box.outer;
+    const start = this.modeler.get('elementRegistry').find((element) => element.type === 'bpmn:StartEvent');
+    const middle = start ? start.y + start.height / 2 : inner.y + inner.height / 2;
+    const top = Math.max(inner.y - MARGIN, Math.min(middle - height / (2 * MIN_ZOOM), inner.y + inner.height + MARGIN - height / MIN_ZOOM));
+    canvas.viewbox({ x: inner.x - MARGIN, y: top, width: width / MIN_ZOOM, height: height / MIN_ZOOM });
+    return canvas.zoom();
   }
 
   /**
@@ -156,7 +194,7 @@ class ParcoursEditor {
  *
  * @param {HTMLElement} container
  * @param {{propertiesPanel?: HTMLElement, xml?: string, lint?: boolean, lang?: string,
- *          onChange?: (editor: ParcoursEditor) => void}} [options]
+ *          onChange?: (editor: ParcoursEditor) => void, forms?: () => string[]}} [options]
  * @return {Promise<ParcoursEditor>}
  */
 export async function create(container, options = {}) {

@@ -6,12 +6,15 @@
  * - every activity: `measure` (true or absent), `maxWaitDays` (1 or more);
  * - the process (selected, or through its pool): `idleThresholdDays` (1 or more).
  *
+ * The two form files are chosen in a list: the names the page gives as the modeler's
+ * `parcoursForms.list()` (the draft's forms), plus the current value if it is not among them.
+ *
  * Values are stored as strings, as the host reads them; clearing a field removes the entry so
  * that the XML keeps only what the modeller set. The checks here only help the modeller: the
  * host checks everything again when it publishes.
  */
 
-import { CheckboxEntry, Group, TextFieldEntry } from '@bpmn-io/properties-panel';
+import { CheckboxEntry, Group, SelectEntry, TextFieldEntry } from '@bpmn-io/properties-panel';
 import { useService } from 'bpmn-js-properties-panel';
 import { getBusinessObject, is, isAny } from 'bpmn-js/lib/util/ModelUtil';
 
@@ -137,6 +140,36 @@ function TextProperty(props) {
   });
 }
 
+/** The form files offered for `name`: JSON Schemas, or UI schemas for the layout. */
+function formChoices(forms, name, current) {
+  const all = (forms && typeof forms.list === 'function' ? forms.list() : []) || [];
+  const layout = name === 'formUiSchemaFilename';
+  const names = all.filter((file) => file.endsWith('.uischema.json') === layout);
+  if (current && !names.includes(current)) {
+    names.push(current);
+  }
+  return names.sort();
+}
+
+function FormProperty(props) {
+  const { element, id, bo, name, label, description } = props;
+  const translate = useService('translate');
+  const forms = useService('config.parcoursForms', false);
+  const setValue = useWriter(element, bo, name);
+  return SelectEntry({
+    element,
+    id,
+    label: translate(label),
+    description: description && translate(description),
+    getValue: () => readProperty(bo, name),
+    setValue: (value) => setValue(value || ''),
+    getOptions: () => [
+      { value: '', label: translate('(none)') },
+      ...formChoices(forms, name, readProperty(bo, name)).map((file) => ({ value: file, label: file })),
+    ],
+  });
+}
+
 function CheckboxProperty(props) {
   const { element, id, bo, name, label } = props;
   const translate = useService('translate');
@@ -165,9 +198,11 @@ function parcoursEntries(element) {
   }
   const bo = getBusinessObject(element);
   if (is(bo, 'bpmn:UserTask')) {
-    const description = 'File name in forms/, for example diagnostic.schema.json.';
-    text(bo, 'formJsonSchemaFilename', 'Form (JSON Schema file)', { description });
-    text(bo, 'formUiSchemaFilename', 'Form layout (UI schema file)');
+    const description = 'One of the draft\'s forms (add one under "Forms" below the diagram).';
+    const form = (name, label, extra) =>
+      entries.push({ id: `parcours-${name}`, component: FormProperty, isEdited, bo, name, label, ...extra });
+    form('formJsonSchemaFilename', 'Form (JSON Schema file)', { description });
+    form('formUiSchemaFilename', 'Form layout (UI schema file)');
     text(bo, 'dueInDays', 'Due in (days)', { minimum: 0 });
   }
   if (isAny(bo, [ACTIVITY])) {

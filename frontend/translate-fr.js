@@ -163,6 +163,9 @@ const SUPPLEMENT = {
   'A whole number of days, {minimum} or more.': 'Un nombre entier de jours, {minimum} ou plus.',
   'File name in forms/, for example diagnostic.schema.json.':
     'Nom de fichier dans forms/, par exemple diagnostic.schema.json.',
+  'One of the draft\'s forms (add one under "Forms" below the diagram).':
+    'Un des formulaires du brouillon (en ajouter un sous « Formulaires », sous le diagramme).',
+  '(none)': '(aucun)',
 };
 
 /** The French dictionary: the community translation, completed and corrected by ours. */

@@ -1,4 +1,5 @@
-"""The front-end bundles work in a real browser, through the JS API the templates use.
+"""The front-end bundles work in a real browser, through the JS API the templates use, and each page
+loads only the bundles it needs: the modeler (1.7 MB) and its styles on the studio's editor alone.
 
 Serves the built static/dist/ (`make assets`) and the reference model from a throwaway
 http.server on 127.0.0.1, with two bare pages that load the bundles as the templates do. If
@@ -15,18 +16,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Request, Route, expect
+from playwright.sync_api import Browser, Page, Request, Route, expect
+
+from tests.e2e.conftest import Live, sign_in
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 DIST = REPO / "src" / "parcours_engine" / "web" / "static" / "dist"
-BUNDLES = ("app.css", "app.js", "viewer.js", "modeler.js", "charts.js")
+BUNDLES = ("app.css", "diagram.css", "studio.css", "app.js", "viewer.js", "modeler.js", "charts.js")
 REFERENCE = REPO / "tests" / "fixtures" / "library" / "processes" / "reference.bpmn"
 
 VIEWER_PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="csrf-token" content="jeton-de-test">
-<link rel="stylesheet" href="dist/app.css">
+<link rel="stylesheet" href="dist/app.css"><link rel="stylesheet" href="dist/diagram.css">
 <script src="dist/app.js"></script><script src="dist/viewer.js"></script><script src="dist/charts.js"></script>
 </head><body><main class="container">
 <div id="diagram" class="parcours-diagram"></div><canvas id="chart" width="400" height="200"></canvas>
@@ -36,7 +39,8 @@ VIEWER_PAGE = """<!doctype html>
 
 MODELER_PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8">
-<link rel="stylesheet" href="dist/app.css"><script src="dist/modeler.js"></script>
+<link rel="stylesheet" href="dist/app.css"><link rel="stylesheet" href="dist/diagram.css">
+<link rel="stylesheet" href="dist/studio.css"><script src="dist/modeler.js"></script>
 <style>#canvas { height: 700px; flex: 1 } #panel { width: 340px; height: 700px; overflow: auto }</style>
 </head><body><div style="display: flex"><div id="canvas"></div><div id="panel"></div></div></body></html>
 """
@@ -220,3 +224,67 @@ def test_modeler_highlights_errors_found_by_the_host(page: Page, site: str) -> N
     page.evaluate("editor.clearErrors()")
     assert page.locator(".parcours-error-overlay").count() == 0
     assert errors == []
+
+
+# Pages of each role that are not the studio's editor, and what they may load at most (JS + CSS bytes,
+# as built: minified). A plain page loads app.css (Pico and ours, ~90 KB: bpmn-js's styles are no longer
+# in it) and app.js (~60 KB); a page with a diagram adds viewer.js and diagram.css, the dashboard
+# charts.js (each ~200 KB); none loads the modeler (1.7 MB) or the properties panel's styles.
+OTHER_PAGES = {
+    "conseiller": [
+        "/taches",
+        "/file-active",
+        "/parcours",
+        "/personnes",
+        "/notifications",
+        "/parcours/{pathway}",
+    ],
+    "superviseur": ["/supervision/", "/supervision/blocages", "/supervision/programmes/reference/diagramme"],
+    "coordination": ["/studio", "/studio/reference/versions", "/studio/reference/brouillons"],
+    "administrateur": ["/admin/comptes"],
+}
+MAX_PLAIN_BYTES = 180_000
+MAX_DRAWING_BYTES = 420_000
+
+
+def _loaded(page: Page, url: str) -> dict[str, int]:
+    """The scripts and stylesheets `url` loads: file name -> bytes (of the built file)."""
+    page.goto(url)
+    sources = page.evaluate(
+        """() => Array.from(document.querySelectorAll('script[src], link[rel=stylesheet]'))
+                 .map((node) => node.src || node.href)"""
+    )
+    names = [source.split("?", 1)[0].rsplit("/", 1)[-1] for source in sources]
+    sizes = {name: (DIST / name).stat().st_size for name in names if (DIST / name).is_file()}
+    studio = REPO / "src" / "parcours_engine" / "web" / "studio" / "static"
+    sizes.update({name: (studio / name).stat().st_size for name in names if (studio / name).is_file()})
+    return sizes
+
+
+def test_only_the_studio_editor_loads_the_modeler(browser: Browser, live: Live) -> None:
+    pathway = live.world.start(last_name="Bundles")
+    for username, paths in OTHER_PAGES.items():
+        context = browser.new_context(locale="fr-FR")
+        try:
+            page = context.new_page()
+            sign_in(page, live, username)
+            for path in paths:
+                loaded = _loaded(page, live.url + path.format(pathway=pathway))
+                assert "app.css" in loaded and "app.js" in loaded, path
+                assert not {"modeler.js", "studio.css"} & set(loaded), f"{path} loads {sorted(loaded)}"
+                drawing = {"viewer.js", "diagram.css", "charts.js"} & set(loaded)
+                limit = MAX_DRAWING_BYTES if drawing else MAX_PLAIN_BYTES
+                assert sum(loaded.values()) <= limit, f"{path}: {loaded}"
+        finally:
+            context.close()
+
+    context = browser.new_context(locale="fr-FR")
+    try:
+        page = context.new_page()
+        sign_in(page, live, "coordination")
+        page.goto(f"{live.url}/studio/reference")
+        page.click("#start-form button[type=submit]")
+        loaded = _loaded(page, page.url)
+        assert {"modeler.js", "studio.css", "diagram.css"} <= set(loaded)
+    finally:
+        context.close()

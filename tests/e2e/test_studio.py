@@ -70,9 +70,10 @@ def test_a_coordinator_adds_a_task_fixes_its_form_publishes_and_migrates(page: P
 
     # Fix: a new form beside the model (previewed live), named by the task.
     page.fill("#new-form-name", NEW_FORM)
-    page.fill("#new-form-schema", NEW_SCHEMA)
     page.click("#add-form")
     added = page.locator(f'.studio-form[data-name="{NEW_FORM}"]')
+    added.locator(".expert-view").check()  # the JSON pasted in the expert view
+    added.locator("textarea.schema-json").fill(NEW_SCHEMA)
     expect(added.locator(".form-preview h4")).to_have_text("Nouvelle étape")
     expect(added.locator(".form-preview input[type=checkbox]")).to_have_count(1)
     page.evaluate("xml => window.studioEditor.importXML(xml)", with_new_task(form=NEW_FORM))
@@ -175,7 +176,8 @@ def test_autosave_save_on_leaving_and_a_refused_stale_save(browser: Browser, pag
         context.close()
 
     # The coordinator's page still holds the older revision: its next save is refused, not applied.
-    page.fill('.studio-form[data-name="ref_accueil.schema.json"] textarea', '{"title": "Écrasé"}')
+    page.select_option("#form-picker", "ref_accueil.schema.json")
+    page.fill('.studio-form[data-name="ref_accueil.schema.json"] .fe-title', "Écrasé")
     expect(page.locator("#conflict")).to_be_visible()
     expect(page.locator("#conflict-message")).to_contain_text("Administrateur a enregistré ce brouillon")
     assert "Écrasé" not in _stored_draft(live, draft_url).forms_json

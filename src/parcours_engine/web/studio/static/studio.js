@@ -261,6 +261,7 @@
       propertiesPanel: document.getElementById('panel'),
       xml: document.getElementById('model-xml').value,
       onChange: () => page && page.modelEdited(),
+      forms: () => window.StudioForms.names(),
     });
     page = new DraftPage(root, editor);
     page.xml = await editor.getXML();
