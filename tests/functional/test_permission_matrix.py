@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from parcours_engine.accounts import accounts, tokens
-from parcours_engine.appointments import contacts
+from parcours_engine.appointments import appointments, contacts
 from parcours_engine.domain.permissions import Action, Profile, Scope, may_start_for, profile, scopes
 from parcours_engine.passport import consent, passport
 from parcours_engine.studio import studio
@@ -85,9 +85,16 @@ ON_A_FILE = frozenset(
     }
 )
 PERSON = {"last_name": "Durand", "first_name": "Nina", "birth_date": "2005-06-07", "sex": "F"}
+WORKSHOP = appointments.Slot(date(2026, 1, 9), time(10, 0), 60)
+SLOT = {"day": "2026-01-09", "at": "10:00", "duration_minutes": "60"}  # the scene's workshop, booked again
 CONTACT = {"phone": "06 12 34 56 78", "email": "nina@example.org"}
 EXPERIENCE = {"company": "Mairie", "sector": "K", "kind": "benevolat", "started_on": "2026-01-02"}
-STATIC = {"static": "diagram.js", "studio.static": "studio.js", "supervisors.static": "dashboard.js"}
+STATIC = {
+    "static": "diagram.js",
+    "studio.static": "studio.js",
+    "supervisors.static": "dashboard.js",
+    "agenda.static": "agenda.css",
+}
 
 
 def _profile(username: str) -> Profile:
@@ -117,6 +124,7 @@ class Scene:
     consent_id: int
     reference_id: int
     contact_consent_id: int
+    appointment_id: int
 
 
 def new_scene(world: World) -> Scene:
@@ -133,10 +141,20 @@ def new_scene(world: World) -> Scene:
         ).id
         consent_id = given.id
         contacts.save(session, world.clock, referent, person_id, contacts.ContactInput(**CONTACT), "/t")
+        workshop = appointments.Booking("atelier_collectif", WORKSHOP, "telephone")
+        appointment_id = appointments.book(session, world.clock, referent, person_id, workshop, "/t").id
         channel = contacts.give_consent(
             session, world.clock, referent, person_id, "email", date(2026, 1, 5), "/t"
         )
-    return Scene(pathway_id, person_id, world.open_item(pathway_id), consent_id, document_id, channel.id)
+    return Scene(
+        pathway_id,
+        person_id,
+        world.open_item(pathway_id),
+        consent_id,
+        document_id,
+        channel.id,
+        appointment_id,
+    )
 
 
 @dataclass
@@ -177,6 +195,7 @@ def url_for_rule(rule: Any, scene: Scene, extra: Shared) -> str:
         "consent_id": scene.consent_id,
         "reference_id": scene.reference_id,
         "contact_consent_id": scene.contact_consent_id,
+        "appointment_id": scene.appointment_id,
         "programme": "reference",
         "draft_id": extra.draft_id,
         "number": 1,
@@ -209,6 +228,10 @@ def body_for(endpoint: str, world: World) -> dict[str, Any]:
         "counsellors.rectify": {**PERSON, "first_name": "Nina-Rose"},
         "passport.experiences": EXPERIENCE,
         "agenda.save_contact": CONTACT,
+        "agenda.book": {**SLOT, "kind": "atelier_collectif", "mode": "telephone"},
+        "agenda.move": SLOT,
+        "agenda.cancel": {"reason": "erreur_saisie"},
+        "agenda.attendance": {"attendance": "venu"},
         "agenda.give_contact_consent": {"channel": "sms", "given_on": "2026-01-05"},
         "passport.give_consent": {"structure_id": str(world.structures["ml_nord"]), "given_on": "2026-01-05"},
         "supervisors.set_objective": {"programme": "reference", "year": "2026", "entries": "10"},

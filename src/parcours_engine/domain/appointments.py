@@ -112,3 +112,20 @@ def reminder_days(raw: str | None) -> tuple[int, ...]:
 def message_kind(days: int | None) -> str:
     """The code of a message: the convocation, or the reminder `days` before (`rappel_j3`)."""
     return MessageKind.CONVOCATION if days is None else f"{MessageKind.RAPPEL}_j{days}"
+
+
+SLOTS_OPEN, SLOTS_CLOSE = time(9, 0), time(17, 0)  # the free slots the agenda offers (Paris hours)
+MIN_FREE_MINUTES = 30
+
+
+def free_slots(day: date, busy: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The gaps of at least MIN_FREE_MINUTES between a Paris day's office hours and its busy times."""
+    cursor, closes = paris_to_utc(day, SLOTS_OPEN), paris_to_utc(day, SLOTS_CLOSE)
+    found = []
+    for start, end in sorted(busy):
+        if start - cursor >= timedelta(minutes=MIN_FREE_MINUTES) and cursor < closes:
+            found.append((cursor, min(start, closes)))
+        cursor = max(cursor, end)
+    if closes - cursor >= timedelta(minutes=MIN_FREE_MINUTES):
+        found.append((cursor, closes))
+    return [(start, end) for start, end in found if end - start >= timedelta(minutes=MIN_FREE_MINUTES)]

@@ -91,6 +91,15 @@ ROUTES: dict[str, Action] = {
     "agenda.save_contact": A.CHANGE_CONTACT,
     "agenda.give_contact_consent": A.CHANGE_CONTACT,
     "agenda.withdraw_contact_consent": A.CHANGE_CONTACT,
+    "agenda.person_appointments": A.READ_APPOINTMENTS,
+    "agenda.appointment": A.READ_APPOINTMENTS,
+    "agenda.book": A.BOOK_APPOINTMENT,
+    "agenda.move": A.BOOK_APPOINTMENT,
+    "agenda.cancel": A.BOOK_APPOINTMENT,
+    "agenda.attendance": A.BOOK_APPOINTMENT,
+    "agenda.week": A.READ_AGENDA,
+    "agenda.day": A.READ_AGENDA,
+    "agenda.static": A.READ_AGENDA,  # the agenda's stylesheet
     # supervision
     "supervisors.static": A.READ_FIGURES,  # the charts' scripts
     "supervisors.dashboard": A.READ_FIGURES,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_login import login_required
 
-bp = Blueprint("agenda", __name__)
+bp = Blueprint("agenda", __name__, static_folder="static", static_url_path="/agenda/static")
 
 PUBLIC_ENDPOINTS = frozenset({"agenda.feed"})
 
@@ -37,5 +37,15 @@ def route_name() -> str:
     return f"{request.method} {rule}"
 
 
+@bp.app_template_filter("paris")
+def _paris(moment: object, pattern: str = "%d/%m/%Y %H:%M") -> str:
+    """An instant as the agenda shows it: Paris time."""
+    from datetime import datetime
+
+    from parcours_engine.domain.appointments import to_paris
+
+    return to_paris(moment).strftime(pattern) if isinstance(moment, datetime) else ""
+
+
 # The views register themselves on `bp`.
-from parcours_engine.web.agenda import contacts  # noqa: E402, F401
+from parcours_engine.web.agenda import appointments, contacts, pages  # noqa: E402, F401

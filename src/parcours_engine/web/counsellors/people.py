@@ -129,6 +129,7 @@ def _person_page(found: Beneficiary, values: dict[str, str] | None = None, error
         may_read_history=access.may_person(session, account, found.id, Action.READ_ACCESS_HISTORY),
         may_erase=access.may_person(session, account, found.id, Action.ERASE_PERSON),
         may_contact=access.may_person(session, account, found.id, Action.READ_CONTACT),
+        may_appointments=access.may_person(session, account, found.id, Action.READ_APPOINTMENTS),
         may_refer=may_be_referent(account.role, account.team, account.active, account.structure_id, None),
         programmes=versions.catalogue(session),
         corrections=rectification.history(session, found),

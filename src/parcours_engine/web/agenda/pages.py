@@ -1,0 +1,70 @@
+"""The counsellor's agenda: the week and the day, with the free slots; reception picks a colleague's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import render_template, request
+
+from parcours_engine.appointments import appointments
+from parcours_engine.domain import appointments as rules
+from parcours_engine.domain.dates import read_date
+from parcours_engine.web.agenda import bp, route_name
+from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.auth import current_account
+from parcours_engine.web.params import whole_number
+
+WEEK_DAYS = 7
+WORKING_DAYS = 5  # Saturday and Sunday are shown only when they hold an appointment
+
+
+@dataclass
+class Day:
+    day: date
+    rows: list[appointments.AgendaRow] = field(default_factory=list)
+    free: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+
+@bp.get("/agenda")
+def week() -> str:
+    return _agenda(WEEK_DAYS)
+
+
+@bp.get("/agenda/jour")
+def day() -> str:
+    return _agenda(1)
+
+
+def _agenda(days: int) -> str:
+    session, account = db_session(), current_account()
+    today = rules.to_paris(clock().now()).date()
+    chosen = read_date(request.args.get("date", "")) or today
+    first = rules.week_of(chosen) if days == WEEK_DAYS else chosen
+    counsellor_id = whole_number(request.args, "conseiller") or account.id
+    rows = appointments.agenda(session, clock(), account, counsellor_id, first, days, route_name())
+    shown = [Day(first + timedelta(days=offset)) for offset in range(days)]
+    for row in rows:
+        shown[(rules.to_paris(row.appointment.starts_at).date() - first).days].rows.append(row)
+    for found in shown:
+        busy = [
+            (row.appointment.starts_at, row.appointment.ends_at)
+            for row in found.rows
+            if row.appointment.status == rules.AppointmentStatus.PLANNED
+        ]
+        if found.day >= today:
+            found.free = rules.free_slots(found.day, busy)
+    if days == WEEK_DAYS:
+        shown = [d for i, d in enumerate(shown) if i < WORKING_DAYS or d.rows]
+    counsellors = appointments.agenda_counsellors(session, account)
+    return render_template(
+        "agenda/agenda.html",
+        days=shown,
+        first=first,
+        span=days,
+        today=today,
+        step=timedelta(days=days),
+        counsellor_id=counsellor_id,
+        counsellors=counsellors,
+        counsellor_name=next((c.display_name for c in counsellors if c.id == counsellor_id), ""),
+    )
