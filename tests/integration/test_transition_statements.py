@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -52,10 +51,6 @@ def counting(engine: Engine) -> Iterator[Counted]:
         event.remove(engine, "commit", commit)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16: a completion issues 7 statements: the state row and the pathway row are two UPDATEs",
-)
 def test_a_task_completion_costs_few_statements_and_one_commit(engine, sessions, clock):
     publish_fixture(sessions, clock)
     pathway_id = start(sessions, clock)

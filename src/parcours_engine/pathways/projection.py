@@ -6,11 +6,14 @@ and the elements it waits at. Nothing ever queries inside the saved engine state
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,7 +21,7 @@ from parcours_engine.domain import supervision as rules
 from parcours_engine.domain.enums import Lane, PathwayStatus, WorkItemStatus
 from parcours_engine.domain.roles import role_for_lane
 from parcours_engine.engine.loader import ProcessModel
-from parcours_engine.engine.runtime import Runtime, Workflow
+from parcours_engine.engine.runtime import ReadyTask, Runtime, Workflow
 from parcours_engine.engine.timers import PARIS
 from parcours_engine.persistence.models import IdlePeriod, Pathway, PathwayState, WaitingElement, WorkItem
 
@@ -29,15 +32,15 @@ _WAITING = cast(Table, WaitingElement.__table__)
 @dataclass(frozen=True)
 class Before:
     """What the projection showed before a transition, read from the loaded workflow (no query):
-    the ready tasks (the open work items) and the elements waited at (the waiting elements)."""
+    the ready tasks by id (the open work items) and the elements waited at (the waiting elements)."""
 
-    ready: frozenset[str]
+    ready: Mapping[str, ReadyTask]
     positions: frozenset[str]
 
 
 def before(workflow: Workflow) -> Before:
     """The projection of a freshly loaded workflow, for `save` to write only what changed."""
-    ready = frozenset(task.task_id for task in Runtime.ready_tasks(workflow))
+    ready = {task.task_id: task for task in Runtime.ready_tasks(workflow)}
     return Before(ready, frozenset(position.element_id for position in Runtime.positions(workflow)))
 
 
@@ -118,34 +121,54 @@ def _write_work_items(
     completed_task_id: str | None,
     was: Before,
 ) -> None:
-    """Close the work items whose task is no longer ready (one UPDATE), open the new ones (one INSERT)."""
+    """Close the work items whose task is no longer ready and open the new ones, in one statement.
+
+    An upsert on (pathway, task): a new task's row is inserted; a closed task's row exists, so only
+    its status and completion change, and only while it is open (a row someone else closed first
+    stays as they left it: the pathway's version check then refuses this transition).
+    """
     ready = Runtime.ready_tasks(workflow)
-    closed = was.ready - {task.task_id for task in ready}
-    if closed:
-        done = WorkItem.task_uuid == completed_task_id
-        session.execute(
-            update(_WORK_ITEMS)
-            .where(
-                WorkItem.pathway_id == pathway.id,
-                WorkItem.status == WorkItemStatus.OPEN,
-                WorkItem.task_uuid.in_(closed),
-            )
-            .values(
-                status=case((done, WorkItemStatus.COMPLETED.value), else_=WorkItemStatus.CANCELLED.value),
-                completed_at=now,
-                completed_by=case((done, actor), else_=None),
-            )
+    closed = was.ready.keys() - {task.task_id for task in ready}
+    rows = [
+        _work_item_row(pathway, task, model, now)
+        | {"status": WorkItemStatus.OPEN.value, "completed_at": None, "completed_by": None}
+        for task in ready
+        if task.task_id not in was.ready
+    ]
+    for task_uuid in sorted(closed):
+        finished_by = task_uuid == completed_task_id
+        status = WorkItemStatus.COMPLETED if finished_by else WorkItemStatus.CANCELLED
+        row = _work_item_row(pathway, was.ready[task_uuid], model, now)
+        rows.append(
+            row
+            | {"status": status.value, "completed_at": now, "completed_by": actor if finished_by else None}
         )
-        for item in _loaded_items(session, pathway.id, closed):  # keep loaded objects true
-            finished_by = item.task_uuid == completed_task_id
-            set_committed_value(
-                item, "status", WorkItemStatus.COMPLETED if finished_by else WorkItemStatus.CANCELLED
-            )
-            set_committed_value(item, "completed_at", now)
-            set_committed_value(item, "completed_by", actor if finished_by else None)
-    rows = [_work_item_row(pathway, task, model, now) for task in ready if task.task_id not in was.ready]
-    if rows:
-        session.execute(insert(_WORK_ITEMS), rows)
+    if not rows:
+        return
+    session.connection().execute(_upsert(session), rows)
+    for item in _loaded_items(session, pathway.id, frozenset(closed)):  # keep loaded objects true
+        finished_by = item.task_uuid == completed_task_id
+        set_committed_value(
+            item, "status", WorkItemStatus.COMPLETED if finished_by else WorkItemStatus.CANCELLED
+        )
+        set_committed_value(item, "completed_at", now)
+        set_committed_value(item, "completed_by", actor if finished_by else None)
+
+
+def _upsert(session: Session) -> Any:
+    """The work items' upsert for this database, built once (a constant statement is compiled once)."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _UPSERTS:
+        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(_WORK_ITEMS)
+        _UPSERTS[dialect] = statement.on_conflict_do_update(
+            index_elements=[_WORK_ITEMS.c.pathway_id, _WORK_ITEMS.c.task_uuid],
+            set_={name: statement.excluded[name] for name in ("status", "completed_at", "completed_by")},
+            where=_WORK_ITEMS.c.status == WorkItemStatus.OPEN.value,
+        )
+    return _UPSERTS[dialect]
+
+
+_UPSERTS: dict[str, Any] = {}
 
 
 def _loaded_items(session: Session, pathway_id: int, task_uuids: frozenset[str]) -> list[WorkItem]:
@@ -169,7 +192,6 @@ def _work_item_row(pathway: Pathway, task: Any, model: ProcessModel, now: dateti
         "lane": lane,
         "form": meta.form if meta else None,
         "assignee_id": pathway.referent_id if lane == Lane.REFERENT else None,
-        "status": WorkItemStatus.OPEN.value,
         "due_at": now + timedelta(days=meta.due_in_days) if meta and meta.due_in_days is not None else None,
         "created_at": now,
     }
