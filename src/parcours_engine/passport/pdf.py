@@ -7,6 +7,9 @@ ReportLab's `Paragraph` reads a markup of its own (`<b>`, `<img src=...>`, `<a h
 string that comes from a person (names, company names) or from configuration goes through `_text`,
 which escapes it, so a name is printed as typed and never read as markup (an unclosed tag would fail
 the whole PDF; an image tag would embed a file of the server).
+
+Every table cell is such a paragraph, in a column of fixed width: a long label ("Bénévolat,
+volontariat", a company's full name) wraps within its column instead of running over the next one.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
@@ -27,10 +30,10 @@ from reportlab.platypus.flowables import Flowable
 from parcours_engine.passport.passport import PassportView
 from parcours_engine.passport.referential import referential
 
+_CELL = ParagraphStyle("cell", fontName="Helvetica", fontSize=9, leading=11, splitLongWords=True)
+_HEADER = ParagraphStyle("header", parent=_CELL, fontName="Helvetica-Bold")
 _GRID = TableStyle(
     [
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-        ("FONTSIZE", (0, 0), (-1, -1), 9),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa7b4")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -79,8 +82,8 @@ def _sections(passport: PassportView, styles: Any) -> list[Flowable]:
     ]
     experiences = [["Entreprise", "Secteur", "Nature", "Du", "Au"]] + [
         [
-            _text(e.company, styles["BodyText"]),
-            _text(ref.label("sectors", e.sector), styles["BodyText"]),
+            e.company,
+            ref.label("sectors", e.sector),
             ref.label("period_kinds", e.kind),
             _day(e.started_on),
             _day(e.ended_on),
@@ -109,9 +112,16 @@ def _text(value: str, style: Any) -> Paragraph:
 
 
 def _table(rows: Sequence[Sequence[object]], widths: list[float]) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    """A table of fixed column widths whose text cells wrap (header row in bold)."""
+    cells = [[_cell(value, _HEADER if i == 0 else _CELL) for value in row] for i, row in enumerate(rows)]
+    table = Table(cells, colWidths=widths, repeatRows=1)
     table.setStyle(_GRID)
     return table
+
+
+def _cell(value: object, style: ParagraphStyle) -> Flowable:
+    """A cell's content: a flowable as it is, anything else as escaped text that wraps in its column."""
+    return value if isinstance(value, Flowable) else _text("" if value is None else str(value), style)
 
 
 def _day(value: date | None) -> str:
