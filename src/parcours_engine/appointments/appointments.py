@@ -228,14 +228,21 @@ def agenda(
             raise Forbidden("access.not_for_your_role")
     start, _ = rules.day_bounds(first_day)
     _, end = rules.day_bounds(first_day + timedelta(days=days - 1))
-    rows = _rows(
+    rows = rows_of_counsellor(session, counsellor_id, start, end)
+    access.log_list(session, clock, account, route, len(rows))
+    return rows
+
+
+def rows_of_counsellor(
+    session: Session, counsellor_id: int, start: datetime, end: datetime
+) -> list[AgendaRow]:
+    """A counsellor's appointments starting in [start, end), unchecked (the caller checked who asks)."""
+    return _rows(
         session,
         (Appointment.counsellor_id == counsellor_id)
         & (Appointment.starts_at >= start)
         & (Appointment.starts_at < end),
     )
-    access.log_list(session, clock, account, route, len(rows))
-    return rows
 
 
 def agenda_counsellors(session: Session, account: Account) -> list[Account]:

@@ -30,6 +30,7 @@ PUBLIC = frozenset(
         "auth.language",
         "portal.sign_in",
         "api.openapi",
+        "agenda.feed",  # a counsellor's iCalendar feed: its secret token opens it (calendar applications)
     }
 )
 
@@ -100,6 +101,9 @@ ROUTES: dict[str, Action] = {
     "agenda.week": A.READ_AGENDA,
     "agenda.day": A.READ_AGENDA,
     "agenda.static": A.READ_AGENDA,  # the agenda's stylesheet
+    "agenda.feed_settings": A.READ_AGENDA,  # one's own iCalendar subscription
+    "agenda.new_feed": A.READ_AGENDA,
+    "agenda.revoke_feed": A.READ_AGENDA,
     # supervision
     "supervisors.static": A.READ_FIGURES,  # the charts' scripts
     "supervisors.dashboard": A.READ_FIGURES,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import render_template, request
+from flask import Response, make_response, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.appointments import appointments
+from parcours_engine.appointments import appointments, calendar_feed
 from parcours_engine.domain import appointments as rules
 from parcours_engine.domain.dates import read_date
 from parcours_engine.web.agenda import bp, route_name
@@ -68,3 +69,44 @@ def _agenda(days: int) -> str:
         counsellors=counsellors,
         counsellor_name=next((c.display_name for c in counsellors if c.id == counsellor_id), ""),
     )
+
+
+@bp.get("/agenda/flux/<token>.ics")
+def feed(token: str) -> Response:
+    """The iCalendar feed its secret token opens (no sign-in: calendar applications subscribe to it)."""
+
+    def link(row: appointments.AgendaRow) -> str:
+        return url_for(
+            "agenda.appointment", person_id=row.person.id, appointment_id=row.appointment.id, _external=True
+        )
+
+    body = calendar_feed.render(db_session(), clock(), token, link, "GET /agenda/flux/<token>.ics")
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'inline; filename="agenda.ics"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/agenda/flux")
+def new_feed() -> str:
+    """A new subscription address, shown once on this page (the previous one stops working)."""
+    session, account = db_session(), current_account()
+    token = calendar_feed.issue(session, clock(), account)
+    address = url_for("agenda.feed", token=token, _external=True)
+    response = render_template(
+        "agenda/feed.html", address=address, feed=calendar_feed.active(session, account)
+    )
+    return response
+
+
+@bp.get("/agenda/flux")
+def feed_settings() -> str:
+    session, account = db_session(), current_account()
+    return render_template("agenda/feed.html", address=None, feed=calendar_feed.active(session, account))
+
+
+@bp.post("/agenda/flux/revocation")
+def revoke_feed() -> BaseResponse:
+    calendar_feed.revoke(db_session(), clock(), current_account())
+    return redirect(url_for("agenda.feed_settings"), code=303)
