@@ -134,7 +134,8 @@ TABLE: Mapping[Action, Mapping[Profile, frozenset[Scope]]] = {
         SUPERVISOR={S.STRUCTURE},
         COUNSELLOR=_OWN_TEAM | {S.STRUCTURE},
         RECEPTION={S.TEAM_LANE, S.STRUCTURE},
-        PARTNER=_OWN_TEAM,
+        # A partner finds its own files and the people who agreed to share their passport with it.
+        PARTNER=_OWN_TEAM | {S.PARTNER_WITH_CONSENT},
     ),
     Action.READ_PERSON: _row(
         ADMIN={S.ALL},

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from parcours_engine import access
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import Lane, PathwayStatus, WorkItemStatus
 from parcours_engine.domain.errors import ConflictError, FieldError, Forbidden, InvalidInput
+from parcours_engine.domain.paging import Page, Paging, last_page
 from parcours_engine.domain.permissions import Action
 from parcours_engine.pathways import pathways, referents
 from parcours_engine.persistence.models import (
@@ -136,6 +137,102 @@ def pathway_list(
     return rows
 
 
+PATHWAY_SORTS = ("sans_mesure", "personne", "programme", "debut", "referent")
+PEOPLE_SORTS = ("nom", "naissance", "identifiant")
+SEARCH_LIMIT = 120
+
+
+def pathway_page(
+    session: Session,
+    clock: Clock,
+    account: Account,
+    paging: Paging,
+    *,
+    route: str,
+    programme: str | None = None,
+    referent_id: int | None = None,
+    status: str | None = None,
+    search: str = "",
+) -> Page[PathwayRow]:
+    """One page of the pathways `account` may see (LIST_PATHWAYS), filtered, searched by the person's
+    name or identifier, sorted by `paging.sort` (then by id: a stable order); two queries (count and
+    page) whatever the page size; the page is logged with how many rows it showed."""
+    access.require(account, Action.LIST_PATHWAYS)
+    search = _bounded_search(search)
+    referent = aliased(Account)
+    where = [access.pathway_filter(account, Action.LIST_PATHWAYS)]
+    if programme:
+        where.append(Pathway.programme == programme)
+    if referent_id is not None:
+        where.append(Pathway.referent_id == referent_id)
+    if status:
+        where.append(Pathway.status == status)
+    if search:
+        where.append(_person_matches(search))
+    joined = select(Pathway.id).join(Beneficiary, Pathway.beneficiary_id == Beneficiary.id).where(*where)
+    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+    paging = last_page(total, paging)
+    # Empty values (no idle date, no referent) come last in both directions.
+    sorts: dict[str, tuple[list[Any], list[Any]]] = {
+        "sans_mesure": ([Pathway.idle_since.is_(None)], [Pathway.idle_since, Beneficiary.last_name]),
+        "personne": ([], [Beneficiary.last_name, Beneficiary.first_name]),
+        "programme": ([], [Pathway.programme, Beneficiary.last_name]),
+        "debut": ([], [Pathway.started_at]),
+        "referent": ([referent.display_name.is_(None)], [referent.display_name, Beneficiary.last_name]),
+    }
+    columns = sorts[paging.sort or "sans_mesure"]
+    query = (
+        select(Pathway, Beneficiary, referent.display_name)
+        .join(Beneficiary, Pathway.beneficiary_id == Beneficiary.id)
+        .outerjoin(referent, Pathway.referent_id == referent.id)
+        .where(*where)
+        .order_by(*_directed(*columns, paging.descending), Pathway.id)
+        .offset(paging.offset())
+        .limit(paging.size)
+    )
+    rows = [PathwayRow(p, b, name) for p, b, name in session.execute(query)]
+    access.log_list(session, clock, account, route, len(rows))
+    return Page(rows, total, paging)
+
+
+def _bounded_search(search: str | None) -> str:
+    search = (search or "").strip()
+    if len(search) > SEARCH_LIMIT:
+        raise InvalidInput(field_errors={"q": [FieldError("field.too_long", limit=SEARCH_LIMIT)]})
+    return search
+
+
+def _person_matches(search: str) -> ColumnElement[bool]:
+    """A person whose first or last name holds `search` (any case), or whose identifier it is."""
+    pattern = f"%{search.lower()}%"
+    return or_(
+        Beneficiary.last_name.ilike(pattern),
+        Beneficiary.first_name.ilike(pattern),
+        func.upper(Beneficiary.identifier) == search.upper(),
+    )
+
+
+def _directed(fixed: list[Any], columns: list[Any], descending: bool) -> list[Any]:
+    """`fixed` (empty values last) then `columns` in the asked direction."""
+    return [*fixed, *(c.desc() if descending else c for c in columns)]
+
+
+def caseload_page(
+    session: Session, clock: Clock, account: Account, paging: Paging, route: str, search: str = ""
+) -> Page[PathwayRow]:
+    """One page of my "file active" (the active pathways I am the referent of)."""
+    return pathway_page(
+        session,
+        clock,
+        account,
+        paging,
+        route=route,
+        referent_id=account.id,
+        status=PathwayStatus.ACTIVE,
+        search=search,
+    )
+
+
 def caseload(session: Session, clock: Clock, account: Account, route: str) -> list[PathwayRow]:
     """The active pathways I am the referent of: my "file active"."""
     return pathway_list(
@@ -204,6 +301,67 @@ def search_beneficiaries(
 ) -> list[Beneficiary]:
     """People `account` may find (SEARCH_PEOPLE) matching every criterion given (name matches first or
     last name); at least one criterion, never a bare list of everyone; the search is logged."""
+    where = _search_where(account, name, birth_date, identifier)
+    query = select(Beneficiary).where(*where)
+    query = query.order_by(Beneficiary.last_name, Beneficiary.first_name, Beneficiary.id).limit(limit)
+    found = list(session.scalars(query))
+    access.log_list(session, clock, account, route, len(found))
+    return found
+
+
+@dataclass(frozen=True)
+class FoundPerson:
+    """A search's row, with what the searcher may open: the person's file, their passport."""
+
+    person: Beneficiary
+    may_read_file: bool
+    may_read_passport: bool
+
+
+def search_page(
+    session: Session,
+    clock: Clock,
+    account: Account,
+    paging: Paging,
+    *,
+    route: str,
+    name: str | None = None,
+    birth_date: date | None = None,
+    identifier: str | None = None,
+) -> Page[FoundPerson]:
+    """One page of `search_beneficiaries`, sorted by `paging.sort` (then by id), each row saying which
+    of the person's pages `account` may open (the permission table's READ_PERSON and READ_PASSPORT):
+    a partner finds the people shared with it and reaches their passport, not their file."""
+    where = _search_where(account, name, birth_date, identifier)
+    total = session.scalar(select(func.count(Beneficiary.id)).where(*where)) or 0
+    paging = last_page(total, paging)
+    sorts: dict[str, list[Any]] = {
+        "nom": [Beneficiary.last_name, Beneficiary.first_name],
+        "naissance": [Beneficiary.birth_date, Beneficiary.last_name],
+        "identifiant": [Beneficiary.identifier],
+    }
+    columns = sorts[paging.sort or "nom"]
+    query = (
+        select(
+            Beneficiary,
+            access.beneficiary_filter(account, Action.READ_PERSON),
+            access.beneficiary_filter(account, Action.READ_PASSPORT),
+        )
+        .where(*where)
+        .order_by(*_directed([], columns, paging.descending), Beneficiary.id)
+        .offset(paging.offset())
+        .limit(paging.size)
+    )
+    rows = [
+        FoundPerson(person, bool(file), bool(passport)) for person, file, passport in session.execute(query)
+    ]
+    access.log_list(session, clock, account, route, len(rows))
+    return Page(rows, total, paging)
+
+
+def _search_where(
+    account: Account, name: str | None, birth_date: date | None, identifier: str | None
+) -> list[ColumnElement[bool]]:
     access.require(account, Action.SEARCH_PEOPLE)
     if not (name and name.strip()) and birth_date is None and not (identifier and identifier.strip()):
         raise InvalidInput(field_errors={"name": [FieldError("search.criterion_required")]})
@@ -214,20 +372,15 @@ def search_beneficiaries(
     }
     if too_long:
         raise InvalidInput(field_errors=too_long)
-    query = select(Beneficiary).where(
-        access.beneficiary_filter(account, Action.SEARCH_PEOPLE), access.not_erased()
-    )
+    where = [access.beneficiary_filter(account, Action.SEARCH_PEOPLE), access.not_erased()]
     if name and name.strip():
         pattern = f"%{name.strip().lower()}%"
-        query = query.where(or_(Beneficiary.last_name.ilike(pattern), Beneficiary.first_name.ilike(pattern)))
+        where.append(or_(Beneficiary.last_name.ilike(pattern), Beneficiary.first_name.ilike(pattern)))
     if birth_date is not None:
-        query = query.where(Beneficiary.birth_date == birth_date)
+        where.append(Beneficiary.birth_date == birth_date)
     if identifier and identifier.strip():
-        query = query.where(Beneficiary.identifier == identifier.strip())
-    query = query.order_by(Beneficiary.last_name, Beneficiary.first_name, Beneficiary.id).limit(limit)
-    found = list(session.scalars(query))
-    access.log_list(session, clock, account, route, len(found))
-    return found
+        where.append(Beneficiary.identifier == identifier.strip())
+    return where
 
 
 def task(session: Session, clock: Clock, account: Account, item_id: int, route: str) -> WorkItem:

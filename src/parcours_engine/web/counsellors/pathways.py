@@ -14,6 +14,7 @@ from parcours_engine import access
 from parcours_engine.domain.dates import parse_date
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.outcomes import CORRECTION_REASONS, OUTCOMES
+from parcours_engine.domain.paging import paging_from
 from parcours_engine.domain.permissions import Action
 from parcours_engine.pathways import exits, models_cache, notifications, pathways, referents, worklist
 from parcours_engine.persistence.models import Beneficiary, Pathway
@@ -26,18 +27,41 @@ from parcours_engine.web.params import required_whole_number
 
 
 @bp.get("/file-active")
-def caseload() -> str:
-    rows = worklist.caseload(db_session(), clock(), current_account(), route_name())
+def caseload() -> Any:
+    search = (request.args.get("q") or "").strip()
+    paging = paging_from(request.args, worklist.PATHWAY_SORTS, "sans_mesure")
     notice = _("Le parcours a été transféré.") if request.args.get("transfere") else None
+    return _list_page(
+        lambda: worklist.caseload_page(
+            db_session(), clock(), current_account(), paging, route_name(), search
+        ),
+        title=_("Ma file active"),
+        filters={"q": search},
+        notice=notice,
+    )
+
+
+def _list_page(read: Any, **context: Any) -> Any:
+    """A list of pathways, or the same page with the search field's error (400)."""
+    try:
+        found = read()
+    except InvalidInput as error:
+        errors = field_messages(error.field_errors)
+        return render_template(
+            "counsellors/pathways.html", page=None, errors=errors, **_lists(), **context
+        ), 400
     return render_template(
         "counsellors/pathways.html",
-        rows=rows,
-        title=_("Ma file active"),
-        filters=None,
-        notice=notice,
-        programmes=versions.catalogue(db_session()),
-        steps=_step_names(rows),
+        page=found,
+        errors={},
+        steps=_step_names(found.rows),
+        **_lists(),
+        **context,
     )
+
+
+def _lists() -> dict[str, Any]:
+    return {"programmes": versions.catalogue(db_session()), "statuses": worklist.STATUSES}
 
 
 def _step_names(rows: list[worklist.PathwayRow]) -> dict[str, dict[str, str]]:
@@ -47,28 +71,29 @@ def _step_names(rows: list[worklist.PathwayRow]) -> dict[str, dict[str, str]]:
 
 
 @bp.get("/parcours")
-def pathway_list() -> str:
-    """Every pathway the account may see (a supervisor: the structure), with filters."""
+def pathway_list() -> Any:
+    """Every pathway the account may see (a supervisor: the structure): filtered, searched by the
+    person, sorted and paged on the server."""
     filters = {
-        "programme": request.args.get("programme") or None,
-        "status": request.args.get("statut") or None,
+        "programme": request.args.get("programme") or "",
+        "status": request.args.get("statut") or "",
+        "q": (request.args.get("q") or "").strip(),
     }
-    rows = worklist.pathway_list(
-        db_session(),
-        clock(),
-        current_account(),
-        route=route_name(),
-        programme=filters["programme"],
-        status=filters["status"],
-    )
-    return render_template(
-        "counsellors/pathways.html",
-        rows=rows,
+    paging = paging_from(request.args, worklist.PATHWAY_SORTS, "sans_mesure")
+    return _list_page(
+        lambda: worklist.pathway_page(
+            db_session(),
+            clock(),
+            current_account(),
+            paging,
+            route=route_name(),
+            programme=filters["programme"] or None,
+            status=filters["status"] or None,
+            search=filters["q"],
+        ),
         title=_("Parcours"),
         filters=filters,
-        programmes=versions.catalogue(db_session()),
-        statuses=worklist.STATUSES,
-        steps=_step_names(rows),
+        all_filters=True,
     )
 
 

@@ -11,6 +11,7 @@ from parcours_engine import access
 from parcours_engine.accounts import access_review
 from parcours_engine.domain.dates import date_error, read_date
 from parcours_engine.domain.errors import ConflictError, FieldError, FieldErrors, InvalidInput
+from parcours_engine.domain.paging import paging_from
 from parcours_engine.domain.permissions import Action, may_be_referent
 from parcours_engine.passport import staff_export
 from parcours_engine.pathways import beneficiaries, erasure, pathways, rectification, worklist
@@ -26,26 +27,29 @@ FIELDS = ("last_name", "first_name", "birth_date", "sex", "qualification_level",
 
 @bp.get("/personnes")
 def people() -> Any:
+    """Search by name, birth date or identifier, sorted and paged on the server; each row opens what
+    the searcher may read (the file, or a partner's passport of a person shared with it)."""
     criteria = {key: (request.args.get(key) or "").strip() for key in ("nom", "naissance", "identifiant")}
     account = current_account()
     access.require(account, Action.SEARCH_PEOPLE)
     problem = date_error(criteria["naissance"], required=False)
     if problem is not None:  # a typed date that is no date: say so rather than search without it
         errors = {"naissance": [field_message(problem)]}
-        return render_template("counsellors/people.html", people=[], criteria=criteria, errors=errors), 400
+        return render_template("counsellors/people.html", page=None, criteria=criteria, errors=errors), 400
     born = read_date(criteria["naissance"])
-    found = []
+    found = None
     if criteria["nom"] or born is not None or criteria["identifiant"]:  # never a bare list of everyone
-        found = worklist.search_beneficiaries(
+        found = worklist.search_page(
             db_session(),
             clock(),
             account,
+            paging_from(request.args, worklist.PEOPLE_SORTS, "nom"),
             route=route_name(),
             name=criteria["nom"],
             birth_date=born,
             identifier=criteria["identifiant"],
         )
-    return render_template("counsellors/people.html", people=found, criteria=criteria, errors={})
+    return render_template("counsellors/people.html", page=found, criteria=criteria, errors={})
 
 
 @bp.route("/personnes/nouvelle", methods=["GET", "POST"])

@@ -60,6 +60,8 @@ def page(person_id: int) -> str:
         access_row=portal.status(session, person_id),
         today=clock().now().date(),
         can_manage=access.may_person(session, account, person_id, Action.RECORD_CONSENT),
+        # A partner reads the passport of a person shared with it, not their file: no link to a 403.
+        may_read_file=access.may_person(session, account, person_id, Action.READ_PERSON),
     )
 
 
