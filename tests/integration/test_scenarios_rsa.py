@@ -10,10 +10,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import func, select
 
 from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.persistence.models import Pathway, PathwayEvent, WorkItem
 from tests.support.scenario import Scenario, publish_real_library, sqlite_only
-from tests.support.scenario_blocks import accueil, diagnostic, formation, immersion, sortie, suivi_emploi
+from tests.support.scenario_blocks import (
+    accueil,
+    diagnostic,
+    formation,
+    immersion,
+    recherche_emploi,
+    sortie,
+    suivi_emploi,
+)
 
 PARIS_MIDNIGHT_SUMMER = 22  # 00:00 in Paris is 22:00 UTC the day before, in summer
 PARIS_MIDNIGHT_WINTER = 23
@@ -184,3 +194,37 @@ def test_chosen_exit_at_the_next_step(start):
     sortie(s, "demenagement")
     view = s.pathway
     assert (view.status, view.outcome, view.next_timer_due) == ("completed", "demenagement", None)
+
+
+@sqlite_only
+def test_a_long_loop_of_job_searches_keeps_the_saved_state_flat_and_its_history_in_the_hosts_tables(
+    start, sessions
+):
+    """Issue 13: each turn through a block (a call activity) and the CER beside it (a parallel
+    branch with a boundary timer) used to add ~6 KB to the saved state. What the history and the
+    indicators need is in the host's own rows, whatever the engine's state drops."""
+    s = start(birth_date=date(1985, 3, 2))
+    enter(s, cer_months=3)
+    sizes = []
+    for _turn in range(30):
+        choose(s, "recherche_emploi")
+        recherche_emploi(s, days=5)
+        with sessions() as session:
+            sizes.append(len(session.get(Pathway, s.id).state.state_json))
+    assert max(sizes[15:]) < 1.05 * max(sizes[:15])
+    s.expect_task("Préparer le bilan du CER")  # the CER's branch ran on meanwhile
+    with sessions() as session:
+        completed = session.scalars(
+            select(PathwayEvent.element_id).where(
+                PathwayEvent.pathway_id == s.id, PathwayEvent.kind == "task_completed"
+            )
+        ).all()
+        searches = session.scalar(
+            select(func.count(WorkItem.id)).where(
+                WorkItem.pathway_id == s.id,
+                WorkItem.element_id == "Task_recherche_emploi_bilan",
+                WorkItem.status == "completed",
+            )
+        )
+    assert (completed.count("Task_choisir_etape"), searches) == (30, 30)
+    assert s.data()["engagements_acceptes"] is True  # the CER's answers, from a task long dropped

@@ -28,13 +28,13 @@ from typing import Any
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.accounts import accounts
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.engine import loader
+from parcours_engine.engine.runtime import Runtime
 from parcours_engine.pathways import beneficiaries, models_cache, pathways, timers
 from parcours_engine.persistence.models import Account, Pathway, WorkItem
 from parcours_engine.persistence.uow import unit_of_work
@@ -195,14 +195,8 @@ class Scenario:
             row = pathways.get_pathway(session, self.id)
             model = models_cache.model_for(row.process_version)
             workflow = models_cache.runtime().load(model, row.state.state_json, row.state.serializer_version)
-        # The freshest values are those of the tasks that changed state last.
-        merged: dict[str, Any] = dict(workflow.data)
-        for task in sorted(workflow.get_tasks(), key=lambda t: t.last_state_change):
-            if task.has_state(
-                TaskState.FINISHED_MASK | TaskState.READY | TaskState.WAITING | TaskState.STARTED
-            ):
-                merged.update(task.data)
-        return merged
+        # The freshest values are those of the tasks that changed state last (removed ones included).
+        return Runtime.recorded_data(workflow)
 
     # --- what users do -------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ state the previous one saved (`Runtime.dump`, then `Runtime.load`).
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
@@ -14,8 +15,15 @@ import pytest
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
 from parcours_engine.domain.clock import FrozenClock
-from parcours_engine.engine import compaction
+from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.engine import compaction, loader
+from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.runtime import Runtime, Step, Workflow
+from parcours_engine.engine.timers import PARIS
+from parcours_engine.pathways import forms
+from parcours_engine.studio.sample_data import sample_form_data
+from parcours_engine.studio.scenarios import PERSON_FIELDS, resolve_dates
+from tests.conftest import REPO
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -172,3 +180,120 @@ def test_a_monthly_check_loop_keeps_the_state_small_past_the_engines_depth() -> 
     recorded = Runtime.recorded_data(workflow)
     assert (recorded["note_0"], recorded["note_1"], recorded["note_2"]) == (399, 400, 398)
     assert host.history.count("check") == 401 and host.history[-2:] == ["close", "end"]
+
+
+# --- a real programme: RSA's loop through call activities, beside the CER's renewal loop ----------
+
+
+@pytest.fixture(scope="module")
+def rsa() -> ProcessModel:
+    bpmn, form_files = loader.read_library_dir(REPO / "processes", REPO / "forms")
+    return loader.load_library(bpmn, form_files).programmes["rsa_accompagnement"]
+
+
+class _RsaPathway:
+    """One RSA pathway as the host runs it (saved and loaded at each transition), its tasks answered
+    with valid answers drawn from their forms: the referent always chooses a job search whose point
+    comes `days_per_turn` later, and renews the CER (three months) at each review."""
+
+    def __init__(self, model: ProcessModel, days_per_turn: int) -> None:
+        self.model, self.runtime = model, Runtime(outcome_key="issue")
+        self.clock, self.rng = FrozenClock(START), random.Random(7)
+        self.given: dict[str, dict[str, Any]] = {
+            "Task_signer_cer": {"duree_cer_mois": 3},
+            "Task_choisir_etape": {"prochaine_etape": "recherche_emploi"},
+            "Task_recherche_emploi_plan_recherche": {"date_fin_prevue": f"today+{days_per_turn}d"},
+            "Task_renouveler_cer": {"renouvellement_cer": True, "duree_cer_mois": 3},
+        }
+        self.history: list[str] = []
+        self.turns: list[tuple[int, int]] = []  # (saved size, tasks kept) when each turn's step is chosen
+        person = resolve_dates(dict(PERSON_FIELDS), START.date())
+        workflow = self.runtime.start(model, {**person, "programme_code": "rsa_accompagnement"}, self.clock)
+        self.state, self.version = Runtime.dump(workflow)
+
+    def workflow(self) -> Workflow:
+        return self.runtime.load(self.model, self.state, self.version)
+
+    def step(self) -> Workflow:
+        """Complete the first task waiting for a person, or else fire the next timer; then save."""
+        workflow = self.workflow()
+        ready = Runtime.ready_tasks(workflow)
+        if ready:
+            task = ready[0]
+            self.runtime.complete(
+                workflow, task.task_id, self._answers(task.element_id), self.clock, self._record
+            )
+            if task.element_id == "Task_choisir_etape":
+                self.turns.append((len(self.state), _task_count(workflow)))
+        else:
+            due = Runtime.next_due(workflow)
+            assert due is not None
+            self.clock.set(max(self.clock.now(), due + timedelta(seconds=1)))
+            self.runtime.fire_timers(workflow, self.clock, self._record)
+        self.state, self.version = Runtime.dump(workflow)
+        return workflow
+
+    def run_turns(self, count: int) -> None:
+        while len(self.turns) < count:
+            assert not Runtime.is_finished(self.step())
+
+    def _answers(self, element_id: str) -> dict[str, Any]:
+        form = self.model.elements[element_id].form
+        if form is None:
+            return {}
+        today = self.clock.now().astimezone(PARIS).date()
+        given = resolve_dates(self.given.get(element_id, {}), today)
+        schema = forms.schema(self.model, form)
+        for _ in range(20):
+            drawn = sample_form_data(schema, self.rng, today, given=given, optional=0, future_ends=True)
+            try:
+                return forms.validate(self.model, form, drawn, today)
+            except InvalidInput:
+                continue
+        raise AssertionError(f"no valid answers drawn for {form}")
+
+    def _record(self, step: Step) -> None:
+        self.history.append(step.element_id)
+
+
+def _task_count(workflow: Workflow) -> int:
+    return len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
+
+
+def test_an_rsa_pathway_turning_100_times_through_its_blocks_keeps_a_flat_state(rsa: ProcessModel) -> None:
+    # 100 job searches of 5 days: 500 days, within the 18 months, with the CER renewed every 3 months.
+    # Without compaction each turn kept its block's sub-workflow and the CER's splits and ended
+    # branches: ~6 KB more per turn (0.6 MB after 100 turns).
+    pathway = _RsaPathway(rsa, days_per_turn=5)
+    pathway.run_turns(100)
+    sizes = [size for size, _tasks in pathway.turns]
+    tasks = [count for _size, count in pathway.turns]
+    assert max(tasks[50:]) <= max(tasks[:50])
+    assert max(sizes[50:]) < 1.05 * max(sizes[:50]) and max(sizes) < 1.5 * sizes[0]
+    assert pathway.history.count("Call_recherche_emploi") >= 99  # the history the host records is whole
+    assert pathway.history.count("Task_renouveler_cer") >= 5
+    # The pathway runs on: the referent closes it, and it ends through its exit with its outcome.
+    pathway.given["Task_choisir_etape"] = {"prochaine_etape": "sortie"}
+    workflow = pathway.workflow()
+    while not Runtime.is_finished(workflow):
+        workflow = pathway.step()
+    assert Runtime.data_value(workflow, "issue") not in (None, "")
+    assert pathway.history[-1] == "End_rsa"
+
+
+def test_compaction_changes_no_data_of_an_rsa_pathway(rsa: ProcessModel) -> None:
+    """Ten turns and a CER renewal, then the exit: the same path, end data and recorded data as
+    the same run without compaction."""
+    outcomes = []
+    for compacting in (True, False):
+        with mock.patch.object(compaction, "compact", compaction.compact if compacting else lambda wf: 0):
+            pathway = _RsaPathway(rsa, days_per_turn=10)
+            pathway.run_turns(10)
+            pathway.given["Task_choisir_etape"] = {"prochaine_etape": "sortie"}
+            workflow = pathway.workflow()
+            while not Runtime.is_finished(workflow):
+                workflow = pathway.step()
+            outcomes.append((dict(workflow.data), Runtime.recorded_data(workflow), pathway.history))
+    (data, recorded, history), (data_off, recorded_off, history_off) = outcomes
+    assert "Task_renouveler_cer" in history
+    assert (data, recorded, history) == (data_off, recorded_off, history_off)

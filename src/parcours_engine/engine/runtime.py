@@ -228,9 +228,10 @@ class Runtime:
         ran or waits now, oldest change first (what a person's tasks recorded)."""
         merged: dict[str, Any] = dict(workflow.data)
         reached = TaskState.FINISHED_MASK | _WAITING
-        for task in sorted(workflow.get_tasks(), key=lambda t: t.last_state_change):
-            if task.has_state(reached):
-                merged.update(task.data)
+        entries = compaction.recorded(workflow)  # what tasks removed from the saved state recorded
+        entries += [(t.last_state_change, t.data) for t in workflow.get_tasks() if t.has_state(reached)]
+        for _changed_at, data in sorted(entries, key=lambda entry: entry[0]):
+            merged.update(data)
         return merged
 
 
