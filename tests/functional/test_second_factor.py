@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from parcours_engine.accounts import second_factor
 from parcours_engine.cli import main
+from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account
 from parcours_engine.persistence.second_factor_models import RecoveryCode, SecondFactor
 from parcours_engine.web import create_app
@@ -227,3 +228,67 @@ def test_a_lost_device_is_reset_on_the_command_line(world: World, database_url: 
     assert again.exit_code == 0 and "conseiller had no second factor" in again.output
     unknown = runner.invoke(main, [*args[:-1], "nobody"], catch_exceptions=False)
     assert unknown.exit_code == 1
+
+
+def test_an_admin_resets_a_lost_device_from_the_account_page_once_confirmed(world: World) -> None:
+    person = world.client("conseiller")
+    enrol(world, person)
+    admin = world.client(ADMIN)
+    url = f"/admin/comptes/{world.ids['conseiller']}"
+    assert 'id="factor-reset-form"' in admin.get(url).get_data(as_text=True)
+    # First the summary: nothing is removed yet.
+    summary = admin.post(url + "/second-facteur/reinitialiser")
+    page = summary.get_data(as_text=True)
+    assert summary.status_code == 200 and 'id="factor-reset-confirm-form"' in page
+    assert '<dd id="factor-reset-codes">10</dd>' in page and "(conseiller)" in page
+    assert signed_in(person)
+    with world.sessions() as session:
+        assert session.scalar(select(SecondFactor).where(SecondFactor.account_id == world.ids["conseiller"]))
+    # Confirmed: the factor and its codes go, the person's sessions end, the journal says who did it.
+    done = admin.post(url + "/second-facteur/reinitialiser", {"confirm": "1"})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"{url}?facteur=1")
+    account_page = admin.get(done.headers["Location"]).get_data(as_text=True)
+    assert 'id="factor-reset"' in account_page and 'data-kind="second_factor_reset"' in account_page
+    assert not signed_in(person)
+    world.client("conseiller")  # the password alone signs in again (asserts the 303)
+    with world.sessions() as session:
+        for table in (SecondFactor, RecoveryCode):
+            assert (
+                session.scalars(select(table).where(table.account_id == world.ids["conseiller"])).all() == []
+            )
+        event = session.scalar(
+            select(AccountEvent).where(
+                AccountEvent.account_id == world.ids["conseiller"], AccountEvent.kind == "second_factor_reset"
+            )
+        )
+        assert event is not None and event.actor_id == world.ids[ADMIN]
+
+
+def test_an_admins_own_factor_is_not_reset_from_the_admin_area_nor_anyones_by_others(world: World) -> None:
+    admin = world.client(ADMIN)
+    enrol(world, admin)
+    own = f"/admin/comptes/{world.ids[ADMIN]}/second-facteur/reinitialiser"
+    refused = admin.post(own, {"confirm": "1"})
+    assert refused.status_code == 400
+    assert "depuis votre page « Mon compte », avec un code" in unescape(refused.get_data(as_text=True))
+    person = world.client("conseiller")
+    enrol(world, person)
+    other = f"/admin/comptes/{world.ids['conseiller']}/second-facteur/reinitialiser"
+    assert world.client("superviseur").post(other, {"confirm": "1"}).status_code == 403
+    with world.sessions() as session:
+        assert len(session.scalars(select(SecondFactor)).all()) == 2  # both kept
+    assert signed_in(person)
+
+
+def test_when_required_an_admins_api_token_is_refused_until_it_enrols(admins_must: World) -> None:
+    world = admins_must
+    refused = world.api(ADMIN).get("/pathways")
+    assert refused.status_code == 403
+    assert refused.get_json()["code"] == "token.second_factor_required"
+    assert world.api("conseiller").get("/pathways").status_code == 200  # not required of others
+    enrol(world, world.client(ADMIN))
+    assert world.api(ADMIN).get("/pathways").status_code == 200
+
+
+def test_without_the_requirement_an_admins_api_token_works_without_a_factor(world: World) -> None:
+    assert world.api(ADMIN).get("/pathways").status_code == 200

@@ -7,7 +7,8 @@ returned once for the caller to show and is stored only as its argon2 hash, neve
 
 What ends an account's sessions (accounts.end_sessions) and API tokens: a new password ends both,
 deactivation ends both (reactivating revives neither), a change of role, team, structure or routing
-code ends the sessions (the rights they were opened with are no longer the account's).
+code ends the sessions (the rights they were opened with are no longer the account's), and resetting
+a lost second factor ends the sessions (the device may be in other hands).
 
 Two refusals keep the organisation administrable: an admin cannot deactivate their own account, and
 the last active admin can be neither deactivated nor given another role. Two admins demoting each
@@ -31,11 +32,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from parcours_engine.accounts import accounts, tokens
+from parcours_engine.accounts import accounts, second_factor, tokens
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import AccountRole, PathwayStatus
 from parcours_engine.domain.errors import FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
 from parcours_engine.domain.roles import LANE_ROLES
+from parcours_engine.persistence import throttles
 from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account, Pathway, Structure
 from parcours_engine.persistence.uow import lost_race_as_conflict
@@ -59,6 +61,15 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 class IssuedPassword:
     account: Account
     password: str  # shown once; only its hash is stored
+
+
+@dataclass(frozen=True)
+class SecondFactorSummary:
+    """What resetting an account's second factor removes, for the admin to confirm."""
+
+    account: Account
+    enrolled_at: datetime | None  # None: no second factor (a pending enrolment at most)
+    recovery_codes_left: int
 
 
 @dataclass(frozen=True)
@@ -315,6 +326,41 @@ def reset_password(session: Session, clock: Clock, actor: Account, account_id: i
     accounts.lift_lock(session, account.username)
     _record(session, clock, actor, "password_reset", account_id=account.id, changes={})
     return IssuedPassword(account, password)
+
+
+def second_factor_summary(session: Session, actor: Account, account_id: int) -> SecondFactorSummary:
+    """The account's second factor as a reset would remove it; refused for the admin's own."""
+    require_admin(actor)
+    account = accounts.get_account(session, account_id)
+    _check_not_own_factor(actor, account)
+    factor = second_factor.factor_of(session, account)
+    return SecondFactorSummary(
+        account,
+        factor.confirmed_at if factor is not None else None,
+        second_factor.recovery_codes_left(session, account),
+    )
+
+
+def reset_second_factor(session: Session, clock: Clock, actor: Account, account_id: int) -> bool:
+    """Remove another account's second factor and recovery codes (a lost device): its sessions end
+    (the device may be in other hands), its second step is unlocked, and the person signs in with the
+    password alone until they enrol again (an admin who must have one is sent to enrol). Journaled.
+    False when there was nothing to remove. An admin's own factor is disabled from their page, with
+    a code: refused here."""
+    require_admin(actor)
+    account = accounts.get_account(session, account_id)
+    _check_not_own_factor(actor, account)
+    if not second_factor.remove(session, account):
+        return False
+    accounts.end_sessions(session, account)
+    throttles.clear(session, second_factor.BY_USERNAME.scope, account.username)
+    _record(session, clock, actor, "second_factor_reset", account_id=account.id, changes={})
+    return True
+
+
+def _check_not_own_factor(actor: Account, account: Account) -> None:
+    if account.id == actor.id:
+        raise InvalidInput(field_errors={"second_factor": [FieldError("admin.cannot_reset_own_factor")]})
 
 
 def revoke_token(session: Session, clock: Clock, actor: Account, account_id: int, token_id: int) -> None:

@@ -265,6 +265,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Vous ne pouvez pas désactiver votre propre compte.",
         "You cannot deactivate your own account.",
     ),
+    "admin.cannot_reset_own_factor": (
+        "Votre propre second facteur se désactive depuis votre page « Mon compte », avec un code.",
+        "Your own second factor is disabled from your account page, with a code.",
+    ),
     "admin.last_active_admin": (
         "C'est le dernier administrateur actif : nommez d'abord un autre administrateur.",
         "This is the last active administrator: appoint another administrator first.",
@@ -278,6 +282,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Too many wrong API tokens from this address: try again in 15 minutes.",
     ),
     "token.not_found": ("Ce jeton d'API n'existe pas.", "This API token does not exist."),
+    "token.second_factor_required": (
+        "Ce compte administrateur doit d'abord activer son second facteur (page « Mon compte ») : "
+        "ses jetons d'API sont refusés jusque-là.",
+        "This administrator account must enrol its second factor first (its account page): its API "
+        "tokens are refused until then.",
+    ),
     "token.not_yours": (
         "Seuls son titulaire et les administrateurs voient et révoquent un jeton d'API.",
         "Only its owner and admins see and revoke an API token.",

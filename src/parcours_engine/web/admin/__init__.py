@@ -72,6 +72,7 @@ def event_label(kind: str) -> str:
         "deactivated": _("Compte désactivé"),
         "reactivated": _("Compte réactivé"),
         "token_revoked": _("Jeton d'API révoqué"),
+        "second_factor_reset": _("Second facteur réinitialisé"),
         "structure_created": _("Structure créée"),
         "structure_renamed": _("Structure renommée"),
     }

@@ -1,5 +1,5 @@
-"""Accounts: the filtered list, creation, an account's page (changes, password, active, API tokens,
-journal).
+"""Accounts: the filtered list, creation, an account's page (changes, password, second factor, active,
+API tokens, journal).
 
 A generated password appears once, on the page answering the POST that made it (never redirected to,
 never stored in the session, `no-store` so the browser keeps no copy); only its hash is saved.
@@ -11,7 +11,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from parcours_engine.accounts import accounts, administration, tokens
+from parcours_engine.accounts import accounts, administration, second_factor, tokens
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.models import Account
 from parcours_engine.web.admin import bp
@@ -82,6 +82,23 @@ def reset_password(account_id: int) -> ResponseReturnValue:
     return _password_page(issued, created=False)
 
 
+@bp.post("/comptes/<int:account_id>/second-facteur/reinitialiser")
+def reset_second_factor(account_id: int) -> ResponseReturnValue:
+    """A lost device: the summary of what goes, then the same form confirmed (`confirm=1`)."""
+    session = db_session()
+    try:
+        if request.form.get("confirm") == "1":
+            administration.reset_second_factor(session, clock(), current_account(), account_id)
+            return redirect(url_for("admin.account", account_id=account_id, facteur=1), code=303)
+        summary = administration.second_factor_summary(session, current_account(), account_id)
+    except InvalidInput as error:
+        found = accounts.get_account(session, account_id)
+        return _account_page(found, _current_values(found), field_messages(error.field_errors)), 400
+    if summary.enrolled_at is None:
+        return redirect(url_for("admin.account", account_id=account_id), code=303)
+    return render_template("admin/second_factor_confirm.html", summary=summary)
+
+
 @bp.post("/comptes/<int:account_id>/jetons/<int:token_id>/revoquer")
 def revoke_token(account_id: int, token_id: int) -> ResponseReturnValue:
     administration.revoke_token(db_session(), clock(), current_account(), account_id, token_id)
@@ -126,6 +143,8 @@ def _account_page(found: Account, values: dict[str, str], errors: dict[str, list
         values=values,
         errors=errors,
         saved=request.args.get("enregistre") == "1",
+        factor_reset=request.args.get("facteur") == "1",
+        factor=second_factor.factor_of(db_session(), found),
         is_me=found.id == current_account().id,
         events=administration.history(db_session(), account_id=found.id),
         api_tokens=tokens.list_of(db_session(), current_account(), found.id),

@@ -3,13 +3,19 @@
 Errors are JSON (`message`, `field_errors`) whatever happens: see web/errors.py. A wrong, expired or
 revoked token is counted against the caller's address (accounts.tokens) in a short write of its own
 (the request may be a read); past the limit the address gets 429 for a while, right token or not.
+
+With PARCOURS_ADMIN_TOTP_REQUIRED=1, an admin's token is refused (403) while the admin has no second
+factor, as its sessions reach only the enrolment page. A token is not asked for a code at each call:
+it is issued on the server's command line (`users token`), by someone who holds the server, and it
+expires; once the admin has enrolled, the tokens work again.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, request
 
-from parcours_engine.accounts import tokens
+from parcours_engine.accounts import second_factor, tokens
+from parcours_engine.persistence.models import Account
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.web import security
 from parcours_engine.web.app import clock, db_session, unit
@@ -42,9 +48,16 @@ def _authenticate() -> Response | None:
         response = json_error(401, "error.unauthorized")
         response.headers["WWW-Authenticate"] = 'Bearer realm="parcours-engine"'
         return response
+    if _must_enrol_first(account):
+        return json_error(403, "token.second_factor_required")
     g.api_account = account
     gate()  # the route's action (web.permissions)
     return None
+
+
+def _must_enrol_first(account: Account) -> bool:
+    required = bool(current_app.config.get("ADMIN_TOTP_REQUIRED"))
+    return second_factor.required_for(account, required) and not second_factor.enrolled(db_session(), account)
 
 
 def _count_wrong_token(address: str) -> None:
