@@ -184,6 +184,7 @@ def test_no_scheduler_in_the_reloader_watcher(sessions, clock, monkeypatch):
             "apply_retention",
             "end_expired_transfers",
             "fire_due_timers",
+            "send_appointment_messages",
             "send_reminders",
             "sweep_stalled",
         ]

@@ -1,7 +1,7 @@
 """Scheduler jobs. Thin: each calls a service inside its own unit of work.
 
 Jobs: fire due timers (every minute), sweep for stalled pathways (every 5 minutes), remind tasks due
-soon (every 15 minutes), end expired temporary referent transfers (hourly), apply the retention rules
+soon (every 15 minutes), send appointments' convocations and reminders (every minute), end expired temporary referent transfers (hourly), apply the retention rules
 (daily: files past their period anonymised, the access log past its own purged).
 
 How many schedulers run, and why each job still runs once:
@@ -32,6 +32,8 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from parcours_engine.appointments import reminders as appointment_reminders
+from parcours_engine.domain.appointments import Channel
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ParcoursError, TransitionFailed
 from parcours_engine.domain.retention import rules_from
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 TIMER_INTERVAL_SECONDS = 60
 SWEEP_INTERVAL_MINUTES = 5
 REMINDER_INTERVAL_MINUTES = 15
+APPOINTMENT_MESSAGES_INTERVAL_SECONDS = 60
 TRANSFER_INTERVAL_MINUTES = 60
 RETENTION_INTERVAL_HOURS = 24
 MAX_FIRINGS_PER_RUN = 500  # leave the rest to the next run rather than hold the job for long
@@ -114,6 +117,23 @@ def send_reminders(sessions: sessionmaker[Session], clock: Clock) -> int | None:
         if not _exclusive(session, REMINDER_LOCK):
             return None
         return reminders.remind_tasks_due_soon(session, clock.now())
+
+
+def send_appointment_messages(sessions: sessionmaker[Session], clock: Clock) -> int | None:
+    """Convocations and reminders of appointments: claimed in one unit of work (one row each: sent
+    once whatever the number of schedulers), sent after its commit, each result recorded in another;
+    None when no SMTP server is set (PARCOURS_SMTP_HOST, PARCOURS_SMTP_FROM)."""
+    settings = appointment_reminders.mail_settings()
+    if settings is None:
+        return None
+    with unit_of_work(sessions) as session:
+        outgoing = appointment_reminders.claim(session, clock.now(), {Channel.EMAIL})
+    if not outgoing:
+        return 0
+    results = appointment_reminders.send_emails(settings, outgoing, clock.now())
+    with unit_of_work(sessions) as session:
+        appointment_reminders.record(session, clock.now(), results)
+    return sum(1 for error in results.values() if error is None)
 
 
 def end_expired_transfers(sessions: sessionmaker[Session], clock: Clock) -> int | None:
@@ -190,6 +210,7 @@ def _jobs() -> list[tuple[Callable[..., Any], dict[str, int]]]:
         (fire_due_timers, {"seconds": TIMER_INTERVAL_SECONDS}),
         (sweep_stalled, {"minutes": SWEEP_INTERVAL_MINUTES}),
         (send_reminders, {"minutes": REMINDER_INTERVAL_MINUTES}),
+        (send_appointment_messages, {"seconds": APPOINTMENT_MESSAGES_INTERVAL_SECONDS}),
         (end_expired_transfers, {"minutes": TRANSFER_INTERVAL_MINUTES}),
         (apply_retention, {"hours": RETENTION_INTERVAL_HOURS}),
     ]

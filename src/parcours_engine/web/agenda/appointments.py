@@ -9,7 +9,7 @@ from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine import access
-from parcours_engine.appointments import appointments
+from parcours_engine.appointments import appointments, reminders
 from parcours_engine.domain import appointments as rules
 from parcours_engine.domain.enums import PathwayStatus
 from parcours_engine.domain.errors import ConflictError, InvalidInput, ParcoursError
@@ -100,6 +100,7 @@ def _detail_page(
         person=row.person,
         may_book=access.may_person(session, account, row.person.id, Action.BOOK_APPOINTMENT),
         started=row.appointment.starts_at <= now,
+        messages=reminders.messages_of(session, row.appointment.id),
         today=rules.to_paris(now).date(),
         values=values or {},
         errors=errors or {},

@@ -1,0 +1,261 @@
+"""Convocations and reminders (issue 17, step 5), received by a real SMTP server (aiosmtpd) in this
+process: the convocation when booked or moved, the reminders at D-3 and D-1, each exactly once even
+when scheduler runs race, only on a channel the person accepted, failures retried then shown on the
+appointment's page; the rows say what was sent when and on which channel, never the text."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time as time_module
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import inspect, select
+
+from parcours_engine.accounts import accounts
+from parcours_engine.appointments import appointments, contacts
+from parcours_engine.persistence.appointment_models import AppointmentMessage
+from parcours_engine.persistence.uow import unit_of_work
+from parcours_engine.scheduler.jobs import send_appointment_messages
+from tests.functional.conftest import World
+from tests.functional.test_permissions import person_of
+from tests.integration.scheduler_child import FROZEN_NOW_ENV
+
+REPO = Path(__file__).resolve().parents[2]
+
+SENDER = "agenda@ml-nord.example"
+
+
+class Inbox:
+    """The SMTP handler: every message the server accepted."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(parsed)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def subjects(self) -> list[str]:
+        return [str(m["Subject"]) for m in self.messages]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Inbox, Controller]]:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("PARCOURS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PARCOURS_SMTP_PORT", str(port))
+    monkeypatch.setenv("PARCOURS_SMTP_FROM", SENDER)
+    monkeypatch.delenv("PARCOURS_REMINDER_DAYS", raising=False)
+    try:
+        yield inbox, controller
+    finally:
+        controller.stop()
+
+
+def _person(
+    world: World, email: str | None = "lea@example.org", channels: tuple[str, ...] = ("email",)
+) -> int:
+    person_id = person_of(world, world.start())
+    with unit_of_work(world.sessions) as session:
+        referent = accounts.by_username(session, "conseiller")
+        assert referent is not None
+        given = contacts.ContactInput(phone="06 12 34 56 78", email=email or "")
+        contacts.save(session, world.clock, referent, person_id, given, "/t")
+        for channel in channels:
+            contacts.give_consent(session, world.clock, referent, person_id, channel, date(2026, 1, 5), "/t")
+    return person_id
+
+
+def _book(world: World, person_id: int, day: date = date(2026, 1, 12), at: time = time(14, 0)) -> int:
+    with unit_of_work(world.sessions) as session:
+        referent = accounts.by_username(session, "conseiller")
+        assert referent is not None
+        booking = appointments.Booking("suivi", appointments.Slot(day, at, 60), "lieu", "Bureau 3")
+        return appointments.book(session, world.clock, referent, person_id, booking, "/t").id
+
+
+def _run(world: World) -> int | None:
+    return send_appointment_messages(world.sessions, world.clock)
+
+
+def _rows(world: World) -> list[tuple[str, str, str, int]]:
+    with world.sessions() as session:
+        return [
+            (m.kind, m.channel, m.status, m.attempts)
+            for m in session.scalars(select(AppointmentMessage).order_by(AppointmentMessage.id))
+        ]
+
+
+def test_the_convocation_then_the_reminders_at_d3_and_d1_each_arrive_once(world: World, smtp: Any) -> None:
+    inbox, _controller = smtp
+    person_id = _person(world)
+    _book(world, person_id)  # Monday 12 January, 14:00 in Paris (13:00 UTC)
+    assert _run(world) == 1
+    assert _run(world) == 0
+    (convocation,) = inbox.messages
+    assert str(convocation["To"]) == "lea@example.org" and str(convocation["From"]) == SENDER
+    assert str(convocation["Subject"]) == "Convocation : rendez-vous le 12/01/2026 à 14:00"
+    body = convocation.get_content()
+    assert "Conseiller le lundi 12/01/2026 à 14:00 (Suivi, 60 minutes)" in body and "Lieu : Bureau 3." in body
+    world.clock.set(datetime(2026, 1, 9, 12, 59, tzinfo=UTC))  # just before D-3
+    assert _run(world) == 0
+    world.clock.set(datetime(2026, 1, 9, 13, 0, tzinfo=UTC))
+    assert _run(world) == 1 and _run(world) == 0
+    world.clock.set(datetime(2026, 1, 11, 13, 30, tzinfo=UTC))
+    assert _run(world) == 1 and _run(world) == 0
+    world.clock.set(datetime(2026, 1, 12, 13, 30, tzinfo=UTC))  # started: nothing more
+    assert _run(world) == 0
+    assert inbox.subjects() == [
+        "Convocation : rendez-vous le 12/01/2026 à 14:00",
+        "Rappel : rendez-vous le 12/01/2026 à 14:00",
+        "Rappel : rendez-vous le 12/01/2026 à 14:00",
+    ]
+    assert _rows(world) == [
+        ("convocation", "email", "sent", 1),
+        ("rappel_j3", "email", "sent", 1),
+        ("rappel_j1", "email", "sent", 1),
+    ]
+    columns = {c.key for c in inspect(AppointmentMessage).columns}
+    assert not columns & {"address", "email", "body", "subject", "content"}  # never the text nor where
+
+
+def test_nothing_is_sent_on_a_channel_the_person_did_not_accept_or_withdrew(world: World, smtp: Any) -> None:
+    inbox, _controller = smtp
+    no_consent = _person(world, channels=())
+    sms_only = _person(world, channels=("sms",))
+    withdrawn = _person(world)
+    for person_id in (no_consent, sms_only, withdrawn):
+        _book(world, person_id, at=time(9 + person_id, 0))
+    with unit_of_work(world.sessions) as session:
+        referent = accounts.by_username(session, "conseiller")
+        assert referent is not None
+        consent = contacts.view(session, withdrawn).consents[0]
+        contacts.withdraw_consent(session, world.clock, referent, withdrawn, consent.id, "/t")
+    assert _run(world) == 0
+    assert inbox.messages == [] and _rows(world) == []
+
+
+def test_a_late_booking_gets_its_convocation_only_and_a_move_a_new_one_and_a_cancellation_nothing(
+    world: World, smtp: Any
+) -> None:
+    inbox, _controller = smtp
+    person_id = _person(world)
+    world.clock.set(datetime(2026, 1, 10, 8, 0, tzinfo=UTC))  # two days before: D-3 has passed
+    appointment_id = _book(world, person_id)
+    assert _run(world) == 1
+    assert inbox.subjects() == ["Convocation : rendez-vous le 12/01/2026 à 14:00"]
+    with unit_of_work(world.sessions) as session:
+        referent = accounts.by_username(session, "conseiller")
+        assert referent is not None
+        slot = appointments.Slot(date(2026, 1, 13), time(10, 0), 30)
+        appointments.move(session, world.clock, referent, person_id, appointment_id, slot, "/t")
+    assert _run(world) == 1
+    assert inbox.subjects()[-1] == "Convocation : rendez-vous le 13/01/2026 à 10:00"
+    with unit_of_work(world.sessions) as session:
+        referent = accounts.by_username(session, "conseiller")
+        assert referent is not None
+        appointments.cancel(session, world.clock, referent, person_id, appointment_id, "autre", "/t")
+    world.clock.set(datetime(2026, 1, 12, 10, 0, tzinfo=UTC))  # D-1 of the moved appointment
+    assert _run(world) == 0 and len(inbox.messages) == 2
+
+
+def test_a_failure_is_retried_then_shown_on_the_appointments_page(
+    world: World, smtp: Any, monkeypatch
+) -> None:
+    inbox, _controller = smtp
+    person_id = _person(world)
+    appointment_id = _book(world, person_id)
+    monkeypatch.setenv("PARCOURS_SMTP_PORT", str(_free_port()))  # nobody listens there
+    assert _run(world) == 0
+    assert _rows(world) == [("convocation", "email", "failed", 1)]
+    page = world.client("conseiller").get(f"/personnes/{person_id}/rendez-vous/{appointment_id}")
+    assert "Échec de l'envoi (1 essai(s))" in page.get_data(as_text=True)
+    assert _run(world) == 0 and _run(world) == 0
+    assert _rows(world) == [("convocation", "email", "failed", 3)]  # given up after three attempts
+    other = _person(world)
+    _book(world, other, at=time(16, 0))
+    monkeypatch.setenv("PARCOURS_SMTP_PORT", str(_controller.port))
+    assert _run(world) == 1 and len(inbox.messages) == 1  # the other one; the given-up one stays shown
+
+
+def test_scheduler_runs_racing_send_each_convocation_exactly_once(world: World, smtp: Any) -> None:
+    inbox, _controller = smtp
+    count = 12
+    for index in range(count):
+        _book(world, _person(world, email=f"p{index}@example.org"), at=time(8 + index, 0))
+    barrier = threading.Barrier(3)
+    sent: list[int | None] = []
+
+    def scheduler() -> None:
+        barrier.wait()
+        for _ in range(3):
+            sent.append(_run(world))
+
+    threads = [threading.Thread(target=scheduler) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sum(n or 0 for n in sent) == count
+    addresses = sorted(str(m["To"]) for m in inbox.messages)
+    assert addresses == sorted(f"p{index}@example.org" for index in range(count))
+
+
+def test_two_scheduler_processes_send_each_convocation_exactly_once(
+    world: World, smtp: Any, tmp_path: Path
+) -> None:
+    inbox, _controller = smtp
+    count = 10
+    for index in range(count):
+        _book(world, _person(world, email=f"q{index}@example.org"), at=time(8 + index, 0))
+    url = world.app.config["DATABASE_URL"]
+    env = dict(
+        os.environ, PYTHONPATH=f"{REPO}:{REPO / 'src'}", **{FROZEN_NOW_ENV: world.clock.now().isoformat()}
+    )
+    go, readies = tmp_path / "go", [tmp_path / f"ready{i}" for i in range(2)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.appointment_messages_child", url, str(ready), str(go)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for ready in readies
+    ]
+    deadline = time_module.monotonic() + 60
+    while not all(ready.exists() for ready in readies) and time_module.monotonic() < deadline:
+        time_module.sleep(0.01)
+    go.write_text("go")
+    sent = []
+    for child in children:
+        out, _ = child.communicate(timeout=120)
+        assert child.returncode == 0
+        sent.append(json.loads(out.strip().splitlines()[-1])["sent"])
+    assert sum(sent) == count
+    assert sorted(str(m["To"]) for m in inbox.messages) == sorted(f"q{i}@example.org" for i in range(count))
+    assert {row[2] for row in _rows(world)} == {"sent"} and len(_rows(world)) == count
