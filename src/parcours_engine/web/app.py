@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -86,6 +87,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["parcours.health"] = session_factory(
         make_engine(app.config["DATABASE_URL"], busy_ms=HEALTH_WAIT_MS)
     )
+    app.before_request(_start_timer)  # first of the hooks: Server-Timing counts them all
     security.install_converters(app)  # before any route: ids in paths are bounded
     security.init_app(app)  # before the blueprints' hooks: a stale session is closed first
     csrf.init_app(app)
@@ -93,6 +95,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["offered"] = offered  # pages offer only what the permission table allows
     app.jinja_env.filters["outcome"] = _outcome
+    app.after_request(_server_timing)  # registered first, so it runs last: the commit is counted
     app.after_request(_commit_request)
     app.teardown_appcontext(_close_session)
     _register_blueprints(app)
@@ -201,6 +204,20 @@ def _commit_request(response: Response) -> Response:
         from parcours_engine.web.errors import error_response
 
         return error_response(error)
+    return response
+
+
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def _server_timing(response: Response) -> Response:
+    """The app's time for this request (view, rendering and commit) in a Server-Timing header, which
+    browsers' developer tools show and the Chromium walk (tests/e2e/test_walk.py) reports."""
+    started = g.get("started")
+    if started is not None:
+        elapsed = (time.perf_counter() - started) * 1000
+        response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
     return response
 
 
