@@ -8,6 +8,10 @@
  * The Content-Security-Policy allows no inline script or style (web/security.py), so what pages
  * did inline is here: `data-print` buttons print the page, `data-back` links go back in the
  * history (their href is where to go without it), and htmx adds no <style> of its own.
+ *
+ * Tables wider than the screen scroll within a `.table-scroll` box instead of widening the page
+ * (a 390 px phone): each table of `main` not already in one (or in a `.scroll`) is wrapped, also
+ * after an htmx swap. These boxes take the keyboard focus, so that they scroll without a mouse.
  */
 
 import htmx from 'htmx.org';
@@ -38,5 +42,21 @@ document.addEventListener('click', (event) => {
     window.history.back();
   }
 });
+
+function wrapTables(root) {
+  for (const table of root.querySelectorAll('main table')) {
+    if (table.closest('.table-scroll, .scroll, .djs-container')) continue;
+    const box = document.createElement('div');
+    box.className = 'table-scroll';
+    table.replaceWith(box);
+    box.appendChild(table);
+  }
+  for (const box of root.querySelectorAll('main .table-scroll, main .scroll')) {
+    if (!box.hasAttribute('tabindex')) box.tabIndex = 0;
+  }
+}
+
+wrapTables(document);
+document.addEventListener('htmx:afterSwap', () => wrapTables(document));
 
 window.htmx = htmx;
