@@ -191,6 +191,7 @@ class FormInfo:
     form: str
     title: str
     fields: list[dict[str, str]]  # name, title, kind (liste fermée, date, nombre, texte libre...)
+    programme_name: str = ""  # what people read (the code is for files and commands)
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,14 @@ def _forms(session: Session) -> list[FormInfo]:
                 if isinstance(spec, dict)
             ]
             found.append(
-                FormInfo(version.programme, version.version, name, str(schema.get("title", name)), fields)
+                FormInfo(
+                    version.programme,
+                    version.version,
+                    name,
+                    str(schema.get("title", name)),
+                    fields,
+                    version.name or version.programme,
+                )
             )
     return found
 

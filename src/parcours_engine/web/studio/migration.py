@@ -51,6 +51,7 @@ def _page(
     return render_template(
         "studio/migration.html",
         programme=programme,
+        programme_name=history[-1].name or programme,  # people read the name; the code is for URLs
         versions=history,
         target=target,
         pathways=_older_pathways(history, target),
