@@ -56,7 +56,53 @@ export async function show(container, bpmnXml, options = {}) {
   await viewer.importXML(bpmnXml);
   viewer.get('canvas').zoom('fit-viewport', 'auto');
   decorate(viewer, options);
+  if (options.centre) {
+    centreOn(viewer, options.highlight || []);
+  }
   return viewer;
 }
 
-window.ParcoursViewer = { show };
+/**
+ * Centre the view on the elements `ids` (where a person stands) at a readable zoom: 1 (a task
+ * 100 px wide), less when they do not fit side by side. False when none of them is drawn (the
+ * person stands in a block called from here): the view stays fitted to the whole diagram.
+ */
+export function centreOn(viewer, ids, scale = 1) {
+  const registry = viewer.get('elementRegistry');
+  const canvas = viewer.get('canvas');
+  const shapes = ids.map((id) => registry.get(id)).filter((s) => s && s.width !== undefined);
+  if (!shapes.length) {
+    return false;
+  }
+  const left = Math.min(...shapes.map((s) => s.x));
+  const top = Math.min(...shapes.map((s) => s.y));
+  const right = Math.max(...shapes.map((s) => s.x + s.width));
+  const bottom = Math.max(...shapes.map((s) => s.y + s.height));
+  const size = canvas.getSize();
+  const margin = 120;
+  const zoom = Math.min(scale, size.width / (right - left + margin), size.height / (bottom - top + margin));
+  const width = size.width / zoom;
+  const height = size.height / zoom;
+  canvas.viewbox({
+    x: (left + right) / 2 - width / 2,
+    y: (top + bottom) / 2 - height / 2,
+    width,
+    height,
+  });
+  return true;
+}
+
+/** Zoom by `factor` around the centre of the view (the page's + and − buttons). */
+export function zoomBy(viewer, factor) {
+  const canvas = viewer.get('canvas');
+  const box = canvas.viewbox();
+  const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  canvas.zoom(Math.max(0.2, Math.min(4, canvas.zoom() * factor)), centre);
+}
+
+/** The whole diagram in the view. */
+export function fit(viewer) {
+  viewer.get('canvas').zoom('fit-viewport', 'auto');
+}
+
+window.ParcoursViewer = { show, centreOn, zoomBy, fit };

@@ -258,12 +258,48 @@ def _pathway_query(where: ColumnElement[bool]) -> Select[Pathway, Beneficiary, s
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a pathway's history: a task (its state) or an event, when and by whom."""
+
+    at: datetime
+    kind: str  # "task", or the event's kind ("started", "timer_fired", "referent_changed"...)
+    element_id: str | None
+    name: str  # the task's name; "" for an event
+    status: str | None  # a task's status; None for an event
+    actor: str | None  # username (web.actors names it)
+
+
+@dataclass(frozen=True)
 class PathwayDetail:
     items: list[WorkItem]  # every task of the pathway, oldest first
     events: list[PathwayEvent]
     referents: list[ReferentAssignment]
     positions: list[WaitingElement]
     actors: dict[str, str]  # username -> display name, for who did each task and event
+
+    @property
+    def history(self) -> list[HistoryEntry]:
+        """Tasks and events in one list, oldest first: a task at its completion (or its opening while
+        still open), an event when it happened; the start first among what happened at one moment.
+        A task's completion is its own line, so the event that recorded it is not repeated."""
+        entries = [
+            HistoryEntry(
+                item.completed_at or item.created_at,
+                "task",
+                item.element_id,
+                item.name,
+                item.status,
+                item.completed_by,
+            )
+            for item in self.items
+        ]
+        entries += [
+            HistoryEntry(event.at, event.kind, event.element_id, "", None, event.actor)
+            for event in self.events
+            if event.kind != "task_completed"
+        ]
+        rank = {"started": 0, "task": 1}
+        return sorted(entries, key=lambda entry: (entry.at, rank.get(entry.kind, 2)))
 
 
 def pathway_detail(session: Session, pathway: Pathway) -> PathwayDetail:

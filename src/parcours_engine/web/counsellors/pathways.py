@@ -16,6 +16,7 @@ from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.outcomes import CORRECTION_REASONS, OUTCOMES
 from parcours_engine.domain.paging import paging_from
 from parcours_engine.domain.permissions import Action
+from parcours_engine.engine.timers import PARIS
 from parcours_engine.pathways import exits, models_cache, notifications, pathways, referents, worklist
 from parcours_engine.persistence.models import Beneficiary, Pathway
 from parcours_engine.studio import versions
@@ -130,7 +131,15 @@ def _pathway_page(found: Pathway, **form_state: Any) -> str:
         may_work=lambda item: worklist.may_work_on(account, item, found),
         today=clock().now().date(),
         done=request.args.get("fait", type=int),
-        form_state={"exit_errors": {}, "correction_errors": {}, "correction": {}, **form_state},
+        form_state={
+            "exit_errors": {},
+            "correction_errors": {},
+            "correction": {},
+            "transfer_errors": {},
+            "transfer": {},
+            **form_state,
+        },
+        paris=PARIS,
     )
 
 
@@ -147,16 +156,22 @@ def diagram(pathway_id: int) -> Response:
 
 
 @bp.post("/parcours/<int:pathway_id>/referent")
-def transfer(pathway_id: int) -> BaseResponse:
+def transfer(pathway_id: int) -> BaseResponse | tuple[str, int]:
+    """A refused transfer (no referent, a temporary one without its end date...) comes back as the
+    pathway's page with the form as it was typed and each error next to its field."""
     session = db_session()
     account = current_account()
-    kind = request.form.get("kind", "permanent")
-    target = required_whole_number(request.form, "referent")  # bounded: no integer overflow
-    # A temporary transfer without an end date is refused by the use case (referent.needs_end).
-    ends_on = (
-        parse_date(request.form.get("ends_on"), "ends_on", required=False) if kind == "temporary" else None
-    )
-    pathways.set_referent(session, clock(), account, pathway_id, target, route_name(), kind, ends_on)
+    values = {key: request.form.get(key, "") for key in ("referent", "kind", "ends_on")}
+    kind = values["kind"] or "permanent"
+    try:
+        target = required_whole_number(request.form, "referent")  # bounded: no integer overflow
+        # A temporary transfer without an end date is refused by the use case (referent.needs_end).
+        ends_on = parse_date(values["ends_on"], "ends_on", required=False) if kind == "temporary" else None
+        pathways.set_referent(session, clock(), account, pathway_id, target, route_name(), kind, ends_on)
+    except InvalidInput as error:
+        found = access.pathway_for(session, clock(), account, pathway_id, Action.READ_PATHWAY, route_name())
+        page = _pathway_page(found, transfer_errors=field_messages(error.field_errors), transfer=values)
+        return page, 400
     if access.may(session, account, pathway_id):
         return redirect(url_for("counsellors.pathway", pathway_id=pathway_id), code=303)
     # Handed over: the former referent no longer sees the file; their caseload says it went.

@@ -9,10 +9,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from parcours_engine import access
+from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.supervision import indicators
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
+from parcours_engine.web.errors import field_messages
 from parcours_engine.web.params import required_whole_number
 from parcours_engine.web.supervisors import bp, figures, tables
 from parcours_engine.web.supervisors.figures import ProgrammeFigures
@@ -24,7 +26,12 @@ def dashboard() -> ResponseReturnValue:
     &format=csv&table=KEY exports."""
     session = db_session()
     account = current_account()
-    period = figures.period_from(request.args, clock())
+    try:
+        period = figures.period_from(request.args, clock())
+    except InvalidInput as refused:
+        if request.args.get("format") == "csv":
+            raise
+        return _refused_period(refused)
     structure = figures.structure_from(session, request.args, account)
     chosen = figures.programmes_from(session, request.args)
     found = figures.read(session, chosen, period, structure)
@@ -44,6 +51,29 @@ def dashboard() -> ResponseReturnValue:
         reads_files=bool(access.scopes_of(account, Action.READ_STALLED_LIST)),
         sets_objectives=bool(access.scopes_of(account, Action.SET_OBJECTIVES)),
     )
+
+
+def _refused_period(refused: InvalidInput) -> ResponseReturnValue:
+    """A period that is no period (a date that is no date, an end before the start): the dashboard's
+    filters again, as typed, each error next to its date, and no figures (400)."""
+    session, account = db_session(), current_account()
+    typed = {key: (request.args.get(key) or "")[:10] for key in ("from", "to")}
+    body = render_template(
+        "supervisors/dashboard.html",
+        period=None,
+        typed=typed,
+        errors=field_messages(refused.field_errors),
+        programme=request.args.get("programme") or "",
+        programmes=figures.programmes_from(session, {}),
+        structure=figures.structure_from(session, request.args, account),
+        structures=figures.structures(session, account),
+        found=[],
+        tables=[],
+        charts={},
+        reads_files=bool(access.scopes_of(account, Action.READ_STALLED_LIST)),
+        sets_objectives=False,
+    )
+    return body, 400
 
 
 @bp.post("/objectifs")
