@@ -28,6 +28,8 @@ def test_free_slots_are_the_gaps_of_half_an_hour_or_more_within_office_hours() -
     busy = [(at(9, 0), at(9, 45)), (at(10, 0), at(11, 0)), (at(14, 0), at(15, 0)), (at(16, 40), at(18, 0))]
     assert rules.free_slots(day, busy) == [(at(11), at(14)), (at(15), at(16, 40))]
     assert rules.free_slots(day, []) == [(at(9), at(17))]
+    assert rules.free_slots(day, busy, not_before=at(15, 7)) == [(at(15, 15), at(16, 40))]
+    assert rules.free_slots(day, [], not_before=at(16, 50)) == []
 
 
 def test_overlaps_and_collective_workshops() -> None:

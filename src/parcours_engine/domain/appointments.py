@@ -8,6 +8,7 @@ except the people of one collective workshop (same kind, same start, same end).
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -118,9 +119,15 @@ SLOTS_OPEN, SLOTS_CLOSE = time(9, 0), time(17, 0)  # the free slots the agenda o
 MIN_FREE_MINUTES = 30
 
 
-def free_slots(day: date, busy: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    """The gaps of at least MIN_FREE_MINUTES between a Paris day's office hours and its busy times."""
+def free_slots(
+    day: date, busy: list[tuple[datetime, datetime]], not_before: datetime | None = None
+) -> list[tuple[datetime, datetime]]:
+    """The gaps of at least MIN_FREE_MINUTES between a Paris day's office hours and its busy times
+    (from `not_before` on, rounded up to the quarter hour: today's past hours are not free)."""
     cursor, closes = paris_to_utc(day, SLOTS_OPEN), paris_to_utc(day, SLOTS_CLOSE)
+    if not_before is not None and not_before > cursor:
+        quarter = 15 * 60
+        cursor = datetime.fromtimestamp(math.ceil(not_before.timestamp() / quarter) * quarter, UTC)
     found = []
     for start, end in sorted(busy):
         if start - cursor >= timedelta(minutes=MIN_FREE_MINUTES) and cursor < closes:

@@ -54,7 +54,7 @@ def _agenda(days: int) -> str:
             if row.appointment.status == rules.AppointmentStatus.PLANNED
         ]
         if found.day >= today:
-            found.free = rules.free_slots(found.day, busy)
+            found.free = rules.free_slots(found.day, busy, clock().now())
     if days == WEEK_DAYS:
         shown = [d for i, d in enumerate(shown) if i < WORKING_DAYS or d.rows]
     counsellors = appointments.agenda_counsellors(session, account)
