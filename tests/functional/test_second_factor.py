@@ -292,3 +292,34 @@ def test_when_required_an_admins_api_token_is_refused_until_it_enrols(admins_mus
 
 def test_without_the_requirement_an_admins_api_token_works_without_a_factor(world: World) -> None:
     assert world.api(ADMIN).get("/pathways").status_code == 200
+
+
+def test_the_totp_secret_is_kept_sealed_under_the_deployments_key(world: World) -> None:
+    secret, _codes = enrol(world, world.client("conseiller"))
+    key = second_factor.key_from(world.app.config["SECRET_KEY"])
+    with world.sessions() as session:
+        row = session.scalar(select(SecondFactor).where(SecondFactor.account_id == world.ids["conseiller"]))
+        assert row is not None
+        stored = row.secret
+        assert secret not in stored and len(stored) == 64  # a copy of the database gives no code
+        assert second_factor.secret_of(row, key) == secret
+        assert second_factor.secret_of(row, second_factor.key_from("another deployment")) is None
+        row.account_id = world.ids["accueil"]  # moved to another account's row, it does not open
+        assert second_factor.secret_of(row, key) is None
+    # Another secret key (a copied database, a key changed): the code is refused, never a crash.
+    world.app.config["SECRET_KEY"] = "another deployment"
+    client = password_step(world, "conseiller")
+    assert client.post("/connexion/code", {"code": code_at(world, secret)}).status_code == 401
+
+
+def test_a_secret_stored_before_sealing_still_signs_in_and_is_sealed_then(world: World) -> None:
+    secret, _codes = enrol(world, world.client("conseiller"))
+    with world.sessions() as session, session.begin():
+        row = session.scalar(select(SecondFactor).where(SecondFactor.account_id == world.ids["conseiller"]))
+        assert row is not None
+        row.secret = secret  # as migration 0014 kept it
+    client = password_step(world, "conseiller")
+    assert client.post("/connexion/code", {"code": code_at(world, secret)}).status_code == 303
+    with world.sessions() as session:
+        row = session.scalar(select(SecondFactor).where(SecondFactor.account_id == world.ids["conseiller"]))
+        assert row is not None and row.secret != secret and len(row.secret) == 64

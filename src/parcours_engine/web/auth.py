@@ -154,7 +154,7 @@ def second_step() -> Any:
         return render_template("auth/second_step.html", error=None)
     code = request.form.get("code", "")[:40]
     try:
-        second_factor.verify(db_session(), clock(), account, code)
+        second_factor.verify(db_session(), clock(), account, code, _totp_key())
     except accounts.SignInLocked as locked:
         g.commit_on_error = True
         return render_template("auth/second_step.html", error=text(locked.code, locked.params)), 429
@@ -232,7 +232,7 @@ def second_factor_page() -> str:
 @bp.post("/compte/double-authentification/debut")
 @login_required
 def second_factor_start() -> Response:
-    second_factor.start(db_session(), clock(), current_account())
+    second_factor.start(db_session(), clock(), current_account(), _totp_key())
     return redirect(url_for("auth.second_factor"), code=303)
 
 
@@ -242,7 +242,7 @@ def second_factor_confirm() -> Any:
     account = current_account()
     code = request.form.get("code", "")[:40]
     try:
-        codes = second_factor.confirm(db_session(), clock(), account, code)
+        codes = second_factor.confirm(db_session(), clock(), account, code, _totp_key())
     except accounts.SignInLocked as locked:
         g.commit_on_error = True
         factor = second_factor.factor_of(db_session(), account)
@@ -264,7 +264,8 @@ def second_factor_disable() -> Any:
         error = _("La double authentification est obligatoire pour les administrateurs.")
         return _second_factor_page(account, factor, error=error), 403
     try:
-        second_factor.disable(db_session(), clock(), account, request.form.get("code", "")[:40])
+        code = request.form.get("code", "")[:40]
+        second_factor.disable(db_session(), clock(), account, code, _totp_key())
     except accounts.SignInLocked as locked:
         g.commit_on_error = True
         return _second_factor_page(account, factor, error=text(locked.code, locked.params)), 429
@@ -276,14 +277,17 @@ def second_factor_disable() -> Any:
 
 
 def _second_factor_page(account: Account, factor: Any, error: str | None) -> str:
-    uri = qr = None
+    uri = qr = secret = None
     if factor is not None and factor.confirmed_at is None:
-        uri = second_factor.provisioning_uri(factor, account)
+        secret = second_factor.secret_of(factor, _totp_key())
+        uri = second_factor.provisioning_uri(factor, account, _totp_key())
+    if uri is not None:
         # Inline SVG of our own URI (no user text in it): no script, no style attribute (CSP).
         qr = Markup(segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff"))  # noqa: S704
     return render_template(
         "auth/second_factor.html",
         factor=factor,
+        secret=secret,
         uri=uri,
         qr=qr,
         codes_left=second_factor.recovery_codes_left(db_session(), account) if factor else 0,
@@ -297,6 +301,11 @@ def _renew_sessions(account: Account) -> None:
     accounts.end_sessions(db_session(), account)
     security.open_session()
     login_user(SignedIn(account))
+
+
+def _totp_key() -> bytes:
+    """The key sealing TOTP secrets, from this deployment's secret key (accounts.second_factor)."""
+    return second_factor.key_from(str(current_app.config["SECRET_KEY"]))
 
 
 def _admins_required() -> bool:
