@@ -1,8 +1,9 @@
 """A staff account's second factor: a TOTP secret (RFC 6238) and its single-use recovery codes.
 
 Kept apart from `models.py` (same `Base`, same metadata), like the administration's journal. The TOTP
-secret must be readable to check a code, so it is kept as is (the database is 0600 and never leaves
-the server); the recovery codes are argon2 hashes, as passwords are. `last_step` is the time step of
+secret must be readable to check a code, so it is kept sealed (AES-GCM under a key derived from the
+deployment's secret key: accounts.second_factor), not hashed; the recovery codes are argon2 hashes,
+as passwords are. `last_step` is the time step of
 the last code accepted: a code of that step or an earlier one is refused (a code seen over a
 shoulder or replayed within its 30 seconds does not sign anybody in).
 """
@@ -25,7 +26,7 @@ class SecondFactor(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), unique=True)
-    secret: Mapped[str] = mapped_column(String(64))  # base32
+    secret: Mapped[str] = mapped_column(String(64))  # sealed: base64 of nonce + ciphertext + tag
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_step: Mapped[int | None] = mapped_column(Integer)
