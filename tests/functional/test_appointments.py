@@ -238,3 +238,29 @@ def test_the_pathway_page_books_an_appointment_for_that_pathway(world: World) ->
     assert 'id="book-appointment-link"' not in world.client("superviseur").get(
         f"/parcours/{pathway_id}"
     ).get_data(as_text=True)
+
+
+def test_an_unexcused_absence_asks_to_call_the_person_back_and_two_in_a_row_are_flagged(world: World) -> None:
+    person_id, other = _person(world, last_name="Deux"), _person(world, last_name="Une")
+    client = world.client("conseiller")
+    _book(client, person_id, day="2026-01-06", at="10:00")
+    _book(client, person_id, day="2026-01-07", at="10:00")
+    _book(client, other, day="2026-01-07", at="11:00")
+    first, second = _appointments(world, person_id)
+    (once,) = _appointments(world, other)
+    world.clock.set(datetime(2026, 1, 7, 11, 0, tzinfo=UTC))
+    client = world.client("conseiller")
+    base = f"/personnes/{person_id}/rendez-vous"
+    assert client.post(f"{base}/{first.id}/presence", {"attendance": "absent_non_excuse"}).status_code == 303
+    assert 'id="follow-ups"' not in client.get("/agenda").get_data(as_text=True)  # the next one is booked
+    assert client.post(f"{base}/{second.id}/presence", {"attendance": "absent_non_excuse"}).status_code == 303
+    answer = client.post(
+        f"/personnes/{other}/rendez-vous/{once.id}/presence", {"attendance": "absent_non_excuse"}
+    )
+    assert answer.status_code == 303
+    follow_ups = client.get("/agenda").get_data(as_text=True).split('id="agenda"')[0]
+    assert "DEUX Léa" in follow_ups and "2 absences non excusées de suite" in follow_ups
+    assert "UNE Léa" in follow_ups and follow_ups.count("de suite") == 1
+    assert _book(client, person_id, day="2026-01-09", at="10:00").status_code == 303  # called back
+    follow_ups = client.get("/agenda").get_data(as_text=True).split('id="agenda"')[0]
+    assert "DEUX Léa" not in follow_ups and "UNE Léa" in follow_ups

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
 from parcours_engine import access
 from parcours_engine.domain import appointments as rules
@@ -243,6 +243,54 @@ def rows_of_counsellor(
         & (Appointment.starts_at >= start)
         & (Appointment.starts_at < end),
     )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A person to call back: their last appointment with the counsellor was missed without excuse
+    and nothing is booked since; `in_a_row` unexcused absences in a row (two or more: flagged)."""
+
+    person: Beneficiary
+    missed: Appointment
+    in_a_row: int
+
+
+def to_follow_up(session: Session, counsellor_id: int) -> list[FollowUp]:
+    """The people whose latest appointment with the counsellor was an unexcused absence, oldest first."""
+    later = aliased(Appointment)
+    booked_since = exists().where(
+        later.beneficiary_id == Appointment.beneficiary_id,
+        later.starts_at > Appointment.starts_at,
+        later.status != AppointmentStatus.CANCELLED,
+    )
+    missed = session.execute(
+        select(Appointment, Beneficiary)
+        .join(Beneficiary, Beneficiary.id == Appointment.beneficiary_id)
+        .where(
+            Appointment.counsellor_id == counsellor_id,
+            Appointment.attendance == Attendance.ABSENT_NON_EXCUSE,
+            ~booked_since,
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+    ).all()
+    if not missed:
+        return []
+    history: dict[int, list[str | None]] = {}
+    for person_id, attendance in session.execute(
+        select(Appointment.beneficiary_id, Appointment.attendance)
+        .where(
+            Appointment.beneficiary_id.in_([person.id for _, person in missed]),
+            Appointment.status == AppointmentStatus.HELD,
+        )
+        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+    ):
+        history.setdefault(person_id, []).append(attendance)
+    found = []
+    for appointment, person in missed:
+        held = history.get(person.id, [])
+        in_a_row = next((i for i, a in enumerate(held) if a != Attendance.ABSENT_NON_EXCUSE), len(held))
+        found.append(FollowUp(person, appointment, max(in_a_row, 1)))
+    return found
 
 
 def agenda_counsellors(session: Session, account: Account) -> list[Account]:

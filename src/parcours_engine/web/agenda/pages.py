@@ -58,6 +58,7 @@ def _agenda(days: int) -> str:
     if days == WEEK_DAYS:
         shown = [d for i, d in enumerate(shown) if i < WORKING_DAYS or d.rows]
     counsellors = appointments.agenda_counsellors(session, account)
+    follow_ups = appointments.to_follow_up(session, counsellor_id)  # the agenda's check passed above
     return render_template(
         "agenda/agenda.html",
         days=shown,
@@ -67,6 +68,7 @@ def _agenda(days: int) -> str:
         step=timedelta(days=days),
         counsellor_id=counsellor_id,
         counsellors=counsellors,
+        follow_ups=follow_ups,
         counsellor_name=next((c.display_name for c in counsellors if c.id == counsellor_id), ""),
     )
 
