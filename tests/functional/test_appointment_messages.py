@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,37 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Inbox, Controller]]:
         yield inbox, controller
     finally:
         controller.stop()
+
+
+class SmsProvider(BaseHTTPRequestHandler):
+    """A local server speaking the SMS API that reminders.send_sms documents."""
+
+    received: list[dict[str, Any]]
+    status = 202
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).received.append({"auth": self.headers.get("Authorization"), **body})
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *_args: Any) -> None:  # quiet
+        return None
+
+
+@pytest.fixture
+def sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[SmsProvider]]:
+    handler = type("Provider", (SmsProvider,), {"received": [], "status": 202})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("PARCOURS_SMS_URL", f"http://127.0.0.1:{server.server_address[1]}/v1/sms")
+    monkeypatch.setenv("PARCOURS_SMS_TOKEN", "sms-secret")
+    try:
+        yield handler
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _person(
@@ -259,3 +291,43 @@ def test_two_scheduler_processes_send_each_convocation_exactly_once(
     assert sum(sent) == count
     assert sorted(str(m["To"]) for m in inbox.messages) == sorted(f"q{i}@example.org" for i in range(count))
     assert {row[2] for row in _rows(world)} == {"sent"} and len(_rows(world)) == count
+
+
+def test_sms_go_through_the_providers_api_only_to_who_accepted_them(
+    world: World, smtp: Any, sms: Any
+) -> None:
+    inbox, _controller = smtp
+    both = _person(world, email="both@example.org", channels=("email", "sms"))
+    sms_only = _person(world, email="sms@example.org", channels=("sms",))
+    email_only = _person(world, email="mail@example.org", channels=("email",))
+    for index, person_id in enumerate((both, sms_only, email_only)):
+        _book(world, person_id, at=time(9 + index, 0))
+    assert _run(world) == 4 and _run(world) == 0
+    assert sorted(str(m["To"]) for m in inbox.messages) == ["both@example.org", "mail@example.org"]
+    assert [(r["to"], r["auth"], r["sender"]) for r in sms.received] == [
+        ("+33612345678", "Bearer sms-secret", "PARCOURS"),
+        ("+33612345678", "Bearer sms-secret", "PARCOURS"),
+    ]
+    text = sms.received[0]["text"]
+    assert text.startswith("Convocation : rendez-vous avec Conseiller le lundi 12/01/2026 à 09:00 (Suivi).")
+    assert len(text) <= 320
+    assert sorted((row[1], row[2]) for row in _rows(world)) == [
+        ("email", "sent"),
+        ("email", "sent"),
+        ("sms", "sent"),
+        ("sms", "sent"),
+    ]
+
+
+def test_a_provider_refusing_an_sms_is_a_failure_retried_later(world: World, smtp: Any, sms: Any) -> None:
+    person_id = _person(world, channels=("sms",))
+    _book(world, person_id)
+    sms.status = 500
+    assert _run(world) == 0
+    with world.sessions() as session:
+        (row,) = session.scalars(select(AppointmentMessage)).all()
+    assert (row.channel, row.status, row.error) == ("sms", "failed", "HTTP 500")
+    sms.status = 202
+    assert _run(world) == 1
+    assert _rows(world) == [("convocation", "sms", "sent", 2)]
+    assert len(sms.received) == 2

@@ -17,10 +17,13 @@ channel, never the text nor the address.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import smtplib
 import ssl
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,6 +57,7 @@ log = logging.getLogger(__name__)
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 MAX_ATTEMPTS = 3
+SMS_LENGTH = 320  # two SMS at most
 HORIZON = timedelta(days=366)
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -81,6 +85,32 @@ def mail_settings(environ: Mapping[str, str] = os.environ) -> MailSettings | Non
         username=environ.get("PARCOURS_SMTP_USER") or None,
         password=environ.get("PARCOURS_SMTP_PASSWORD") or None,
         starttls=environ.get("PARCOURS_SMTP_STARTTLS") == "1",
+    )
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    url: str
+    token: str | None = None
+    sender: str = "PARCOURS"
+    timeout: float = 20.0
+
+
+def sms_settings(environ: Mapping[str, str] = os.environ) -> SmsSettings | None:
+    """The SMS provider's HTTP API (PARCOURS_SMS_URL, PARCOURS_SMS_TOKEN, PARCOURS_SMS_SENDER); None when
+    none is set: nothing is sent by SMS.
+
+    The API, as `send_sms` speaks it: `POST <url>` with `Authorization: Bearer <token>` and the JSON body
+    `{"to": "+33612345678", "text": "...", "sender": "PARCOURS"}`; any 2xx answer means accepted. A
+    provider with another API sits behind a small gateway that speaks this one.
+    """
+    url = environ.get("PARCOURS_SMS_URL")
+    if not url or not url.startswith(("https://", "http://")):
+        return None
+    return SmsSettings(
+        url=url,
+        token=environ.get("PARCOURS_SMS_TOKEN") or None,
+        sender=(environ.get("PARCOURS_SMS_SENDER") or "PARCOURS")[:11],
     )
 
 
@@ -131,7 +161,7 @@ def claim(
         if not address:
             continue
         for kind in _due_kinds(appointment, now, days):
-            subject, body = _text(kind, appointment, person, counsellor)
+            subject, body = _text(kind, channel, appointment, person, counsellor)
             key = (appointment.id, appointment.revision, kind, channel)
             wanted[key] = Outgoing(0, channel, address, subject, body)
     claimed = [_insert_claim(session, now, key, message) for key, message in wanted.items()]
@@ -199,7 +229,7 @@ def _retries(session: Session, now: datetime, rows: list[Any]) -> list[Outgoing]
             continue
         appointment, person, details, channel, counsellor = row
         address = details.email if channel == Channel.EMAIL else details.phone
-        subject, body = _text(message.kind, appointment, person, counsellor)
+        subject, body = _text(message.kind, channel, appointment, person, counsellor)
         found.append(Outgoing(message.id, message.channel, str(address), subject, body))
     return found
 
@@ -234,7 +264,10 @@ def messages_of(session: Session, appointment_id: int) -> list[AppointmentMessag
 # -- the text -------------------------------------------------------------------------------------
 
 
-def _text(kind: str, appointment: Appointment, person: Beneficiary, counsellor: str) -> tuple[str, str]:
+def _text(
+    kind: str, channel: str, appointment: Appointment, person: Beneficiary, counsellor: str
+) -> tuple[str, str]:
+    """The subject and text of a message (an SMS: one short text, no subject)."""
     local = to_paris(appointment.starts_at)
     when = f"{WEEKDAYS[local.weekday()]} {local:%d/%m/%Y} à {local:%H:%M}"
     title = "Convocation" if kind == message_kind(None) else "Rappel"
@@ -245,6 +278,12 @@ def _text(kind: str, appointment: Appointment, person: Beneficiary, counsellor: 
         where = f"En visio : {appointment.place or 'le lien vous sera donné par votre conseiller'}."
     else:
         where = f"Lieu : {appointment.place}."
+    subject = f"{title} : rendez-vous le {local:%d/%m/%Y} à {local:%H:%M}"
+    if channel == Channel.SMS:
+        short = (
+            f"{title} : rendez-vous avec {counsellor} le {when} ({what}). {where} Empêché(e) ? Prévenez-nous."
+        )
+        return "", short[:SMS_LENGTH]
     body = "\n".join(
         [
             f"Bonjour {person.first_name} {person.last_name},",
@@ -257,7 +296,7 @@ def _text(kind: str, appointment: Appointment, person: Beneficiary, counsellor: 
             "Ce message est envoyé automatiquement : n'y répondez pas.",
         ]
     )
-    return f"{title} : rendez-vous le {local:%d/%m/%Y} à {local:%H:%M}", body
+    return subject, body
 
 
 # -- sending (no database) ------------------------------------------------------------------------
@@ -285,6 +324,31 @@ def send_emails(settings: MailSettings, messages: list[Outgoing], now: datetime)
         for message in messages:
             results.setdefault(message.message_id, type(error).__name__)
     return results
+
+
+def send_sms(settings: SmsSettings, messages: list[Outgoing]) -> dict[int, str | None]:
+    """Send each SMS through the provider's HTTP API; the result of each (None: accepted)."""
+    results: dict[int, str | None] = {}
+    for message in messages:
+        payload = json.dumps({"to": message.address, "text": message.body, "sender": settings.sender})
+        request = urllib.request.Request(  # noqa: S310 - the URL is the deployment's, http(s) only
+            settings.url,
+            data=payload.encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", **_bearer(settings.token)},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=settings.timeout) as answer:  # noqa: S310
+                results[message.message_id] = None if 200 <= answer.status < 300 else f"HTTP {answer.status}"
+        except urllib.error.HTTPError as error:
+            results[message.message_id] = f"HTTP {error.code}"
+        except (OSError, ValueError) as error:
+            results[message.message_id] = type(error).__name__
+    return results
+
+
+def _bearer(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def _email(settings: MailSettings, message: Outgoing, now: datetime) -> EmailMessage:

@@ -122,15 +122,22 @@ def send_reminders(sessions: sessionmaker[Session], clock: Clock) -> int | None:
 def send_appointment_messages(sessions: sessionmaker[Session], clock: Clock) -> int | None:
     """Convocations and reminders of appointments: claimed in one unit of work (one row each: sent
     once whatever the number of schedulers), sent after its commit, each result recorded in another;
-    None when no SMTP server is set (PARCOURS_SMTP_HOST, PARCOURS_SMTP_FROM)."""
-    settings = appointment_reminders.mail_settings()
-    if settings is None:
+    on the channels the deployment set (PARCOURS_SMTP_*, PARCOURS_SMS_*); None when it set none."""
+    mail, sms = appointment_reminders.mail_settings(), appointment_reminders.sms_settings()
+    channels = {str(channel) for channel, settings in ((Channel.EMAIL, mail), (Channel.SMS, sms)) if settings}
+    if not channels:
         return None
     with unit_of_work(sessions) as session:
-        outgoing = appointment_reminders.claim(session, clock.now(), {Channel.EMAIL})
+        outgoing = appointment_reminders.claim(session, clock.now(), channels)
     if not outgoing:
         return 0
-    results = appointment_reminders.send_emails(settings, outgoing, clock.now())
+    results: dict[int, str | None] = {}
+    if mail is not None:
+        emails = [message for message in outgoing if message.channel == Channel.EMAIL]
+        results.update(appointment_reminders.send_emails(mail, emails, clock.now()))
+    if sms is not None:
+        texts = [message for message in outgoing if message.channel == Channel.SMS]
+        results.update(appointment_reminders.send_sms(sms, texts))
     with unit_of_work(sessions) as session:
         appointment_reminders.record(session, clock.now(), results)
     return sum(1 for error in results.values() if error is None)
