@@ -70,10 +70,11 @@ migrations:
 	  rm -rf $$dir
 
 # On every core (pytest-xdist; the workers share one PostgreSQL cluster, a database each):
-# PYTEST_WORKERS=0 runs in this one process.
+# PYTEST_WORKERS=0 runs in this one process. --dist loadgroup keeps the tests of one xdist_group on
+# one worker (tests/e2e/test_walk.py loads the demo once and walks each role once).
 PYTEST_WORKERS ?= auto
 pytest:
-	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## bench: print throughput figures and ratios to a baseline measured in the same run
 bench: deps install
