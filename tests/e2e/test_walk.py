@@ -115,7 +115,7 @@ ACCOUNT_PAGES = re.compile(r"^/admin/comptes(?:/|$)")
 @dataclass(frozen=True)
 class Role:
     name: str
-    username: str | None  # None: the person's portal
+    username: str | None  # None: the person's portal; "": a visitor, not signed in
     width: int = WIDE
     height: int = 900
 
@@ -128,6 +128,7 @@ ROLES = (
     Role("admin", "admin"),
     Role("partner", "partenaire"),
     Role("portal", None, NARROW, 844),
+    Role("visitor", ""),
 )
 
 # The pages each role must reach (a path with numbers as <id>), for one test each. The walk fails when
@@ -194,6 +195,7 @@ PAGES: dict[str, tuple[str, ...]] = {
         "/personnes",
     ),
     "portal": ("/mon-passeport", "/mon-passeport/parcours", "/mon-passeport/mes-donnees"),
+    "visitor": ("/connexion", "/mon-passeport/connexion"),
 }
 
 # Pages rebuilt by someone else while this walk was written: their remaining failures, by (role, page).
@@ -342,11 +344,10 @@ def _around(text: str, word: str) -> str:
     return text[max(0, index - 40) : index + len(word) + 40]
 
 
-def walk(context: BrowserContext, live: Live, role: Role, codes: set[str], audited: set[str]) -> Walk:
-    """Sign in, then visit the landing page and the menus' pages, then one page of each kind linked from
-    them (a pathway, a task...), then one of each kind linked from those (a person from a pathway)."""
-    page = context.new_page()
-    result = Walk()
+def _sign_in(page: Page, live: Live, role: Role) -> list[str]:
+    """Sign `role` in; the pages to start from (where the sign-in lands and the menus' links)."""
+    if role.username == "":  # a visitor: the sign-in pages
+        return [f"{live.url}/connexion", f"{live.url}/mon-passeport/connexion"]
     if role.username is None:
         page.goto(f"{live.url}/mon-passeport/connexion")
         page.fill("#identifier", PORTAL_PEOPLE[0].identifier)
@@ -360,7 +361,15 @@ def walk(context: BrowserContext, live: Live, role: Role, codes: set[str], audit
         page.click("button[type=submit] >> text=Se connecter")
         menu = "header nav a, header a.whoami, main nav a"
     expect(page).not_to_have_url(re.compile(r"/connexion"))
-    level = [page.url, *page.evaluate(LINKS, menu)]
+    return [page.url, *page.evaluate(LINKS, menu)]
+
+
+def walk(context: BrowserContext, live: Live, role: Role, codes: set[str], audited: set[str]) -> Walk:
+    """Sign in, then visit the landing page and the menus' pages, then one page of each kind linked from
+    them (a pathway, a task...), then one of each kind linked from those (a person from a pathway)."""
+    page = context.new_page()
+    result = Walk()
+    level = _sign_in(page, live, role)
     seen: set[str] = set()
     for _depth in range(3):
         found: list[str] = []
