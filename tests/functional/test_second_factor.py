@@ -288,6 +288,14 @@ def test_when_required_an_admins_api_token_is_refused_until_it_enrols(admins_mus
     assert world.api("conseiller").get("/pathways").status_code == 200  # not required of others
     enrol(world, world.client(ADMIN))
     assert world.api(ADMIN).get("/pathways").status_code == 200
+    served = world.app.test_client().get("/api/v1/openapi.json").get_json()
+    undocumented = [
+        f"{method} {path}"
+        for path, item in served["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "responses" in operation and "403" not in operation["responses"]
+    ]
+    assert undocumented == []  # the refusal is in the document of every operation
 
 
 def test_without_the_requirement_an_admins_api_token_works_without_a_factor(world: World) -> None:

@@ -45,7 +45,8 @@ def _errors(*codes: int) -> dict[str, Any]:
     texts = {
         400: "invalid input (field_errors name each field)",
         401: "missing or invalid bearer token",
-        403: "not in your caseload or not allowed for your role",
+        403: "not in your caseload or not allowed for your role, or an admin whose deployment requires a "
+        "second factor has none yet (token.second_factor_required)",
         404: "no such resource",
         409: "someone else changed or completed it first",
         413: "the body is larger than the server takes",
@@ -65,8 +66,9 @@ def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _op(summary: str, ok: dict[str, Any], *errors: int, **extra: Any) -> dict[str, Any]:
-    """Every route may answer 401 (token), 429 (wrong tokens from this address) and 503 (busy)."""
-    always = (401, 429, 503, 413) if "requestBody" in extra else (401, 429, 503)
+    """Every route may answer 401 (token), 403 (an admin without the second factor the deployment
+    requires: web.api), 429 (wrong tokens from this address) and 503 (busy)."""
+    always = (401, 403, 429, 503, 413) if "requestBody" in extra else (401, 403, 429, 503)
     return {"summary": summary, "responses": {**ok, **_errors(*always, *errors)}, **extra}
 
 
