@@ -58,7 +58,8 @@ def test_the_canvas_opens_fitted_to_the_window_with_readable_tasks(laptop: Page,
     page = laptop
     _open_draft(page, live)
     canvas = page.locator("#canvas").bounding_box()
-    assert canvas is not None and canvas["height"] >= 600  # the window's height, not a fixed strip
+    assert canvas is not None and canvas["height"] >= 420  # the window's height less the toolbar above
+    assert canvas["y"] + canvas["height"] <= 768, "the whole canvas is in the window when the page opens"
 
     accueil = _box(page, "Task_accueil")
     assert accueil["width"] >= 95 and accueil["height"] >= 76  # a 100x80 task at zoom 1 or more

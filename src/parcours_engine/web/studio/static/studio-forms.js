@@ -54,7 +54,8 @@
 
   function previewField(name, prop, required) {
     const wrap = el('p', { class: 'preview-field' });
-    wrap.appendChild(el('label', {}, (prop.title || name) + (required ? ' *' : '')));
+    const label = el('label', {}, (prop.title || name) + (required ? ' *' : ''));
+    wrap.appendChild(label);
     const choices = (prop.oneOf || []).map((c) => [c.const, c.title || c.const])
       .concat((Array.isArray(prop.enum) ? prop.enum : []).map((v) => [v, v]));
     let input;
@@ -70,7 +71,7 @@
     } else {
       input = el('input', { type: 'text', disabled: '' });
     }
-    wrap.appendChild(input);
+    label.appendChild(input); // the preview's fields are named by their labels, as on the task page
     return wrap;
   }
 
