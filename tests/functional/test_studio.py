@@ -198,7 +198,9 @@ def test_check_returns_each_problem_with_its_element_and_location(world: World):
     errors = [p for p in body["problems"] if p["severity"] == "error"]
     assert [p["element"] for p in errors] == ["Task_nouveau"]
     assert errors[0]["file"] == "reference.bpmn"
-    assert errors[0]["text"].startswith("reference.bpmn:") and ": Task_nouveau: " in errors[0]["text"]
+    assert errors[0]["cli"].startswith("reference.bpmn:") and ": Task_nouveau: " in errors[0]["cli"]
+    # the studio says it in French, the element by its name (its id after it)
+    assert errors[0]["text"].startswith("« Nouvelle étape » (Task_nouveau) : ")
 
 
 def test_check_accepts_the_task_once_its_form_exists(world: World):
@@ -254,7 +256,7 @@ def test_an_xxe_upload_is_refused_with_the_loaders_message_and_nothing_stored(wo
     response = upload(world, draft_id, body)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "DOCTYPE and entities are not allowed" in page
+    assert "DOCTYPE et entités ne sont pas admis" in page
     assert "file:///etc/passwd" not in page and "&amp;e;" not in page
     assert 'data-revision="1"' in page  # the stored draft, unchanged
     assert version_count(world) == 1

@@ -159,8 +159,8 @@ def test_saves_chain_on_the_revision_each_one_returns(world: World):
 @pytest.mark.parametrize(
     ("xml", "message"),
     [
-        ("ceci n'est pas du XML", "malformed XML"),
-        (XXE_PROLOGUE + REFERENCE.split("\n", 1)[1], "DOCTYPE and entities are not allowed"),
+        ("ceci n'est pas du XML", "XML mal formé"),
+        (XXE_PROLOGUE + REFERENCE.split("\n", 1)[1], "DOCTYPE et entités ne sont pas admis"),
         (REFERENCE.replace("echeance = iso(", "import os\necheance = iso(", 1), "import"),
     ],
     ids=["not-xml", "doctype", "forbidden-script"],

@@ -96,17 +96,66 @@ class Unavailable(ParcoursError):
 
 @dataclass(frozen=True)
 class ModelProblem:
-    """One problem in a BPMN model or form, located for the modeller who must fix it."""
+    """One problem in a BPMN model or form, located for the modeller who must fix it.
+
+    `message` is the English text the command line prints (`file:line: element: message`). A check
+    that names its problem by a code of the catalogue (`coded`) also carries the code, its parameters
+    and the element's name, so that the studio says it in the reader's language, naming the element
+    as the modeller wrote it (`text`).
+    """
 
     file: str
     line: int | None
     element: str
     message: str
     severity: str = "error"  # "error" blocks publishing; "warning" does not
+    code: str = field(default="", compare=False)
+    params: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+    name: str = field(default="", compare=False)  # the element's name in the model, if it has one
+
+    @classmethod
+    def coded(
+        cls,
+        file: str,
+        line: int | None,
+        element: str,
+        code: str,
+        severity: str = "error",
+        name: str = "",
+        /,
+        **params: Any,
+    ) -> ModelProblem:
+        """A problem named by a catalogue code; its English text is the command line's message."""
+        from parcours_engine.domain.messages import render
+
+        message = render(code, params, "en")
+        return cls(file, line, element, message, severity, code, tuple(sorted(params.items())), name)
 
     def __str__(self) -> str:
         line = "" if self.line is None else str(self.line)
         return f"{self.file}:{line}: {self.element}: {self.message}"
+
+    def describe(self, language: str = "fr") -> str:
+        """What the problem is, in `language` (the English message when it has no code)."""
+        from parcours_engine.domain.messages import render
+
+        return render(self.code, dict(self.params), language) if self.code else self.message
+
+    def text(self, language: str = "fr") -> str:
+        """For the studio: the element by its name first (its id after it, for the coordinator), what
+        is wrong in `language`, then where (`file:line`)."""
+        from parcours_engine.domain.messages import render
+
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.element in ("", "document"):  # the whole file (xml.DOCUMENT) or the whole library
+            who = render("check.the_file", None, language)
+        elif self.name and self.name != self.element:
+            who = f"« {self.name} » ({self.element})"
+        else:
+            who = self.element
+        return render(
+            "check.located", {"who": who, "what": self.describe(language), "where": where}, language
+        )
 
 
 class ModelError(ParcoursError):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from parcours_engine.domain.check_messages import CHECK_MESSAGES
+
 LANGUAGES = ("fr", "en")
 
 # code: (French, English)
@@ -573,6 +575,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "appointment.time": ("Saisissez une heure (hh:mm).", "Enter a time (hh:mm)."),
 }
+
+MESSAGES.update(CHECK_MESSAGES)  # the model checker's, kept in a table of their own
 
 
 def render(code: str, params: Mapping[str, Any] | None = None, language: str = "fr") -> str:

@@ -136,17 +136,17 @@ def check_reserved_ids(doc: Document) -> Iterator[ModelProblem]:
         if is_reserved_id(element_id):
             yield doc.problem(
                 element,
-                f"the id {element_id!r} is reserved by the engine (its own start and end steps): "
-                f"rename it, e.g. {element_id.split('.')[0]}_{local(element)}",
+                "check.reserved_id",
+                id=repr(element_id),
+                suggestion=f"{element_id.split('.')[0]}_{local(element)}",
             )
 
 
 def check_loop_limits(doc: Document) -> Iterator[ModelProblem]:
     """Multi-instance cardinalities and loop maximums written as numbers, against the budget."""
-    from parcours_engine.engine.budgets import LABELS, current
+    from parcours_engine.engine.budgets import current
 
     limit = current().instances
-    over = LABELS["instances"].format(limit=f"{limit:,}")
     for cardinality in doc.elements("bpmn:loopCardinality"):
         value = _constant_int(cardinality.text or "")
         characteristics = cardinality.getparent()
@@ -154,15 +154,17 @@ def check_loop_limits(doc: Document) -> Iterator[ModelProblem]:
         if value is not None and value > limit:
             yield doc.problem(
                 owner if owner is not None else cardinality,
-                f"multi-instance of {value:,} instances: over the {over}",
+                "check.too_many_instances",
                 line=cardinality.sourceline,
+                count=f"{value:,}",
+                limit=f"{limit:,}",
             )
     for loop in doc.elements("bpmn:standardLoopCharacteristics"):
         maximum = _constant_int(loop.get("loopMaximum") or "")
         owner = loop.getparent()
         if maximum is not None and maximum > limit and owner is not None:
             yield doc.problem(
-                owner, f"loop of up to {maximum:,} turns: over the {over}", line=loop.sourceline
+                owner, "check.too_many_turns", line=loop.sourceline, count=f"{maximum:,}", limit=f"{limit:,}"
             )
 
 
@@ -199,17 +201,10 @@ def check_processes(doc: Document, ctx: Context) -> Iterator[ModelProblem]:
         prop = properties(process).get("idleThresholdDays")
         days = whole_number(prop)
         if prop is None:
-            yield doc.problem(
-                process,
-                "property idleThresholdDays is missing: add after how many days without activity "
-                "a pathway counts as idle",
-            )
+            yield doc.problem(process, "check.idle_threshold_missing")
         elif not days:
             yield doc.problem(
-                process,
-                "property idleThresholdDays must be a whole number of days, 1 or more, "
-                f"got {prop.get('value')!r}",
-                line=prop.sourceline,
+                process, "check.idle_threshold_invalid", line=prop.sourceline, value=repr(prop.get("value"))
             )
 
 
@@ -222,7 +217,7 @@ def check_properties(doc: Document, ctx: Context) -> Iterator[ModelProblem]:
         yield from _number_problems(doc, node, props, "maxWaitDays", minimum=1)
         measure = props.get("measure")
         if measure is not None and measure.get("value", "").strip() not in ("true", "false"):
-            yield doc.problem(node, "property measure must be true or false", line=measure.sourceline)
+            yield doc.problem(node, "check.measure_boolean", line=measure.sourceline)
         if kind == "userTask":
             yield from _number_problems(doc, node, props, "dueInDays", minimum=0)
             yield from _form_problems(doc, node, props, ctx)
@@ -236,11 +231,13 @@ def _number_problems(
         return
     value = whole_number(prop)
     if value is None or value < minimum:
-        bound = "0 or more" if minimum == 0 else f"{minimum} or more"
         yield doc.problem(
             node,
-            f"property {name} must be a whole number of days, {bound}, got {prop.get('value')!r}",
+            "check.days_invalid",
             line=prop.sourceline,
+            property=name,
+            minimum=minimum,
+            value=repr(prop.get("value")),
         )
 
 
@@ -249,34 +246,24 @@ def _form_problems(
 ) -> Iterator[ModelProblem]:
     form = props.get("formJsonSchemaFilename")
     if form is None or not (form.get("value") or "").strip():
-        yield doc.problem(
-            node, "user task has no form: set the property formJsonSchemaFilename to a form file name"
-        )
+        yield doc.problem(node, "check.no_form")
     for name in ("formJsonSchemaFilename", "formUiSchemaFilename"):
         prop = props.get(name)
         filename = (prop.get("value") or "").strip() if prop is not None else ""
         if prop is not None and filename and filename not in ctx.forms:
-            yield doc.problem(
-                node, f"form file {filename!r} not found: add it to the forms", line=prop.sourceline
-            )
+            yield doc.problem(node, "check.form_not_found", line=prop.sourceline, file=repr(filename))
 
 
 def check_lanes(doc: Document) -> Iterator[ModelProblem]:
     for lane in doc.xpath(".//bpmn:lane"):
         if role_for_lane(lane.get("name")) is None:
             yield doc.problem(
-                lane,
-                f"lane {lane.get('name') or ''!r} is not a known role: name it one of "
-                + ", ".join(lane_names())
-                + " (an outside organisation, such as France Travail or a training body, works in "
-                "the Partenaire lane)",
+                lane, "check.unknown_lane", lane=repr(lane.get("name") or ""), roles=", ".join(lane_names())
             )
     in_lane = lanes_by_node(doc)
     for task in doc.xpath(".//bpmn:userTask"):
         if lane_of(task, in_lane) is None:
-            yield doc.problem(
-                task, "user task is in no lane: put it in the lane of the role doing it", "warning"
-            )
+            yield doc.problem(task, "check.task_without_lane", "warning")
 
 
 def lane_of(node: etree._Element, in_lane: Mapping[str, str]) -> str | None:
@@ -294,11 +281,9 @@ def check_calls(doc: Document, ctx: Context) -> Iterator[ModelProblem]:
     for call in doc.xpath(".//bpmn:callActivity"):
         called = (call.get("calledElement") or "").strip()
         if not called:
-            yield doc.problem(call, "call activity names no process: set its called element")
+            yield doc.problem(call, "check.call_without_process")
         elif called not in ctx.processes:
-            yield doc.problem(
-                call, f"called process {called!r} is not in the library: check the id or add its file"
-            )
+            yield doc.problem(call, "check.called_process_unknown", process=repr(called))
 
 
 def check_dead_ends(doc: Document) -> Iterator[ModelProblem]:
@@ -307,31 +292,24 @@ def check_dead_ends(doc: Document) -> Iterator[ModelProblem]:
     outgoing = {flow.get("sourceRef") for flow in doc.xpath(".//bpmn:sequenceFlow")}
     for node in flow_nodes(doc):
         if local(node) in GATEWAYS and node.get("id") not in outgoing:
-            yield doc.problem(node, "gateway has no outgoing flow: connect it to the next step")
+            yield doc.problem(node, "check.gateway_dead_end")
     for task in doc.xpath(".//bpmn:scriptTask"):
         if not any((script.text or "").strip() for script in doc.xpath("./bpmn:script", task)):
-            yield doc.problem(task, "script task has no script: write one or use a plain task")
+            yield doc.problem(task, "check.script_empty")
 
 
 def check_diagram(doc: Document) -> Iterator[ModelProblem]:
     drawn = {el.get("bpmnElement") for el in doc.elements("bpmndi:BPMNShape", "bpmndi:BPMNEdge")}
     if not doc.xpath(".//bpmndi:BPMNDiagram"):
-        yield doc.problem(
-            DOCUMENT,
-            (
-                "the file has no diagram: open and save it in the modeller, or compute one with "
-                "processes/tools/bpmn_layout.py FILE"
-            ),
-            line=1,
-        )
+        yield doc.problem(DOCUMENT, "check.no_diagram", line=1)
         return
     shaped = [*flow_nodes(doc), *doc.elements("bpmn:lane", "bpmn:participant")]
     for node in shaped:
         if node.get("id") not in drawn:
-            yield doc.problem(node, "no shape in the diagram: draw it in the modeller")
+            yield doc.problem(node, "check.no_shape")
     for flow in doc.elements("bpmn:sequenceFlow", "bpmn:messageFlow"):
         if flow.get("id") not in drawn:
-            yield doc.problem(flow, "no edge in the diagram: draw it in the modeller")
+            yield doc.problem(flow, "check.no_edge")
 
 
 def check_expressions(doc: Document) -> Iterator[ModelProblem]:
@@ -346,7 +324,7 @@ def check_expressions(doc: Document) -> Iterator[ModelProblem]:
         owner = timer if owner is None else owner
         values = doc.xpath("./bpmn:timeDate | ./bpmn:timeDuration | ./bpmn:timeCycle", timer)
         if not values:
-            yield doc.problem(owner, "timer has no date, duration or cycle", line=timer.sourceline)
+            yield doc.problem(owner, "check.timer_empty", line=timer.sourceline)
         for value in values:
             message = check_timer_expression(value.text or "", _TIMER_KINDS[local(value)])
             if message is not None:
@@ -394,8 +372,8 @@ def _script_problem(
     located = _SCRIPT_LINE.match(message)
     if located and line is not None:
         line, message = line + int(located.group(1)) - 1, located.group(2)
-    label = _CODE_LABELS.get(local(text_element), "condition")
-    return doc.problem(owner, f"{label}: {message}", line=line)
+    kind = local(text_element) if local(text_element) in _CODE_LABELS else "condition"
+    return doc.problem(owner, f"check.code.{kind}", line=line, detail=message)
 
 
 def check_form_file(name: str, data: bytes) -> list[ModelProblem]:
@@ -403,15 +381,19 @@ def check_form_file(name: str, data: bytes) -> list[ModelProblem]:
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
-        return [ModelProblem(name, None, DOCUMENT, "the file is not UTF-8: save it as UTF-8")]
+        return [ModelProblem.coded(name, None, DOCUMENT, "check.not_utf8")]
     try:
         content = json.loads(text)
     except json.JSONDecodeError as exc:
-        return [ModelProblem(name, exc.lineno, DOCUMENT, f"invalid JSON: {exc.msg} (column {exc.colno})")]
+        return [
+            ModelProblem.coded(
+                name, exc.lineno, DOCUMENT, "check.invalid_json_at", detail=exc.msg, column=exc.colno
+            )
+        ]
     except (UnicodeDecodeError, RecursionError, ValueError) as exc:
-        return [ModelProblem(name, None, DOCUMENT, f"invalid JSON: {exc}")]
+        return [ModelProblem.coded(name, None, DOCUMENT, "check.invalid_json", detail=str(exc))]
     if not isinstance(content, dict):
-        return [ModelProblem(name, 1, DOCUMENT, "a form file must hold a JSON object")]
+        return [ModelProblem.coded(name, 1, DOCUMENT, "check.form_not_object")]
     if name.endswith(".uischema.json"):
         return []
     return _schema_problems(name, content, text)
@@ -425,14 +407,12 @@ def _schema_problems(name: str, schema: dict[str, Any], text: str) -> list[Model
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         where = "#/" + "/".join(str(part) for part in exc.path)
-        return [ModelProblem(name, None, where, f"invalid JSON Schema: {exc.message}")]
+        return [ModelProblem.coded(name, None, where, "check.invalid_schema", detail=exc.message)]
     problems = []
     if schema.get("type") != "object":
-        problems.append(ModelProblem(name, None, "#/type", 'a form schema must have "type": "object"'))
+        problems.append(ModelProblem.coded(name, None, "#/type", "check.schema_not_object"))
     for path in _typename_fields(schema, "#"):
-        problems.append(
-            ModelProblem(name, None, path, "the field name typename is reserved by the engine: rename it")
-        )
+        problems.append(ModelProblem.coded(name, None, path, "check.typename_reserved"))
     for path, message in form_problems(schema):
         problems.append(ModelProblem(name, _json_line(text, path), path, message))
     for path, message in free_text_problems(schema):

@@ -84,11 +84,7 @@ def check_wait_free_loops(doc: Document, flow_nodes: list[etree._Element]) -> It
     for cycle in _cycles(graph):
         members = [automatic[i] for i in sorted(cycle, key=order.__getitem__)]  # document order
         names = " → ".join(n.get("id") or "" for n in members[:5]) + (" → …" if len(members) > 5 else "")
-        yield doc.problem(
-            members[0],
-            f"loop with no wait state ({names}): it would run without end; put a user task, a timer "
-            "or a call activity in it",
-        )
+        yield doc.problem(members[0], "check.endless_loop", names=names)
 
 
 def recursive(calls: Mapping[str, Iterable[str]]) -> set[str]:
@@ -112,19 +108,15 @@ def check_calls(
         for pid in sorted(members):
             for doc, element, called in calls[pid]:
                 if called in members:
-                    path = "itself" if called == pid else f"{called}, which calls {pid} back"
-                    yield doc.problem(
-                        element, f"calls {path}: a process cannot call itself, the pathway would never end"
-                    )
+                    if called == pid:
+                        yield doc.problem(element, "check.calls_itself")
+                    else:
+                        yield doc.problem(element, "check.calls_back", called=called, process=pid)
     depth = _call_depths(graph, in_cycle)
     for _pid, found in sorted(calls.items()):
         for doc, element, called in found:
             if called in depth and called not in in_cycle and depth[called] + 1 > max_depth:
-                yield doc.problem(
-                    element,
-                    f"calls nested {depth[called] + 1} deep: over the budget of {max_depth} nested call "
-                    "activities",
-                )
+                yield doc.problem(element, "check.calls_too_deep", depth=depth[called] + 1, limit=max_depth)
 
 
 def _call_depths(graph: Mapping[str, list[str]], in_cycle: set[str]) -> dict[str, int]:

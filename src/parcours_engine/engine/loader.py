@@ -107,7 +107,7 @@ def load_programme(
     analysis = _Analysis(bpmn_files, form_files, full=False)
     problems = analysis.check(only=process_id)
     if process_id not in analysis.programmes and not _errors(problems):
-        problems.append(ModelProblem(LIBRARY, None, process_id, "no programme has this process id"))
+        problems.append(ModelProblem.coded(LIBRARY, None, process_id, "check.no_programme"))
     _raise_errors(problems)
     return analysis.models([process_id])[process_id]
 
@@ -123,10 +123,6 @@ def _raise_errors(problems: list[ModelProblem]) -> None:
 
 
 _TOO_DEEP = "maximum recursion depth exceeded"
-_CHAIN_TOO_LONG = (
-    "too many steps one after another for the engine to read (about 480 at most): split the chain "
-    "into blocks (call activities) or sub-processes"
-)
 _DATA_STORE = re.compile(r"Data Store with name (.*) has no implementation")
 
 
@@ -134,26 +130,21 @@ def _data_store_problem(doc: Document, name: str) -> ModelProblem:
     """SpiffWorkflow names the data store but gives no line: find it by its (whitespace-folded) name."""
     for store in doc.elements("bpmn:dataStore", "bpmn:dataStoreReference"):
         if " ".join((store.get("name") or store.get("id") or "").split()) == name:
-            return doc.problem(store, f"data store {name!r} is not supported: keep the data in the task data")
-    return doc.problem(DOCUMENT, f"data store {name!r} is not supported: keep the data in the task data")
+            return doc.problem(store, "check.data_store", store=repr(name))
+    return doc.problem(DOCUMENT, "check.data_store", store=repr(name))
 
 
 def _friendly(message: str) -> str:
-    """SpiffWorkflow's structural messages, said the way a modeller can act on them."""
+    """SpiffWorkflow's structural messages, said the way a modeller can act on them (a catalogue code)."""
     known = {
-        "No start event found": "no start event: add one",
-        "Non-default exclusive outgoing sequence flow without condition": (
-            "flow out of a gateway has no condition and is not the default: add a condition or make it "
-            "the gateway's default flow"
-        ),
-        "Multiple outgoing flows are not supported for tasks of type": (
-            "several flows leave this task: add a gateway to choose between them"
-        ),
-        "There is no support implemented for this task type.": "this element type is not supported",
+        "No start event found": "check.no_start_event",
+        "Non-default exclusive outgoing sequence flow without condition": "check.flow_without_condition",
+        "Multiple outgoing flows are not supported for tasks of type": "check.several_flows",
+        "There is no support implemented for this task type.": "check.unsupported_type",
     }
     if message.startswith("Process ") and message.endswith("is not executable."):
-        return "process is not executable: mark it executable in the modeller"
-    return known.get(message, message)
+        return "check.not_executable"
+    return known.get(message, message)  # one SpiffWorkflow says no other way: its own words
 
 
 class _Analysis:
@@ -214,7 +205,9 @@ class _Analysis:
         except ImportError:
             raise  # a broken installation, not a modeller's mistake
         except Exception as exc:
-            self.problems.append(ModelProblem(filename, None, DOCUMENT, f"could not be read: {exc!r}"))
+            self.problems.append(
+                ModelProblem.coded(filename, None, DOCUMENT, "check.unreadable", detail=repr(exc))
+            )
 
     def _parse(self, filename: str) -> list[ModelProblem]:
         parsed = parse_document(filename, self.bpmn_files[filename])
@@ -235,8 +228,11 @@ class _Analysis:
                 pid = node.get("id") or ""
                 if pid in seen:
                     other = seen[pid]
-                    message = f"process id {pid!r} is also used in {other.filename}: rename one of them"
-                    problems.append(doc.problem(node, message))
+                    problems.append(
+                        doc.problem(
+                            node, "check.process_id_duplicate", process=repr(pid), file=other.filename
+                        )
+                    )
                     self.excluded.add(filename)
                     continue
                 seen[pid] = doc
@@ -246,8 +242,7 @@ class _Analysis:
             if "/" not in filename and filename not in self.excluded:
                 self.programmes.extend(executable)
                 if not executable:
-                    message = "no executable process: a top-level file holds programmes (blocks go in blocs/)"
-                    problems.append(doc.problem(DOCUMENT, message, "warning", line=1))
+                    problems.append(doc.problem(DOCUMENT, "check.no_executable", "warning", line=1))
         return problems
 
     def _broken_callees(self, docs: Iterable[str]) -> set[str]:
@@ -312,9 +307,9 @@ class _Analysis:
 
         text = " ".join(str(exc.args[0] if exc.args else exc).split())  # one line, whatever the names hold
         if _TOO_DEEP in text or isinstance(exc, RecursionError):
-            return doc.problem(getattr(exc, "id", None) or element, _CHAIN_TOO_LONG)
+            return doc.problem(getattr(exc, "id", None) or element, "check.chain_too_long")
         if not isinstance(exc, ValidationException):
-            return doc.problem(element, f"SpiffWorkflow could not read it: {type(exc).__name__}: {text}")
+            return doc.problem(element, "check.spiff_unreadable", detail=f"{type(exc).__name__}: {text}")
         located = self.docs.get(exc.file_name, doc)
         store = _DATA_STORE.fullmatch(text)
         if store is not None:
@@ -336,8 +331,7 @@ class _Analysis:
                 continue  # SpiffWorkflow's own Start/End replaced: the reserved id is the one error to fix
             for flow_node in nodes:
                 if flow_node.get("id") not in parsed and flow_node.get("isForCompensation") != "true":
-                    message = "not reachable from a start event: connect it or delete it"
-                    problems.append(doc.problem(flow_node, message))
+                    problems.append(doc.problem(flow_node, "check.unreachable"))
         return problems
 
     def _call_problems(self) -> list[ModelProblem]:
@@ -424,11 +418,11 @@ class _Analysis:
             for flow_node in checks.flow_nodes(doc, node):
                 meta = _element_meta(flow_node, in_lane)
                 if meta.element_id in elements and where[meta.element_id] != doc.filename:
-                    message = (
-                        f"id also used in {where[meta.element_id]}, which {programme} also runs: "
-                        "ids must be unique across a programme and its blocks"
+                    problems.append(
+                        doc.problem(
+                            flow_node, "check.id_shared", file=where[meta.element_id], programme=programme
+                        )
                     )
-                    problems.append(doc.problem(flow_node, message))
                 elements.setdefault(meta.element_id, meta)
                 where.setdefault(meta.element_id, doc.filename)
         return elements, problems
@@ -439,7 +433,7 @@ class _Analysis:
         except ImportError:
             raise
         except Exception as exc:  # a safety net: checks passed, yet SpiffWorkflow still failed
-            problem = ModelProblem(LIBRARY, None, DOCUMENT, f"could not be loaded: {exc!r}")
+            problem = ModelProblem.coded(LIBRARY, None, DOCUMENT, "check.unloadable", detail=repr(exc))
             raise ModelError([problem]) from exc
 
     def _model(self, pid: str) -> ProcessModel:

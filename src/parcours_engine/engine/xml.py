@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 
 from parcours_engine.domain.errors import ModelProblem
+from parcours_engine.domain.messages import known
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -68,15 +70,27 @@ class Document:
         return list((self.root if node is None else node).iterdescendants(*tags))
 
     def problem(
-        self, element: etree._Element | str, message: str, severity: str = "error", line: int | None = None
+        self,
+        element: etree._Element | str,
+        message: str,
+        severity: str = "error",
+        line: int | None = None,
+        **params: Any,
     ) -> ModelProblem:
-        """A problem at an element (its id and line) or at a named place of this file."""
+        """A problem at an element (its id and line) or at a named place of this file. `message` is a
+        code of the catalogue (domain.check_messages) with its `params`: the command line prints its
+        English text, the studio its French one naming the element by its name."""
         if isinstance(element, str):
-            name, where = element, line if line is not None else self.line_of(element)
+            node = self.by_id.get(element)
+            where = line if line is not None else self.line_of(element)
+            element_id = element
         else:
-            name = element.get("id") or etree.QName(element).localname
-            where = line if line is not None else element.sourceline
-        return ModelProblem(self.filename, where, name, message, severity)
+            node, where = element, line if line is not None else element.sourceline
+            element_id = element.get("id") or etree.QName(element).localname
+        name = " ".join((node.get("name") or "").split()) if node is not None else ""
+        if known(message):
+            return ModelProblem.coded(self.filename, where, element_id, message, severity, name, **params)
+        return ModelProblem(self.filename, where, element_id, message, severity, name=name)
 
 
 def _hardened_parser() -> etree.XMLParser:
@@ -96,7 +110,7 @@ def _line_at(data: bytes, offset: int) -> int:
 
 
 def _refusal(filename: str, line: int) -> ModelProblem:
-    return ModelProblem(filename, line, DOCUMENT, "DOCTYPE and entities are not allowed")
+    return ModelProblem.coded(filename, line, DOCUMENT, "check.dtd")
 
 
 def parse_document(filename: str, data: bytes) -> Document | ModelProblem:
@@ -110,11 +124,11 @@ def parse_document(filename: str, data: bytes) -> Document | ModelProblem:
         root = etree.fromstring(data, _hardened_parser())
     except etree.XMLSyntaxError as exc:
         message = _LXML_POSITION.sub("", str(exc.msg or exc))
-        return ModelProblem(filename, exc.lineno or 1, DOCUMENT, f"malformed XML: {message}")
+        return ModelProblem.coded(filename, exc.lineno or 1, DOCUMENT, "check.malformed", detail=message)
     except (etree.LxmlError, ValueError) as exc:
-        return ModelProblem(filename, 1, DOCUMENT, f"malformed XML: {exc}")
+        return ModelProblem.coded(filename, 1, DOCUMENT, "check.malformed", detail=str(exc))
     if root is None:
-        return ModelProblem(filename, 1, DOCUMENT, "malformed XML: the file is empty")
+        return ModelProblem.coded(filename, 1, DOCUMENT, "check.empty_file")
     tree = root.getroottree()
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
@@ -122,17 +136,15 @@ def parse_document(filename: str, data: bytes) -> Document | ModelProblem:
     # Versions are stored as UTF-8 text: any other encoding must be refused here, not fail at publish.
     declared = (info.encoding or "UTF-8").upper().replace("_", "-")
     if declared not in ("UTF-8", "UTF8"):
-        return ModelProblem(filename, 1, DOCUMENT, f"the file is declared {info.encoding}: save it as UTF-8")
+        return ModelProblem.coded(filename, 1, DOCUMENT, "check.encoding_declared", encoding=info.encoding)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = _line_at(data, exc.start)
-        return ModelProblem(filename, line, DOCUMENT, "the file is not UTF-8: save it as UTF-8")
+        return ModelProblem.coded(filename, line, DOCUMENT, "check.not_utf8")
     if root.tag != f"{{{BPMN_NS}}}definitions":
         tag = shorten(root.tag) if isinstance(root.tag, str) else "?"
-        return ModelProblem(
-            filename, root.sourceline, DOCUMENT, f"not a BPMN 2.0 file: the root element is {tag}"
-        )
+        return ModelProblem.coded(filename, root.sourceline, DOCUMENT, "check.not_bpmn", tag=tag)
     return Document(filename, tree, _index_ids(root))
 
 
@@ -167,8 +179,8 @@ def xsd_problems(doc: Document) -> list[ModelProblem]:
         if element.sourceline is not None:
             by_line.setdefault(element.sourceline, element_id)
     return [
-        ModelProblem(
-            doc.filename, line or None, by_line.get(line, DOCUMENT), f"not valid BPMN: {shorten(msg)}"
+        ModelProblem.coded(
+            doc.filename, line or None, by_line.get(line, DOCUMENT), "check.xsd", detail=shorten(msg)
         )
         for line, msg in entries
     ]

@@ -56,8 +56,10 @@ def simulate_draft(
     library = load_library(*draft_library(draft))  # ModelError while the draft has errors
     model = library.programmes.get(draft.programme)
     if model is None:
-        message = f"no process with the id {draft.programme!r} in the draft: keep the programme's process id"
-        raise ModelError([ModelProblem("", None, draft.programme, message)])
+        problem = ModelProblem.coded(
+            "", None, draft.programme, "check.draft_process_missing", process=repr(draft.programme)
+        )
+        raise ModelError([problem])
     scenario = _scenario(draft.programme, scenario_text, scenario_name, scenarios_dir)
     if scenario.programme not in (None, draft.programme):
         raise InvalidInput(

@@ -64,7 +64,7 @@ def gate_bpmn(name: str, data: bytes) -> str:
             "studio.bpmn_name", {"file": [FieldError("studio.bpmn_name", name=name)]}, name=name
         )
     if len(data) > MAX_FILE_BYTES:
-        raise ModelError([ModelProblem(name, None, DOCUMENT, "the file is larger than 2 MB")])
+        raise ModelError([ModelProblem.coded(name, None, DOCUMENT, "check.too_large")])
     parsed = parse_document(name, data)
     if isinstance(parsed, ModelProblem):
         raise ModelError([parsed])
@@ -84,7 +84,7 @@ def gate_form(name: str, data: bytes) -> str:
             "studio.form_name", {"form": [FieldError("studio.form_name", name=name)]}, name=name
         )
     if len(data) > MAX_FILE_BYTES:
-        raise ModelError([ModelProblem(name, None, DOCUMENT, "the file is larger than 2 MB")])
+        raise ModelError([ModelProblem.coded(name, None, DOCUMENT, "check.too_large")])
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -23,7 +23,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.domain.errors import FieldError, ParcoursError, TransitionFailed
+from parcours_engine.domain.errors import FieldError, ModelError, ParcoursError, TransitionFailed
 from parcours_engine.domain.messages import render
 from parcours_engine.persistence.uow import as_domain_error
 
@@ -143,10 +143,18 @@ def json_error(
     return response
 
 
+def _params(error: ParcoursError) -> dict[str, Any]:
+    """The error's parameters; a model's problems said in the reader's language (the CLI's English
+    lines stay in the error itself)."""
+    if isinstance(error, ModelError):
+        return {**error.params, "problems": "\n".join(p.text(language()) for p in error.problems)}
+    return error.params
+
+
 def error_response(error: ParcoursError) -> Response:
     """The answer for a domain error (also used after a failed commit)."""
     if wants_json():
-        response = json_error(error.http_status, error.code, error.params, error.field_errors)
+        response = json_error(error.http_status, error.code, _params(error), error.field_errors)
         incident = getattr(error, "incident_id", None)
         if incident is not None:
             body = response.get_json()
@@ -158,7 +166,7 @@ def error_response(error: ParcoursError) -> Response:
     if isinstance(error, AlreadyDone):
         return _already_done(error)
     title = _TITLES.get(error.http_status, "error.failed")
-    detail = error.message(language())
+    detail = text(error.code, _params(error))
     if isinstance(error, TransitionFailed):  # the engine's own words are for the incident, not the page
         detail = text("pathway.transition_failed_page", {"incident": error.incident_id or "?"})
     return _page(

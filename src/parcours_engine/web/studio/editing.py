@@ -29,6 +29,7 @@ from parcours_engine.studio import studio, versions
 from parcours_engine.web.actors import actor_name
 from parcours_engine.web.app import clock, db_session, fresh_session
 from parcours_engine.web.auth import current_account
+from parcours_engine.web.errors import language
 from parcours_engine.web.studio import bp
 from parcours_engine.web.studio.drafts import draft_of, editor_page, revision_required
 
@@ -40,15 +41,21 @@ def _when(moment: datetime) -> str:
 
 
 def as_json(found: list[ModelProblem]) -> list[dict[str, Any]]:
-    """Problems for the page: it lists each as `file:line: element: message` and marks the element."""
+    """Problems for the page, in the reader's language: it lists each `text` (the element by its name,
+    what is wrong, where) and marks the element with its `message`; `cli` is the line `processes check`
+    prints (`file:line: element: message`)."""
+    lang = language()
     return [
         {
             "file": p.file,
             "line": p.line,
             "element": p.element,
-            "message": p.message,
+            "name": p.name,
+            "code": p.code,
+            "message": p.describe(lang),
             "severity": p.severity,
-            "text": str(p),
+            "text": p.text(lang),
+            "cli": str(p),
         }
         for p in found
     ]

@@ -1,0 +1,90 @@
+"""Issue 15, point 4: the studio's model check speaks French and names the element by its name (its
+id after it, for the coordinator), while `processes check` keeps printing `file:line: element:
+message` in English. Each message of the checker is a catalogue code (domain.check_messages)."""
+
+from __future__ import annotations
+
+import re
+
+from parcours_engine.domain.check_messages import CHECK_MESSAGES
+from parcours_engine.domain.errors import ModelProblem
+from parcours_engine.domain.messages import render
+from parcours_engine.engine.loader import check_library
+from tests.functional.conftest import World
+from tests.functional.test_studio import REFERENCE, draft_url, saved_draft, with_new_task
+
+ENGLISH = re.compile(
+    r"not reachable|set the property|draw it|user task|has no form|connect it|modeller|is not", re.I
+)
+ISOLATED = '<bpmn:task id="Task_isolee" name="Étape   isolée"></bpmn:task>\n    <bpmn:endEvent id="End_ref"'
+
+
+def _problems(world: World, xml: str, language: str | None = None) -> list[dict[str, str]]:
+    draft_id, _revision = saved_draft(world, xml)
+    client = world.client("coordination")
+    if language:
+        client.post("/langue", {"lang": language, "next": "/studio"})
+    token = client.token()
+    response = client.raw.post(draft_url(draft_id, "verifier"), json={}, headers={"X-CSRFToken": token})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["problems"]
+
+
+def test_a_task_without_a_form_is_said_in_french_naming_the_task(world: World) -> None:
+    problems = _problems(world, with_new_task())
+    error = next(p for p in problems if p["severity"] == "error")
+    assert error["text"].startswith("« Nouvelle étape » (Task_nouveau) : la tâche n'a pas de formulaire")
+    assert error["text"].endswith(f"(reference.bpmn:{error['line']})")
+    assert not ENGLISH.search(error["text"]) and not ENGLISH.search(error["message"])
+    # the command line's line, unchanged
+    assert error["cli"] == (
+        f"reference.bpmn:{error['line']}: Task_nouveau: user task has no form: set the property "
+        "formJsonSchemaFilename to a form file name"
+    )
+
+
+def test_an_unconnected_element_is_said_in_french_with_its_name(world: World) -> None:
+    xml = REFERENCE.replace('<bpmn:endEvent id="End_ref"', ISOLATED, 1)
+    problems = _problems(world, xml)
+    about = [p for p in problems if p["element"] == "Task_isolee"]
+    texts = " | ".join(p["text"] for p in about)
+    assert "« Étape isolée » (Task_isolee) : n'est atteint depuis aucun événement de début" in texts
+    assert "absent du schéma" in texts
+    for problem in problems:
+        assert problem["code"].startswith("check."), problem
+        assert not ENGLISH.search(problem["text"]), problem["text"]
+
+
+def test_the_studio_speaks_english_when_english_is_chosen(world: World) -> None:
+    problems = _problems(world, with_new_task(), language="en")
+    error = next(p for p in problems if p["severity"] == "error")
+    assert error["text"].startswith("« Nouvelle étape » (Task_nouveau): user task has no form")
+
+
+def test_the_command_line_check_prints_the_same_english_lines(world: World) -> None:
+    xml = REFERENCE.replace('<bpmn:endEvent id="End_ref"', ISOLATED, 1)
+    problems = check_library({"reference.bpmn": xml.encode()}, {})
+    lines = [str(p) for p in problems if p.element == "Task_isolee"]
+    assert any(
+        re.fullmatch(
+            r"reference\.bpmn:\d+: Task_isolee: not reachable from a start event: connect it or delete it",
+            line,
+        )
+        for line in lines
+    ), lines
+    assert all(p.code for p in problems if p.file == "reference.bpmn"), [
+        str(p) for p in problems if not p.code
+    ]
+
+
+def test_every_check_message_has_french_and_english_with_the_same_parameters() -> None:
+    for code, (french, english) in CHECK_MESSAGES.items():
+        assert french != english or code == "check.located", code
+        assert sorted(re.findall(r"%\((\w+)\)s", french)) == sorted(re.findall(r"%\((\w+)\)s", english)), code
+    problem = ModelProblem.coded("a.bpmn", 3, "Task_x", "check.no_shape", "error", "Un nom")
+    assert (
+        problem.text("fr")
+        == "« Un nom » (Task_x) : absent du schéma : dessinez-le dans le modeleur (a.bpmn:3)"
+    )
+    assert str(problem) == "a.bpmn:3: Task_x: no shape in the diagram: draw it in the modeller"
+    assert render("check.the_file", None, "fr") == "Le fichier"
