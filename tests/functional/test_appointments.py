@@ -21,6 +21,7 @@ from parcours_engine.persistence.models import AccessLog, Base
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import World, build_world
 from tests.functional.test_permissions import person_of
+from tests.functional.test_security_pdf import _shown_text
 
 SUIVI = {"kind": "suivi", "day": "2026-01-07", "at": "14:00", "duration_minutes": "60", "mode": "lieu"}
 
@@ -264,3 +265,27 @@ def test_an_unexcused_absence_asks_to_call_the_person_back_and_two_in_a_row_are_
     assert _book(client, person_id, day="2026-01-09", at="10:00").status_code == 303  # called back
     follow_ups = client.get("/agenda").get_data(as_text=True).split('id="agenda"')[0]
     assert "DEUX Léa" not in follow_ups and "UNE Léa" in follow_ups
+
+
+def test_the_printable_convocation_names_the_person_as_typed_and_is_logged(world: World) -> None:
+    person_id = _person(world, last_name="<b>Lenoir</b>", first_name="Zoé")
+    client = world.client("conseiller")
+    client.post(f"/personnes/{person_id}/coordonnees", {"address_line": "3 rue des Lilas", "city": "Vichy"})
+    _book(client, person_id)
+    (found,) = _appointments(world, person_id)
+    page = client.get(f"/personnes/{person_id}/rendez-vous/{found.id}").get_data(as_text=True)
+    assert 'id="letter-link"' in page and 'id="no-message"' in page
+    answer = client.get(f"/personnes/{person_id}/rendez-vous/{found.id}/convocation.pdf")
+    assert answer.status_code == 200 and answer.data.startswith(b"%PDF-")
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "convocation_" in answer.headers["Content-Disposition"]
+    text = _shown_text(answer.data)
+    assert "<B>LENOIR</B>" in text and "3 rue des Lilas" in text and "14:00" in text
+    assert "mercredi 07/01/2026" in text
+    url = f"/personnes/{person_id}/rendez-vous/{found.id}/convocation.pdf"
+    assert world.client("collegue").get(url).status_code == 403
+    with world.sessions() as session:
+        logged = session.scalars(
+            select(AccessLog.action).where(AccessLog.route.contains("convocation.pdf"))
+        ).all()
+    assert logged == ["read", "refused"]  # the colleague's attempt too

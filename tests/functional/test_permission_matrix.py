@@ -391,4 +391,5 @@ def test_public_routes_are_few_and_named(endpoint: str) -> None:
         "portal.sign_in",
         "api.openapi",
         "favicon",  # browsers ask for /favicon.ico before anyone signs in
+        "agenda.feed",  # a counsellor's iCalendar feed: its secret token (calendar applications)
     }

@@ -94,6 +94,7 @@ ROUTES: dict[str, Action] = {
     "agenda.withdraw_contact_consent": A.CHANGE_CONTACT,
     "agenda.person_appointments": A.READ_APPOINTMENTS,
     "agenda.appointment": A.READ_APPOINTMENTS,
+    "agenda.letter_pdf": A.READ_APPOINTMENTS,
     "agenda.book": A.BOOK_APPOINTMENT,
     "agenda.move": A.BOOK_APPOINTMENT,
     "agenda.cancel": A.BOOK_APPOINTMENT,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine import access
-from parcours_engine.appointments import appointments, reminders
+from parcours_engine.appointments import appointments, letter, reminders
 from parcours_engine.domain import appointments as rules
 from parcours_engine.domain.enums import PathwayStatus
 from parcours_engine.domain.errors import ConflictError, InvalidInput, ParcoursError
@@ -159,3 +159,16 @@ def attendance(person_id: int, appointment_id: int) -> Response:
         appointments.record_attendance(session, now, account, person_id, appointment_id, found, route_name())
 
     return _change(person_id, appointment_id, recorded)
+
+
+@bp.get("/personnes/<int:person_id>/rendez-vous/<int:appointment_id>/convocation.pdf")
+def letter_pdf(person_id: int, appointment_id: int) -> Response:
+    """The printable convocation, for a person who accepted no reminder channel."""
+    body, name = letter.render(
+        db_session(), clock(), current_account(), person_id, appointment_id, route_name()
+    )
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
