@@ -14,7 +14,8 @@ import pytest
 from argon2 import PasswordHasher
 from playwright.sync_api import Page, expect
 
-from parcours_engine.accounts import second_factor
+from parcours_engine.accounts import accounts, second_factor
+from parcours_engine.persistence.uow import unit_of_work
 from tests.e2e.conftest import Live, sign_in
 from tests.e2e.test_csp import violations, watched
 from tests.functional.conftest import PASSWORD
@@ -56,3 +57,32 @@ def test_a_counsellor_enrols_then_signs_in_with_the_apps_code(page: Page, live: 
     page.click("button >> text=Valider")
     expect(page).to_have_url(re.compile(r"/taches"))
     assert violations(page) == []
+
+
+def test_an_admin_resets_a_lost_device_after_its_confirmation_page(page: Page, live: Live) -> None:
+    world, key = live.world, second_factor.key_from("e2e-secret")  # the live app's secret key
+    with unit_of_work(world.sessions) as session:
+        account = accounts.by_username(session, "conseiller")
+        factor = second_factor.start(session, world.clock, account, key)
+        secret = second_factor.secret_of(factor, key)
+        assert secret is not None
+        second_factor.confirm(session, world.clock, account, pyotp.TOTP(secret).at(world.clock.now()), key)
+    watched(page)
+    sign_in(page, live, "administrateur")
+    page.goto(f"{live.url}/admin/comptes/{world.ids['conseiller']}")
+    expect(page.locator("#factor-state")).to_contain_text("Activé le")
+    page.click("button >> text=Réinitialiser le second facteur")
+    expect(page.locator("h1")).to_have_text("Confirmer la réinitialisation du second facteur")
+    expect(page.locator("#factor-reset-codes")).to_have_text("10")
+    page.click("#factor-reset-cancel")  # cancelling changes nothing
+    expect(page.locator("#factor-state")).to_contain_text("Activé le")
+    page.click("button >> text=Réinitialiser le second facteur")
+    page.click("button >> text=Confirmer la réinitialisation")
+    expect(page.locator("#factor-reset")).to_be_visible()
+    expect(page.locator("#factor-state")).to_have_text("Aucun second facteur.")
+    expect(page.locator("#journal")).to_contain_text("Second facteur réinitialisé")
+    assert violations(page) == []
+    # The person signs in with the password alone again, and may enrol a new device.
+    page.context.clear_cookies()
+    sign_in(page, live, "conseiller")
+    expect(page).to_have_url(re.compile(r"/taches"))
