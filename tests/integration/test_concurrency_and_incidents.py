@@ -38,6 +38,29 @@ def test_second_of_two_concurrent_writers_gets_a_conflict(sessions, clock):
         assert done.completed_by == "writer-a"
 
 
+def test_a_writer_that_read_the_old_state_is_refused_by_the_version_check(sessions, clock):
+    """B loads the pathway and its engine state before A commits: B's transition runs on the old
+    state, and only the pathway's version check stops it (one flush at the end of the use case)."""
+    publish_fixture(sessions, clock)
+    pathway_id = start(sessions, clock)
+    late = sessions()
+    item_b = open_item(late, pathway_id)
+    pathway_b = late.get(Pathway, pathway_id)  # held: the session keeps only what is referenced
+    assert pathway_b.state.state_json  # the old state, loaded now
+
+    complete_open(sessions, clock, pathway_id, ACCUEIL, actor="writer-a")
+
+    with pytest.raises(ConflictError) as refused:
+        pathways.complete_work_item(late, clock, item_b.id, ACCUEIL, "writer-b")
+    assert refused.value.code == "pathway.changed_meanwhile"
+    late.rollback()
+    late.close()
+    with sessions() as session:
+        assert session.get(Pathway, pathway_id).version == 2
+        done = session.scalars(select(WorkItem).where(WorkItem.status == "completed")).all()
+        assert [item.completed_by for item in done] == ["writer-a"]
+
+
 def test_completing_a_task_already_done_names_who_did_it(sessions, clock):
     publish_fixture(sessions, clock)
     pathway_id = start(sessions, clock)

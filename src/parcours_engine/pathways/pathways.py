@@ -159,6 +159,7 @@ def complete_work_item(
     passport_tasks.on_task_completed(session, clock, pathway, item, clean, actor)  # passport forms feed it
     _log(session, pathway, clock, actor, "task_completed", item.element_id, {"work_item": item.id})
     _log_if_finished(session, pathway, clock, actor)
+    flush_or_conflict(session)  # the pathway's version-checked UPDATE and the events: one flush
     return pathway
 
 
@@ -178,6 +179,7 @@ def fire_timers(session: Session, clock: Clock, pathway_id: int, retry_of: int |
     if fired:
         _log(session, pathway, clock, "scheduler", "timer_fired", None, {"count": fired})
         _log_if_finished(session, pathway, clock, "scheduler")
+    flush_or_conflict(session)
     return fired
 
 
@@ -352,7 +354,6 @@ def _transition(
         run(workflow)
         with _conflicts_reported():
             projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id, was)
-            session.flush()
     except EngineFailure as failure:
         incident = _incident(pathway, clock, failure.element_id, operation, operation_data, str(failure))
         raise TransitionFailed(str(failure), incident={**incident, "retry_of": retry_of}) from failure
@@ -362,8 +363,11 @@ def _transition(
         message = f"{type(exc).__name__}: {str(exc)[:300]}"
         incident = _incident(pathway, clock, None, operation, operation_data, message)
         raise TransitionFailed(message, incident={**incident, "retry_of": retry_of}) from exc
-    _route(session, clock, pathway, workflow, actor)
-    _start_follow_on(session, clock, pathway, workflow, actor)
+    # Not flushed here: the caller flushes once, after its events (a query below may autoflush, so a
+    # lost race is reported as a conflict on this pathway here too).
+    with _conflicts_reported():
+        _route(session, clock, pathway, workflow, actor)
+        _start_follow_on(session, clock, pathway, workflow, actor)
 
 
 # Failures that come from a model's data rather than from our code (see `_transition`).

@@ -27,6 +27,8 @@ from parcours_engine.persistence.models import IdlePeriod, Pathway, PathwayState
 
 _WORK_ITEMS = cast(Table, WorkItem.__table__)  # written with Core statements: see _save_changes
 _WAITING = cast(Table, WaitingElement.__table__)
+_STATE = cast(Table, PathwayState.__table__)
+_UPDATE_STATE = update(_STATE).where(_STATE.c.pathway_id == bindparam("b_pathway_id"))
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,14 @@ def _save_changes(
 ) -> None:
     """`save` for an existing, unstalled pathway: write the state and the rows that changed."""
     state, serializer_version = Runtime.dump(workflow)
-    pathway.state.state_json = state
-    pathway.state.serializer_version = serializer_version
+    # The state row through the connection, like the projection rows: no unit-of-work bookkeeping
+    # for the largest value written; the loaded object is kept true.
+    session.connection().execute(
+        _UPDATE_STATE,
+        {"b_pathway_id": pathway.id, "state_json": state, "serializer_version": serializer_version},
+    )
+    set_committed_value(pathway.state, "state_json", state)
+    set_committed_value(pathway.state, "serializer_version", serializer_version)
     _write_work_items(session, pathway, workflow, model, now, actor, completed_task_id, was)
     measure_running = _write_positions(session, pathway, workflow, model, now, was)
     finished = Runtime.is_finished(workflow)
@@ -224,30 +232,34 @@ def _write_positions(
             }
         )
     # A token moving on turns a row into another (one UPDATE, executemany) rather than DELETE + INSERT:
-    # nothing refers to a waiting element's id.
-    moved = ("element_id", "kind", "measure", "since", "stall_at")
+    # nothing refers to a waiting element's id. Constant statements through the connection: compiled
+    # once, and no autoflush (nothing pending is about these rows).
     moves = [
-        {"b_old": old, "b_pathway_id": pathway.id, **{f"b_{name}": row[name] for name in moved}}
+        {"b_old": old, "b_pathway_id": pathway.id, **{f"b_{name}": row[name] for name in _MOVED}}
         for old, row in zip(gone, rows, strict=False)
     ]
+    connection = session.connection()
     if moves:
-        table = _WAITING
-        session.execute(
-            update(table)
-            .where(table.c.pathway_id == bindparam("b_pathway_id"), table.c.element_id == bindparam("b_old"))
-            .values({name: bindparam(f"b_{name}") for name in moved}),
-            moves,
-        )
+        connection.execute(_MOVE_WAITING, moves)
     if len(gone) > len(moves):
-        session.execute(
-            delete(_WAITING).where(
-                WaitingElement.pathway_id == pathway.id, WaitingElement.element_id.in_(gone[len(moves) :])
-            )
-        )
+        connection.execute(_DELETE_WAITING, {"b_pathway_id": pathway.id, "b_gone": gone[len(moves) :]})
     if len(rows) > len(moves):
-        session.execute(insert(_WAITING), rows[len(moves) :])
+        connection.execute(_INSERT_WAITING, rows[len(moves) :])
     pathway.current_elements = ",".join(sorted(current))[:4000]
     return any(current.values())
+
+
+_MOVED = ("element_id", "kind", "measure", "since", "stall_at")
+_MOVE_WAITING = (
+    update(_WAITING)
+    .where(_WAITING.c.pathway_id == bindparam("b_pathway_id"), _WAITING.c.element_id == bindparam("b_old"))
+    .values({name: bindparam(f"b_{name}") for name in _MOVED})
+)
+_DELETE_WAITING = delete(_WAITING).where(
+    _WAITING.c.pathway_id == bindparam("b_pathway_id"),
+    _WAITING.c.element_id.in_(bindparam("b_gone", expanding=True)),
+)
+_INSERT_WAITING = insert(_WAITING)
 
 
 def _project_work_items(
