@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from parcours_engine.pathways import pathways
 from parcours_engine.persistence.models import Pathway
 from parcours_engine.persistence.uow import unit_of_work
-from tests.support.library import open_item, publish_fixture, start
+from tests.support.library import complete_open, open_item, publish_fixture, start
 
 MAX_STATEMENTS = 6
 
@@ -64,5 +64,32 @@ def test_a_task_completion_costs_few_statements_and_one_commit(engine, sessions,
 
     with sessions() as session:  # the transition happened: the next task is open
         assert session.get(Pathway, pathway_id).current_elements == "Task_diagnostic"
+    assert counted.commits == 1
+    assert len(counted.statements) <= MAX_STATEMENTS, "\n".join(counted.statements)
+
+
+# The reference model up to its 7-day timer (the bench's answers).
+BEFORE_TIMER = [
+    {"date_accueil": "2026-01-06", "orientation": "interne"},
+    {"besoin_formation": True, "diviseur": 2},
+    {"date_entretien": "2026-01-06"},
+    {"date_entretien": "2026-01-06"},
+]
+
+
+def test_a_timer_firing_costs_few_statements_and_one_commit(engine, sessions, clock):
+    publish_fixture(sessions, clock)
+    pathway_id = start(sessions, clock)
+    for answers in BEFORE_TIMER:
+        complete_open(sessions, clock, pathway_id, answers)
+    with sessions() as session:
+        assert session.get(Pathway, pathway_id).current_elements == "Timer_attente"
+
+    clock.advance(days=8)
+    with counting(engine) as counted, unit_of_work(sessions) as session:
+        assert pathways.fire_timers(session, clock, pathway_id) == 1
+
+    with sessions() as session:
+        assert session.get(Pathway, pathway_id).current_elements == "Task_sortie"
     assert counted.commits == 1
     assert len(counted.statements) <= MAX_STATEMENTS, "\n".join(counted.statements)
