@@ -7,6 +7,8 @@
   label of a chart is drawn (none skipped, none rotated away).
 - The portal's experiences read as cards on a 390 px phone: every cell within the screen, nothing to
   scroll sideways.
+- The filters of the stalled list and of the accounts fold in a <details>, open only when a filter is
+  applied, so that the list starts on the first screen.
 """
 
 from __future__ import annotations
@@ -174,3 +176,23 @@ def test_the_portal_experiences_read_as_cards_on_a_phone(
     assert scroller <= 0, "the experiences scroll sideways"
     expect(phone.locator('#experiences td[data-label="Nature"]').first).to_be_visible()
     assert _overflow(phone) <= 0
+
+
+def test_the_filters_fold_away_until_one_is_applied(contexts: dict[str, BrowserContext], live: Live) -> None:
+    for username, path, applied in (
+        ("superviseur", "/supervision/blocages", "?reason=idle_too_long"),
+        ("administrateur", "/admin/comptes", "?role=counsellor"),
+    ):
+        for context in contexts.values():
+            page = context.new_page()
+            sign_in(page, live, username)
+            page.goto(live.url + path)
+            expect(page.locator("details#filters")).not_to_have_attribute("open", "")
+            expect(page.locator("details#filters form")).to_be_hidden()
+            assert _overflow(page) <= 0, path
+            page.click("#filters summary")
+            expect(page.locator("details#filters form")).to_be_visible()
+            page.goto(live.url + path + applied)
+            expect(page.locator("details#filters")).to_have_attribute("open", "")
+            expect(page.locator("#filters summary")).to_contain_text("filtres appliqués")
+            page.close()

@@ -73,6 +73,7 @@ def test_a_supervisor_reads_the_dashboard_sets_the_objective_and_follows_a_stall
     page.click("#stalled-link")
     expect(page.locator("#stalled-total")).to_have_text("(3)")
     expect(page.locator(f'tr[data-pathway="{elsewhere}"]')).to_have_count(0)
+    expect(page.locator("details#filters")).to_have_attribute("open", "")  # the dashboard's programme applies
     page.select_option("#referent", label="Conseiller")
     page.click("form.filters button[type=submit]")
     expect(page.locator("#stalled-total")).to_have_text("(2)")
