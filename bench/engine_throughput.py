@@ -36,6 +36,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -194,27 +195,27 @@ def measure(run: Callable[[], None], seconds: float) -> tuple[float, float]:
     return len(durations) / sum(durations), statistics.median(durations) * 1000
 
 
-def _worker(url: str, start_at: float, seconds: float) -> tuple[int, float, list[float]]:
-    """One of N processes: warm up, then run instances from `start_at` (wall clock) for `seconds`."""
+def _worker(url: str, ready: Any, seconds: float) -> tuple[int, float, list[float]]:
+    """One of N processes: warm up, wait for the others at `ready`, then run instances for `seconds`."""
     timers.install_clock()
     run = persisted_runner(url, publish=False)
     run()
-    while time.time() < start_at:
-        time.sleep(0.005)
+    ready.wait()
     durations: list[float] = []
-    while time.time() < start_at + seconds:
+    start = time.perf_counter()
+    while time.perf_counter() < start + seconds or not durations:
         begin = time.perf_counter()
         run()
         durations.append(time.perf_counter() - begin)
-    return len(durations), time.time() - start_at, durations
+    return len(durations), time.perf_counter() - start, durations
 
 
 def measure_concurrent(url: str, workers: int, seconds: float) -> tuple[float, float]:
     """(instances per second over all workers, median ms per instance) with `workers` processes."""
     context = multiprocessing.get_context("spawn")  # no connection shared with the parent
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        start_at = time.time() + 5 + workers  # time for each to import, connect and warm up
-        results = list(pool.map(_worker, [url] * workers, [start_at] * workers, [seconds] * workers))
+    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        ready = manager.Barrier(workers)  # all warmed up before any measures
+        results = list(pool.map(_worker, [url] * workers, [ready] * workers, [seconds] * workers))
     count = sum(done for done, _elapsed, _durations in results)
     elapsed = max(elapsed for _done, elapsed, _durations in results)
     durations = [duration for _done, _elapsed, part in results for duration in part]
