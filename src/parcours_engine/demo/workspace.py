@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from parcours_engine.accounts import accounts as accounts_service
+from parcours_engine.demo.appointments import load_demo_appointments
 from parcours_engine.demo.passports import load_demo_passports
 from parcours_engine.domain.clock import Clock, FrozenClock
 from parcours_engine.domain.enums import Lane, WorkItemStatus
@@ -103,6 +104,7 @@ def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 202
         _create_accounts(session, clock)  # the demo accounts an older release did not have
         _place_accounts(session)
         load_demo_passports(session, clock)  # a database loaded by an older release gains them
+        load_demo_appointments(session, clock)  # and appointments
         return "demo data already loaded"
     programmes = list(versions.catalogue(session))
     if not programmes:
@@ -131,12 +133,13 @@ def load_demo(session: Session, clock: Clock, people: int = 240, seed: int = 202
         started += 1
         steps += _advance(session, then, clock, pathway.id, rng)
     passports = load_demo_passports(session, clock)
+    booked = load_demo_appointments(session, clock)
     _set_objectives(session, clock, programmes, structure_id, started)
     for account in accounts:  # the demo's own assignments are not news to anyone
         notifications.mark_all_read(session, clock, account.id)
     return (
         f"demo data loaded: {len(accounts)} accounts (password {DEMO_PASSWORD!r}), "
-        f"{started} pathways, {steps} steps, {passports}"
+        f"{started} pathways, {steps} steps, {passports}, {booked}"
     )
 
 
