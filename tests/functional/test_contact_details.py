@@ -137,3 +137,26 @@ def test_anonymising_the_file_removes_its_contact_details_and_consents(world: Wo
     with world.sessions() as session:
         left = session.scalars(select(ContactConsent).where(ContactConsent.beneficiary_id == person_id)).all()
     assert left == []
+
+
+def test_the_persons_export_holds_their_contact_details_channels_and_appointments(world: World) -> None:
+    from tests.functional.test_appointments import SUIVI
+    from tests.functional.test_security_pdf import _shown_text
+
+    person_id = _person(world)
+    client = world.client("conseiller")
+    client.post(f"/personnes/{person_id}/coordonnees", GOOD)
+    client.post(
+        f"/personnes/{person_id}/coordonnees/consentements", {"channel": "email", "given_on": "2026-01-05"}
+    )
+    assert (
+        client.post(f"/personnes/{person_id}/rendez-vous", {**SUIVI, "place": "Bureau 3"}).status_code == 303
+    )
+    data = client.get(f"/personnes/{person_id}/donnees.json").get_json()
+    assert [row["phone"] for row in data["contact_details"]] == ["+33612345678"]
+    assert [row["channel"] for row in data["contact_consents"]] == ["email"]
+    assert [(row["kind"], row["starts_at"]) for row in data["appointments"]] == [
+        ("suivi", "2026-01-07T13:00:00+00:00")
+    ]
+    text = _shown_text(client.get(f"/personnes/{person_id}/donnees.pdf").data)
+    assert "Coordonn" in text and "Rendez-vous" in text and "lea.martin@example.org" in text

@@ -26,6 +26,9 @@ _SECTIONS = (
     ("referents", "Référents successifs"),
     ("consents", "Consentements au partage"),
     ("portal_access", "Accès au portail"),
+    ("contact_details", "Coordonnées"),
+    ("contact_consents", "Rappels acceptés"),
+    ("appointments", "Rendez-vous"),
     ("access_log", "Accès à votre dossier"),
 )
 _PATHWAY_LISTS = (("events", "Événements"), ("tasks", "Tâches"))
