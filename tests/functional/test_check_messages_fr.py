@@ -4,6 +4,7 @@ message` in English. Each message of the checker is a catalogue code (domain.che
 
 from __future__ import annotations
 
+import json
 import re
 
 from parcours_engine.domain.check_messages import CHECK_MESSAGES
@@ -11,7 +12,7 @@ from parcours_engine.domain.errors import ModelProblem
 from parcours_engine.domain.messages import render
 from parcours_engine.engine.loader import check_library
 from tests.functional.conftest import World
-from tests.functional.test_studio import REFERENCE, draft_url, saved_draft, with_new_task
+from tests.functional.test_studio import NEW_FORM, REFERENCE, draft_url, saved_draft, with_new_task
 
 ENGLISH = re.compile(
     r"not reachable|set the property|draw it|user task|has no form|connect it|modeller|is not", re.I
@@ -19,8 +20,10 @@ ENGLISH = re.compile(
 ISOLATED = '<bpmn:task id="Task_isolee" name="Étape   isolée"></bpmn:task>\n    <bpmn:endEvent id="End_ref"'
 
 
-def _problems(world: World, xml: str, language: str | None = None) -> list[dict[str, str]]:
-    draft_id, _revision = saved_draft(world, xml)
+def _problems(
+    world: World, xml: str, language: str | None = None, forms: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    draft_id, _revision = saved_draft(world, xml, forms)
     client = world.client("coordination")
     if language:
         client.post("/langue", {"lang": language, "next": "/studio"})
@@ -53,6 +56,23 @@ def test_an_unconnected_element_is_said_in_french_with_its_name(world: World) ->
     for problem in problems:
         assert problem["code"].startswith("check."), problem
         assert not ENGLISH.search(problem["text"]), problem["text"]
+
+
+def test_a_forms_problems_are_said_in_french_too(world: World) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"note": {"type": "string"}, "fin": {"type": "string", "x-not-future": True}},
+    }
+    forms = {NEW_FORM: json.dumps(schema, indent=2)}
+    problems = _problems(world, with_new_task(form=NEW_FORM), forms=forms)
+    texts: dict[str, list[str]] = {}
+    for problem in problems:
+        if problem["file"] == NEW_FORM:
+            texts.setdefault(problem["element"], []).extend((problem["text"], problem["cli"]))
+    note = " | ".join(texts["#/properties/note"])
+    assert "un texte libre a besoin d'une longueur maximale" in note
+    assert "no narrative about the person |" in note + " |"  # the command line's English, unchanged
+    assert "s'écrit" in " ".join(texts["#/properties/fin/x-not-future"])
 
 
 def test_the_studio_speaks_english_when_english_is_chosen(world: World) -> None:

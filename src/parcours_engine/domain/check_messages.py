@@ -233,6 +233,41 @@ CHECK_MESSAGES: dict[str, tuple[str, str]] = {
         'un formulaire doit avoir "type": "object"',
         'a form schema must have "type": "object"',
     ),
+    "check.regex_invalid": (
+        "expression régulière non valide : %(detail)s",
+        "invalid regular expression: %(detail)s",
+    ),
+    "check.regex_nested": (
+        "le motif %(pattern)s répète une répétition (comme ^(a+)+$) : une réponse pourrait occuper le "
+        "serveur pendant des heures ; écrivez la répétition une seule fois (^a+$)",
+        "the pattern %(pattern)s repeats a repetition (as in ^(a+)+$): an answer could make the server "
+        "check it for hours; write the repetition once (^a+$)",
+    ),
+    "check.outside_reference": (
+        "la référence %(reference)s sort du formulaire : seules les références internes (#/...) sont admises",
+        "reference %(reference)s outside the form: only references inside it (#/...) are allowed",
+    ),
+    "check.free_text_bound": (
+        "un texte libre a besoin d'une longueur maximale (maxLength) de %(limit)s caractères au plus (ou "
+        "faites-en une liste fermée, une date ou un code) : aucun récit sur la personne",
+        "free text needs a maxLength of at most %(limit)s characters (or make it a closed list, a date or "
+        "a code): no narrative about the person",
+    ),
+    "check.free_text_warning": (
+        "un texte libre a besoin de l'avertissement légal dans %(key)s, affiché à côté du champ (la "
+        "personne peut le lire : rien sur la santé, les opinions, la vie privée ou familiale, aucun "
+        "jugement)",
+        "free text needs the legal warning in %(key)s, shown next to the field (the person may read it: "
+        "nothing on health, opinions, private or family life, no judgement)",
+    ),
+    "check.not_future_misused": (
+        'x-not-future s\'écrit "x-not-future": true, sur un champ date ("format": "date")',
+        'x-not-future is written "x-not-future": true, on a date field ("format": "date")',
+    ),
+    "check.not_before_misused": (
+        "x-not-before nomme un autre champ date du même objet (son début) : %(other)s n'en est pas un",
+        "x-not-before names another date field of the same object (its start): %(other)s is none",
+    ),
     "check.typename_reserved": (
         "le nom de champ typename est réservé au moteur : renommez-le",
         "the field name typename is reserved by the engine: rename it",

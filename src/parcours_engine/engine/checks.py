@@ -413,12 +413,9 @@ def _schema_problems(name: str, schema: dict[str, Any], text: str) -> list[Model
         problems.append(ModelProblem.coded(name, None, "#/type", "check.schema_not_object"))
     for path in _typename_fields(schema, "#"):
         problems.append(ModelProblem.coded(name, None, path, "check.typename_reserved"))
-    for path, message in form_problems(schema):
-        problems.append(ModelProblem(name, _json_line(text, path), path, message))
-    for path, message in free_text_problems(schema):
-        problems.append(ModelProblem(name, _json_line(text, path), path, message))
-    for path, message in date_rules_problems(schema):
-        problems.append(ModelProblem(name, _json_line(text, path), path, message))
+    for found in (*form_problems(schema), *free_text_problems(schema), *date_rules_problems(schema)):
+        line = _json_line(text, found.where)
+        problems.append(ModelProblem.coded(name, line, found.where, found.code, **found.params))
     return problems
 
 

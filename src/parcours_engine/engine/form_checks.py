@@ -23,13 +23,28 @@ import re
 from collections.abc import Iterator
 from re import _constants as sre  # type: ignore[attr-defined]  # the parser of `re`, to read a pattern
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, NamedTuple
+
+from parcours_engine.domain.messages import render
 
 FREE_TEXT_MAX_LENGTH = 200
 WARNING_KEY = "x-avertissement"
 _CLOSED_KEYS = ("enum", "const", "oneOf", "anyOf", "format")
 _VALUE_KEYS = frozenset({"enum", "const", "default", "examples"})  # data, not subschemas
 _REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT)}
+
+
+class Problem(NamedTuple):
+    """What is wrong at a place of a form schema: a catalogue code (domain.check_messages)."""
+
+    where: str  # JSON pointer
+    code: str
+    params: dict[str, Any]
+
+    @property
+    def message(self) -> str:
+        """In English, as `processes check` prints it."""
+        return render(self.code, self.params, "en")
 
 
 def walk(schema: Any, path: str = "#") -> Iterator[tuple[str, str, Any]]:
@@ -46,16 +61,19 @@ def walk(schema: Any, path: str = "#") -> Iterator[tuple[str, str, Any]]:
 
 
 def pattern_problem(pattern: str) -> str | None:
-    """Why `pattern` must not run on answers (invalid, or catastrophic backtracking), else None."""
+    """Why `pattern` must not run on answers (invalid, or catastrophic backtracking), in English,
+    else None."""
+    found = _pattern_problem(pattern)
+    return None if found is None else found.message
+
+
+def _pattern_problem(pattern: str) -> Problem | None:
     try:
         parsed = sre_parse.parse(pattern)
     except (re.error, RecursionError, OverflowError) as exc:
-        return f"invalid regular expression: {exc}"
+        return Problem("", "check.regex_invalid", {"detail": str(exc)})
     if _nested_repeat(parsed):
-        return (
-            f"the pattern {pattern!r} repeats a repetition (as in ^(a+)+$): an answer could make the "
-            "server check it for hours; write the repetition once (^a+$)"
-        )
+        return Problem("", "check.regex_nested", {"pattern": repr(pattern)})
     return None
 
 
@@ -80,44 +98,33 @@ def _nested_repeat(parsed: Any) -> bool:
     return False
 
 
-def form_problems(schema: Any) -> Iterator[tuple[str, str]]:
-    """(JSON pointer, message) for each unsafe pattern and each reference outside the form."""
+def form_problems(schema: Any) -> Iterator[Problem]:
+    """(JSON pointer, code, parameters) for each unsafe pattern and each reference outside the form."""
     for where, key, value in walk(schema):
         if key == "pattern" and isinstance(value, str):
-            problem = pattern_problem(value)
+            problem = _pattern_problem(value)
             if problem:
-                yield where, problem
+                yield problem._replace(where=where)
         elif key == "patternProperties" and isinstance(value, dict):
             for name in value:
-                problem = pattern_problem(str(name))
+                problem = _pattern_problem(str(name))
                 if problem:
-                    yield f"{where}/{name}", problem
+                    yield problem._replace(where=f"{where}/{name}")
         elif key in ("$ref", "$dynamicRef") and isinstance(value, str) and not value.startswith("#"):
-            yield (
-                where,
-                f"reference {value!r} outside the form: only references inside it (#/...) are allowed",
-            )
+            yield Problem(where, "check.outside_reference", {"reference": repr(value)})
 
 
-def free_text_problems(schema: Any) -> Iterator[tuple[str, str]]:
-    """(JSON pointer, message) for each free-text string without a bound or without the warning."""
+def free_text_problems(schema: Any) -> Iterator[Problem]:
+    """(JSON pointer, code, parameters) for each free-text string without a bound or the warning."""
     for where, node in _subschemas(schema, "#"):
         if where == "#" or not _is_free_text(node):
             continue
         bound = node.get("maxLength")
         if not isinstance(bound, int) or isinstance(bound, bool) or not 0 < bound <= FREE_TEXT_MAX_LENGTH:
-            yield (
-                where,
-                f"free text needs a maxLength of at most {FREE_TEXT_MAX_LENGTH} characters (or make it a "
-                "closed list, a date or a code): no narrative about the person",
-            )
+            yield Problem(where, "check.free_text_bound", {"limit": FREE_TEXT_MAX_LENGTH})
         warning = node.get(WARNING_KEY)
         if not isinstance(warning, str) or not warning.strip():
-            yield (
-                where,
-                f"free text needs the legal warning in {WARNING_KEY!r}, shown next to the field (the person "
-                "may read it: nothing on health, opinions, private or family life, no judgement)",
-            )
+            yield Problem(where, "check.free_text_warning", {"key": repr(WARNING_KEY)})
 
 
 def _is_free_text(node: dict[str, Any]) -> bool:
@@ -142,8 +149,9 @@ def _subschemas(schema: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
             stack.extend((value, f"{where}/{i}") for i, value in enumerate(node))
 
 
-def date_rules_problems(schema: Any) -> Iterator[tuple[str, str]]:
-    """(JSON pointer, message) for each `x-not-future` or `x-not-before` that cannot mean anything."""
+def date_rules_problems(schema: Any) -> Iterator[Problem]:
+    """(JSON pointer, code, parameters) for each `x-not-future` or `x-not-before` that cannot mean
+    anything."""
     for where, node in _subschemas(schema, "#"):
         properties = node.get("properties")
         if not isinstance(properties, dict):
@@ -153,10 +161,7 @@ def date_rules_problems(schema: Any) -> Iterator[tuple[str, str]]:
                 continue
             at = f"{where}/properties/{name}"
             if "x-not-future" in spec and (spec["x-not-future"] is not True or not _is_date(spec)):
-                yield (
-                    f"{at}/x-not-future",
-                    'x-not-future is written "x-not-future": true, on a date field ("format": "date")',
-                )
+                yield Problem(f"{at}/x-not-future", "check.not_future_misused", {})
             if "x-not-before" in spec:
                 other = spec["x-not-before"]
                 sibling = properties.get(other) if isinstance(other, str) else None
@@ -166,11 +171,7 @@ def date_rules_problems(schema: Any) -> Iterator[tuple[str, str]]:
                     or not isinstance(sibling, dict)
                     or not _is_date(sibling)
                 ):
-                    yield (
-                        f"{at}/x-not-before",
-                        "x-not-before names another date field of the same object (its start): "
-                        f"{other!r} is none",
-                    )
+                    yield Problem(f"{at}/x-not-before", "check.not_before_misused", {"other": repr(other)})
 
 
 def _is_date(spec: dict[str, Any]) -> bool:

@@ -48,8 +48,8 @@ def _validator(schema_text: str) -> Draft202012Validator:
     schema = json.loads(schema_text)
     # A version published before the check existed may hold a pattern that backtracks for hours on a
     # crafted answer (Python's `re` cannot be interrupted): such a form is unusable, never run.
-    for where, problem in form_checks.form_problems(schema):
-        raise ValueError(f"{where}: {problem}")
+    for problem in form_checks.form_problems(schema):
+        raise ValueError(f"{problem.where}: {problem.message}")
     return Draft202012Validator(schema, format_checker=FormatChecker(), registry=Registry())
 
 
