@@ -39,7 +39,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from waitress.server import create_server
 
-from parcours_engine.accounts import accounts
+from parcours_engine.accounts import accounts, tokens
 from parcours_engine.demo import workspace
 from parcours_engine.demo.passports import DEMO_PORTAL_CODE, PORTAL_PEOPLE
 from parcours_engine.demo.workspace import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
@@ -153,8 +153,18 @@ PAGES: dict[str, tuple[str, ...]] = {
         "/file-active",
         "/personnes/nouvelle",
         "/personnes/<id>/rendez-vous",
+        "/personnes/<id>/passeport",
+        "/personnes/<id>/coordonnees",
+        "/personnes/<id>/acces",
     ),
-    "reception": (*WORK, *ACCOUNT, *AGENDA, "/personnes/nouvelle", "/personnes/<id>/rendez-vous"),
+    "reception": (
+        *WORK,
+        *ACCOUNT,
+        *AGENDA,
+        "/personnes/nouvelle",
+        "/personnes/<id>/rendez-vous",
+        "/personnes/<id>/coordonnees",
+    ),
     "supervisor": (
         *ACCOUNT,
         "/supervision",
@@ -165,6 +175,8 @@ PAGES: dict[str, tuple[str, ...]] = {
         "/parcours/<id>",
         "/personnes",
         "/personnes/<id>",
+        "/personnes/<id>/passeport",
+        "/personnes/<id>/anonymisation",
         "/taches/<id>",
     ),
     "coordinator": (*ACCOUNT, *PROGRAMME_PAGES),
@@ -183,6 +195,10 @@ PAGES: dict[str, tuple[str, ...]] = {
         "/admin/structures/<id>",
         "/admin/acces-inhabituels",
         "/admin/donnees-personnelles",
+        "/personnes/<id>/anonymisation",
+        "/personnes/<id>/coordonnees",
+        "/personnes/<id>/acces",
+        "/personnes/<id>/passeport",
     ),
     "partner": (
         *ACCOUNT,
@@ -366,12 +382,12 @@ def _sign_in(page: Page, live: Live, role: Role) -> list[str]:
 
 def walk(context: BrowserContext, live: Live, role: Role, codes: set[str], audited: set[str]) -> Walk:
     """Sign in, then visit the landing page and the menus' pages, then one page of each kind linked from
-    them (a pathway, a task...), then one of each kind linked from those (a person from a pathway)."""
+    them (a pathway, a task...), and so on three links deep (a person from a pathway, their passport)."""
     page = context.new_page()
     result = Walk()
     level = _sign_in(page, live, role)
     seen: set[str] = set()
-    for _depth in range(3):
+    for _depth in range(4):
         found: list[str] = []
         for url in level:
             key = page_key(url, codes)
@@ -407,6 +423,9 @@ def demo_live(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -
             publish_library(session, clock, bpmn, forms, "coordination")
         with unit_of_work(sessions) as session:
             load_demo(session, clock, people=PEOPLE)
+            # API tokens, whose pages say who issued each: one issued by the admin, one by its holder.
+            tokens.issue(session, clock, "conseiller1", label="Logiciel de rendez-vous", by="admin")
+            tokens.issue(session, clock, "superviseur", label="Tableur")
         app = create_app({"DATABASE_URL": database, "SECRET_KEY": "walk-secret", "CLOCK": clock})
         server = create_server(app, host="127.0.0.1", port=0, threads=4)
         thread = threading.Thread(target=server.run, daemon=True)
