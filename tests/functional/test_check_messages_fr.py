@@ -10,6 +10,7 @@ import re
 from parcours_engine.domain.check_messages import CHECK_MESSAGES
 from parcours_engine.domain.errors import ModelProblem
 from parcours_engine.domain.messages import render
+from parcours_engine.engine.field_checks import field_problems
 from parcours_engine.engine.loader import check_library
 from tests.functional.conftest import World
 from tests.functional.test_studio import NEW_FORM, REFERENCE, draft_url, saved_draft, with_new_task
@@ -108,3 +109,31 @@ def test_every_check_message_has_french_and_english_with_the_same_parameters() -
     )
     assert str(problem) == "a.bpmn:3: Task_x: no shape in the diagram: draw it in the modeller"
     assert render("check.the_file", None, "fr") == "Le fichier"
+
+
+def test_a_field_name_reused_with_another_meaning_is_said_in_french() -> None:
+    schema = {"type": "object", "properties": {"ase": {"type": "string"}, "date_entree": {"type": "string"}}}
+    problems = field_problems(["a.schema.json"], frozenset(), {"a.schema.json": json.dumps(schema).encode()})
+    texts = {p.element: (p.describe("fr"), str(p)) for p in problems}
+    french, cli = texts["#/properties/ase"]
+    assert french.startswith(
+        "le champ 'ase' est fourni par l'application au début comme un oui/non ; ici c'est un texte"
+    )
+    assert "field 'ase' is given by the host at start as a yes/no; here it is a text" in cli
+    assert "date_entree_mesure" in texts["#/properties/date_entree"][0]
+    listed = field_problems(
+        ["b.schema.json", "c.schema.json"],
+        frozenset({"b.schema.json"}),
+        {
+            "b.schema.json": json.dumps(
+                {"properties": {"x": {"type": "array", "items": {"format": "date"}}}}
+            ).encode(),
+            "c.schema.json": json.dumps({"properties": {"x": {"type": "integer"}}}).encode(),
+        },
+    )
+    assert [p.describe("fr") for p in listed] == [
+        "le champ 'x' est ici un nombre entier mais une liste de dates dans le formulaire partagé b.schema.json, "
+        "rempli dans les mêmes parcours : une réponse écraserait l'autre ; renommez le champ ici "
+        "(processes/README.md liste les noms de champ des formulaires partagés)"
+    ]
+    assert "is a whole number here but a list of dates in the shared form b.schema.json" in str(listed[0])

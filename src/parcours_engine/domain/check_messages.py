@@ -268,8 +268,71 @@ CHECK_MESSAGES: dict[str, tuple[str, str]] = {
         "x-not-before nomme un autre champ date du même objet (son début) : %(other)s n'en est pas un",
         "x-not-before names another date field of the same object (its start): %(other)s is none",
     ),
+    # a form field's name reused with another meaning (engine.field_checks)
+    "check.field_reserved.date_entree": (
+        "le champ %(field)s est la date d'entrée du programme, posée par le script « Ouvrir le parcours » "
+        "de chaque programme : une réponse l'écraserait ; renommez le champ (la date d'entrée d'une "
+        "mesure est date_entree_mesure)",
+        "field %(field)s is the programme's entry date, set by the script « Ouvrir le parcours » of every "
+        "programme: a form answer would overwrite it; rename the field (a measure's entry date is "
+        "date_entree_mesure)",
+    ),
+    "check.field_reserved.programme_code": (
+        "le champ %(field)s est le code du programme, posé par l'application au début : renommez le champ",
+        "field %(field)s is the programme's code, set by the host at start: rename the field",
+    ),
+    "check.field_host": (
+        "le champ %(field)s est fourni par l'application au début comme %(host_kind)s ; ici c'est "
+        "%(here_kind)s : demandez-le comme %(host_kind)s ou renommez le champ",
+        "field %(field)s is given by the host at start as %(host_kind)s; here it is %(here_kind)s: ask "
+        "it as %(host_kind)s or rename the field",
+    ),
+    "check.field_reused": (
+        "le champ %(field)s est ici %(here_kind)s mais %(other_kind)s dans %(whose)s, rempli dans les "
+        "mêmes parcours : une réponse écraserait l'autre ; renommez le champ ici (processes/README.md "
+        "liste les noms de champ des formulaires partagés)",
+        "field %(field)s is %(here_kind)s here but %(other_kind)s in %(whose)s, filled in the same "
+        "pathways: one answer would overwrite the other; rename the field here (processes/README.md lists "
+        "the field names the shared forms own)",
+    ),
+    "check.field_reused_shared": (
+        "le champ %(field)s est ici %(here_kind)s mais %(other_kind)s dans le formulaire partagé "
+        "%(whose)s, rempli dans les mêmes parcours : une réponse écraserait l'autre ; renommez le champ "
+        "ici (processes/README.md liste les noms de champ des formulaires partagés)",
+        "field %(field)s is %(here_kind)s here but %(other_kind)s in the shared form %(whose)s, filled in "
+        "the same pathways: one answer would overwrite the other; rename the field here "
+        "(processes/README.md lists the field names the shared forms own)",
+    ),
     "check.typename_reserved": (
         "le nom de champ typename est réservé au moteur : renommez-le",
         "the field name typename is reserved by the engine: rename it",
     ),
 }
+
+
+# What a form field holds, as a check names it: a parameter named `*_kind` holds one of these keys
+# (`list:KEY` for a list of them), said in the reader's language by `kind_text`.
+KINDS: dict[str, tuple[str, str, str, str]] = {
+    # key: (French, English, French plural, English plural)
+    "string": ("un texte", "a text", "textes", "texts"),
+    "integer": ("un nombre entier", "a whole number", "nombres entiers", "whole numbers"),
+    "number": ("un nombre", "a number", "nombres", "numbers"),
+    "boolean": ("un oui/non", "a yes/no", "oui/non", "yes/nos"),
+    "array": ("une liste", "a list", "listes", "lists"),
+    "object": ("un groupe de champs", "a group of fields", "groupes de champs", "groups of fields"),
+    "date": ("une date", "a date", "dates", "dates"),
+    "date-time": ("une date et heure", "a date and time", "dates et heures", "date and times"),
+}
+
+
+def kind_text(key: str, language: str) -> str:
+    """A field's kind (`KINDS`, `list:KEY`, or a JSON type outside the table) in `language`."""
+    english = language == "en"
+    if key.startswith("list:"):
+        inner = KINDS.get(key[5:])
+        items = (inner[3] if english else inner[2]) if inner else key[5:]
+        return f"a list of {items}" if english else f"une liste de {items}"
+    found = KINDS.get(key)
+    if found is None:
+        return f"of type {key}" if english else f"de type {key}"
+    return found[1] if english else found[0]

@@ -128,7 +128,7 @@ class ModelProblem:
         """A problem named by a catalogue code; its English text is the command line's message."""
         from parcours_engine.domain.messages import render
 
-        message = render(code, params, "en")
+        message = render(code, _said(params, "en"), "en")
         return cls(file, line, element, message, severity, code, tuple(sorted(params.items())), name)
 
     def __str__(self) -> str:
@@ -139,7 +139,7 @@ class ModelProblem:
         """What the problem is, in `language` (the English message when it has no code)."""
         from parcours_engine.domain.messages import render
 
-        return render(self.code, dict(self.params), language) if self.code else self.message
+        return render(self.code, _said(dict(self.params), language), language) if self.code else self.message
 
     def text(self, language: str = "fr") -> str:
         """For the studio: the element by its name first (its id after it, for the coordinator), what
@@ -156,6 +156,16 @@ class ModelProblem:
         return render(
             "check.located", {"who": who, "what": self.describe(language), "where": where}, language
         )
+
+
+def _said(params: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """Parameters as the reader reads them: a field's kind (`*_kind`) said in `language`."""
+    from parcours_engine.domain.check_messages import kind_text
+
+    return {
+        key: kind_text(str(value), language) if key.endswith("_kind") else value
+        for key, value in params.items()
+    }
 
 
 class ModelError(ParcoursError):

@@ -34,14 +34,9 @@ HOST_FIELDS: dict[str, tuple[str, str | None]] = {
     "programme_code": ("string", None),
 }
 
-# Names no form may use: the value means something else to every programme. Why, and the way out.
-RESERVED_FIELDS: dict[str, str] = {
-    "date_entree": (
-        "is the programme's entry date, set by the script « Ouvrir le parcours » of every programme: a form "
-        "answer would overwrite it; rename the field (a measure's entry date is date_entree_mesure)"
-    ),
-    "programme_code": "is the programme's code, set by the host at start: rename the field",
-}
+# Names no form may use: the value means something else to every programme (why, and the way out:
+# the catalogue's check.field_reserved.NAME).
+RESERVED_FIELDS = frozenset({"date_entree", "programme_code"})
 
 
 @dataclass(frozen=True)
@@ -65,36 +60,38 @@ def field_problems(
         if schema is None:
             continue  # unreadable: reported by the form checks
         for field, spec in _fields(schema):
-            message = _field_message(field, spec, form, form in shared, owners)
-            if message is not None:
-                problems.append(ModelProblem(form, _line(text, field), f"#/properties/{field}", message))
+            found = _field_message(field, spec, form, form in shared, owners)
+            if found is not None:
+                code, params = found
+                problems.append(
+                    ModelProblem.coded(form, _line(text, field), f"#/properties/{field}", code, **params)
+                )
     return problems
 
 
 def _field_message(
     field: str, spec: dict[str, Any], form: str, shared: bool, owners: dict[str, _Owner]
-) -> str | None:
+) -> tuple[str, dict[str, Any]] | None:
+    """The problem of one field (a catalogue code and its parameters), or None."""
     if field in RESERVED_FIELDS:
-        return f"field {field!r} {RESERVED_FIELDS[field]}"
+        return f"check.field_reserved.{field}", {"field": repr(field)}
     shape = _shape(spec)
     host = HOST_FIELDS.get(field)
     if host is not None and shape[:2] != host:
-        return (
-            f"field {field!r} is given by the host at start as {_describe(host)}; here it is "
-            f"{_describe(shape)}: ask it as {_describe(host)} or rename the field"
-        )
+        return "check.field_host", {"field": repr(field), "host_kind": _kind(host), "here_kind": _kind(shape)}
     owner = owners.get(field)
     if owner is None:
         owners[field] = _Owner(form, shared, shape)
         return None
     if owner.shape == shape:
         return None
-    whose = f"the shared form {owner.form}" if owner.shared else owner.form
-    return (
-        f"field {field!r} is {_describe(shape)} here but {_describe(owner.shape)} in {whose}, filled in the "
-        "same pathways: one answer would overwrite the other; rename the field here (processes/README.md "
-        "lists the field names the shared forms own)"
-    )
+    code = "check.field_reused_shared" if owner.shared else "check.field_reused"
+    return code, {
+        "field": repr(field),
+        "here_kind": _kind(shape),
+        "other_kind": _kind(owner.shape),
+        "whose": owner.form,
+    }
 
 
 def _schema(data: bytes | None) -> tuple[str, dict[str, Any] | None]:
@@ -137,25 +134,14 @@ def _shape(spec: dict[str, Any]) -> tuple[Any, ...]:
     return (kind, spec.get("format"), _shape(items) if isinstance(items, dict) else None)
 
 
-_KINDS = {
-    "string": "a text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "a yes/no",
-    "array": "a list",
-    "object": "a group of fields",
-}
-
-
-def _describe(shape: tuple[Any, ...]) -> str:
+def _kind(shape: tuple[Any, ...]) -> str:
+    """The shape's key in domain.check_messages.KINDS (`list:KEY` for a list), said by the catalogue."""
     kind, fmt = shape[0], shape[1]
-    if fmt == "date":
-        return "a date"
-    if fmt == "date-time":
-        return "a date and time"
+    if fmt in ("date", "date-time"):
+        return str(fmt)
     if kind == "array" and len(shape) > 2 and shape[2] is not None:
-        return f"a list of {_describe(shape[2]).removeprefix('a ')}s"
-    return _KINDS.get(kind, f"of type {kind}") if isinstance(kind, str) else f"of types {kind}"
+        return "list:" + _kind(shape[2]).removeprefix("list:")
+    return str(kind)
 
 
 def _line(text: str, field: str) -> int | None:
