@@ -331,3 +331,22 @@ def test_a_secret_stored_before_sealing_still_signs_in_and_is_sealed_then(world:
     with world.sessions() as session:
         row = session.scalar(select(SecondFactor).where(SecondFactor.account_id == world.ids["conseiller"]))
         assert row is not None and row.secret != secret and len(row.secret) == 64
+
+
+def test_the_command_line_resets_as_an_admin_into_the_journal(world: World, database_url: str) -> None:
+    enrol(world, world.client("conseiller"))
+    runner = CliRunner()
+    base = ["--database-url", database_url, "users", "reset-second-factor"]
+    not_admin = runner.invoke(main, [*base, "conseiller", "--actor", "superviseur"], catch_exceptions=False)
+    assert not_admin.exit_code == 1
+    done = runner.invoke(main, [*base, "conseiller", "--actor", ADMIN], catch_exceptions=False)
+    assert done.exit_code == 0 and "second factor of conseiller removed" in done.output
+    with world.sessions() as session:
+        event = session.scalar(select(AccountEvent).where(AccountEvent.kind == "second_factor_reset"))
+        assert event is not None and (event.account_id, event.actor_id) == (
+            world.ids["conseiller"],
+            world.ids[ADMIN],
+        )
+    enrol(world, world.client(ADMIN))
+    own = runner.invoke(main, [*base, ADMIN, "--actor", ADMIN], catch_exceptions=False)
+    assert own.exit_code == 1 and "avec un code" in own.output

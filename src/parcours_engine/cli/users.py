@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from parcours_engine.accounts import accounts, second_factor, tokens
+from parcours_engine.accounts import accounts, administration, second_factor, tokens
 from parcours_engine.cli.context import explain, input_errors, sessions
 from parcours_engine.domain.clock import SystemClock
 from parcours_engine.domain.errors import ParcoursError
@@ -130,17 +130,23 @@ def revoke_token(ctx: click.Context, token_id: int) -> None:
 
 @users.command("reset-second-factor")
 @click.argument("username")
+@click.option("--actor", help="The admin resetting it, recorded in the account's journal")
 @click.pass_context
-def reset_second_factor(ctx: click.Context, username: str) -> None:
+def reset_second_factor(ctx: click.Context, username: str, actor: str | None) -> None:
     """Remove the account's second factor and recovery codes (a lost device) and end its sessions.
 
-    The account signs in with its password alone again, and enrols a new factor from its page.
+    The account signs in with its password alone again, and enrols a new factor from its page. With
+    --actor, done as that admin does it from the admin area: journaled, never the admin's own factor.
     """
     try:
-        with unit_of_work(sessions(ctx)) as session:
+        with input_errors(), unit_of_work(sessions(ctx)) as session:
             account = accounts.by_username(session, username)
-            removed = second_factor.remove(session, account)
-            accounts.end_sessions(session, account)
+            if actor is not None:
+                admin = accounts.by_username(session, actor)
+                removed = administration.reset_second_factor(session, SystemClock(), admin, account.id)
+            else:
+                removed = second_factor.remove(session, account)
+                accounts.end_sessions(session, account)
     except ParcoursError as error:
         click.echo(explain(error), err=True)
         sys.exit(1)
