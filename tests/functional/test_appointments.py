@@ -289,3 +289,16 @@ def test_the_printable_convocation_names_the_person_as_typed_and_is_logged(world
             select(AccessLog.action).where(AccessLog.route.contains("convocation.pdf"))
         ).all()
     assert logged == ["read", "refused"]  # the colleague's attempt too
+
+
+def test_every_wrong_field_of_the_booking_form_is_shown_at_once(world: World) -> None:
+    person_id = _person(world)
+    answer = _book(
+        world.client("conseiller"), person_id, at="25:00", day="", kind="apero", place="", mode="lieu"
+    )
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    for field in ("day", "at", "kind", "place"):
+        assert f'id="err-{field}"' in page, field
+    assert 'value="25:00"' in page
+    assert _appointments(world, person_id) == []

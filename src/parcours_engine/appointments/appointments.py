@@ -58,7 +58,7 @@ class Slot:
 @dataclass(frozen=True)
 class Booking:
     kind: str
-    slot: Slot
+    slot: Slot | None  # None: the form's date, time or duration could not be read (its errors apart)
     mode: str
     place: str | None = None
     counsellor_id: int | None = None  # None: the booker
@@ -78,19 +78,26 @@ def bookable_counsellors(session: Session, person: Beneficiary) -> list[Account]
 
 
 def book(
-    session: Session, clock: Clock, account: Account, person_id: int, given: Booking, route: str
+    session: Session,
+    clock: Clock,
+    account: Account,
+    person_id: int,
+    given: Booking,
+    route: str,
+    form_errors: FieldErrors | None = None,
 ) -> Appointment:
+    """Book; every wrong field at once (with `form_errors`, those of the fields a form could not read)."""
     person = access.beneficiary_for(session, clock, account, person_id, Action.BOOK_APPOINTMENT, route)
-    errors: FieldErrors = {}
+    errors: FieldErrors = dict(form_errors or {})
     if given.kind not in set(AppointmentKind):
         errors["kind"] = [FieldError("field.choice")]
     place = _place(given.mode, given.place, errors)
     counsellor = _counsellor(session, person, given.counsellor_id or account.id, errors)
     pathway = _pathway(session, person, given.pathway_id, errors)
-    start, end = _times(clock, given.slot, errors)
+    start, end = _times(clock, given.slot, errors) if given.slot is not None else (None, None)
     if errors:
         raise InvalidInput(field_errors=errors)
-    assert counsellor is not None and start is not None and end is not None
+    assert counsellor is not None and start is not None and end is not None and given.slot is not None
     _refuse_conflicts(session, counsellor, given.kind, start, end, None)
     now = clock.now()
     appointment = Appointment(

@@ -69,8 +69,9 @@ def _list_page(
 def book(person_id: int) -> Any:
     values = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
     try:
+        given, form_errors = forms.booking(request.form)
         booked = appointments.book(
-            db_session(), clock(), current_account(), person_id, forms.booking(request.form), route_name()
+            db_session(), clock(), current_account(), person_id, given, route_name(), form_errors
         )
     except (InvalidInput, ConflictError) as error:
         rows = appointments.of_person(fresh_session(), clock(), current_account(), person_id, route_name())

@@ -47,7 +47,9 @@ def slot(form: Mapping[str, str]) -> appointments.Slot:
     return appointments.Slot(day, at, duration)
 
 
-def booking(form: Mapping[str, str]) -> appointments.Booking:
+def booking(form: Mapping[str, str]) -> tuple[appointments.Booking, FieldErrors]:
+    """The booking a form describes, and the errors of the fields it could not read (the use case
+    adds those of the others: every error at once)."""
     errors: FieldErrors = {}
     found: dict[str, Any] = {}
     for name in ("counsellor_id", "pathway_id"):
@@ -55,13 +57,13 @@ def booking(form: Mapping[str, str]) -> appointments.Booking:
             found[name] = whole_number(form, name)
         except InvalidInput as error:
             errors.update(error.field_errors)
+            found[name] = None
+    when: appointments.Slot | None = None
     try:
         when = slot(form)
     except InvalidInput as error:
         errors.update(error.field_errors)
-    if errors:
-        raise InvalidInput(field_errors=errors)
-    return appointments.Booking(
+    given = appointments.Booking(
         kind=form.get("kind", ""),
         slot=when,
         mode=form.get("mode", ""),
@@ -69,3 +71,4 @@ def booking(form: Mapping[str, str]) -> appointments.Booking:
         counsellor_id=found["counsellor_id"],
         pathway_id=found["pathway_id"],
     )
+    return given, errors
