@@ -137,3 +137,28 @@ def test_a_field_name_reused_with_another_meaning_is_said_in_french() -> None:
         "(processes/README.md liste les noms de champ des formulaires partagés)"
     ]
     assert "is a whole number here but a list of dates in the shared form b.schema.json" in str(listed[0])
+
+
+def test_every_checker_message_in_the_code_is_a_catalogue_code() -> None:
+    """A check written as an English sentence again (not a code) fails here: the studio could not
+    say it in French."""
+    import ast
+    from pathlib import Path
+
+    from parcours_engine.domain.messages import known
+
+    source = Path(__file__).resolve().parents[2] / "src" / "parcours_engine"
+    found = []
+    for path in sorted([*(source / "engine").glob("*.py"), *(source / "studio").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            position = {"problem": 1, "coded": 3}.get(str(name))
+            if name == "ModelProblem" and path.name != "xml.py":  # xml.py: Document.problem's own
+                found.append(f"{path.name}:{node.lineno}: ModelProblem(...) without a code")
+            elif position is not None and len(node.args) > position:
+                message = node.args[position]
+                if isinstance(message, ast.Constant) and not known(str(message.value)):
+                    found.append(f"{path.name}:{node.lineno}: {message.value!r}")
+    assert found == []

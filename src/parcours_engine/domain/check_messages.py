@@ -34,6 +34,7 @@ CHECK_MESSAGES: dict[str, tuple[str, str]] = {
     "check.xsd": ("BPMN non valide : %(detail)s", "not valid BPMN: %(detail)s"),
     "check.unreadable": ("illisible : %(detail)s", "could not be read: %(detail)s"),
     "check.unloadable": ("n'a pas pu être chargé : %(detail)s", "could not be loaded: %(detail)s"),
+    "check.must_be_utf8": ("le fichier doit être encodé en UTF-8", "the file must be encoded in UTF-8"),
     "check.too_large": ("le fichier dépasse 2 Mo", "the file is larger than 2 MB"),
     "check.no_diagram": (
         "le fichier n'a pas de schéma : ouvrez-le et enregistrez-le " + _GUIDE + ", ou calculez-en un "

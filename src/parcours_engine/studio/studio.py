@@ -74,7 +74,7 @@ def gate_bpmn(name: str, data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ModelError([ModelProblem(name, None, DOCUMENT, "the file must be encoded in UTF-8")]) from exc
+        raise ModelError([ModelProblem.coded(name, None, DOCUMENT, "check.must_be_utf8")]) from exc
 
 
 def gate_form(name: str, data: bytes) -> str:
@@ -88,7 +88,7 @@ def gate_form(name: str, data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ModelError([ModelProblem(name, None, DOCUMENT, "the file must be encoded in UTF-8")]) from exc
+        raise ModelError([ModelProblem.coded(name, None, DOCUMENT, "check.must_be_utf8")]) from exc
 
 
 # -- drafts ---------------------------------------------------------------------------------------
@@ -277,8 +277,10 @@ def publish_draft(
     results = publish_library(session, clock, bpmn, forms, actor.username)
     mine = [result for result in results if result.programme == draft.programme]
     if not mine:
-        message = f"no process with the id {draft.programme!r} in the draft: keep the programme's process id"
-        raise ModelError([ModelProblem("", None, draft.programme, message)])
+        problem = ModelProblem.coded(
+            "", None, draft.programme, "check.draft_process_missing", process=repr(draft.programme)
+        )
+        raise ModelError([problem])
     session.delete(draft)
     session.flush()
     return mine[0]
