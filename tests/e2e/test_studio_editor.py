@@ -122,11 +122,17 @@ def test_a_form_built_field_by_field_writes_its_json_schema(laptop: Page, live: 
     text = form.locator(".form-field").nth(1)
     text.locator(".f-title").fill("Employeur")
     text.locator(".f-name").fill("employeur")
-    expect(text.locator(".f-maxlength")).to_have_value("200")
+    expect(text.locator(".f-maxlength")).to_have_value("200")  # a free text's limit and warning filled in
+    expect(text.locator(".f-warning")).to_have_value(re.compile("visible par la personne"))
     text.locator(".f-maxlength").fill("500")
     expect(text.locator(".field-errors")).to_contain_text("1 à 200 caractères")
+    expect(text.locator(".f-maxlength")).to_have_attribute("aria-invalid", "true")
+    text.locator(".f-warning").fill("")
+    expect(text.locator(".field-errors")).to_contain_text("affiche un avertissement")
+    text.locator(".f-warning").fill("Nom de l'employeur uniquement.")
     text.locator(".f-maxlength").fill("120")
     expect(text.locator(".field-errors")).to_be_hidden()
+    expect(text.locator(".f-maxlength")).not_to_have_attribute("aria-invalid", "true")
     form.locator(".fe-add-field").click()
     date = form.locator(".form-field").nth(2)
     date.locator(".f-name").fill("date_fin")
@@ -143,7 +149,7 @@ def test_a_form_built_field_by_field_writes_its_json_schema(laptop: Page, live: 
     }
     employeur = schema["properties"]["employeur"]
     assert employeur["type"] == "string" and employeur["maxLength"] == 120
-    assert "visible par la personne" in employeur["x-avertissement"]
+    assert employeur["x-avertissement"] == "Nom de l'employeur uniquement."
     assert schema["properties"]["date_fin"] == {"type": "string", "format": "date", "x-not-future": True}
     expect(form.locator(".form-preview select option")).to_have_text(["En emploi", "En formation"])
 

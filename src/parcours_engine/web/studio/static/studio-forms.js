@@ -273,8 +273,10 @@
     const msg = messages();
     const errors = [];
     const mark = (selector, bad, message) => {
-      if (selector) {
-        q(fs, selector).setAttribute('aria-invalid', bad ? 'true' : 'false');
+      if (selector && bad) {
+        q(fs, selector).setAttribute('aria-invalid', 'true');
+      } else if (selector) {
+        q(fs, selector).removeAttribute('aria-invalid'); // no "valid" mark on every field
       }
       if (bad) {
         errors.push(message);
@@ -491,7 +493,7 @@
       input.focus();
       return null;
     }
-    input.setAttribute('aria-invalid', 'false');
+    input.removeAttribute('aria-invalid');
     if (byName(name)) { // one form per name: edit it where it is
       show(name);
       return null;
