@@ -133,6 +133,9 @@ def _open_item(session: Session, pathway_id: int) -> tuple[int, str]:
     return row.id, row.element_id
 
 
+_NUMBERS = itertools.count()  # file numbers, unique per process whatever the runners
+
+
 def persisted_runner(url: str, publish: bool = True) -> Callable[[], None]:
     if publish:
         upgrade(url)
@@ -141,8 +144,6 @@ def persisted_runner(url: str, publish: bool = True) -> Callable[[], None]:
     if publish:
         with unit_of_work(sessions) as session:
             publish_library(session, clock, BPMN, FORMS, "bench")
-
-    numbers = itertools.count()
 
     def begin() -> int:
         # The file number is given: the service's own (count + 1) scans the table, and concurrent
@@ -155,7 +156,7 @@ def persisted_runner(url: str, publish: bool = True) -> Callable[[], None]:
                 first_name="Run",
                 birth_date=date(2004, 3, 1),
                 sex="F",
-                identifier=f"B-{os.getpid()}-{next(numbers)}",
+                identifier=f"B-{os.getpid()}-{next(_NUMBERS)}",
             )
             return pathways.start_pathway(session, clock, "reference", person.id, "bench").id
 
