@@ -184,6 +184,8 @@ def test_the_editor_does_not_overflow_a_phone(browser: Browser, live: Live) -> N
         page = context.new_page()
         _open_draft(page, live)
         assert _overflow(page) <= 0
+        canvas = page.locator("#canvas").bounding_box()
+        assert canvas is not None and canvas["height"] >= 400  # not squeezed by the column layout
     finally:
         context.close()
 
