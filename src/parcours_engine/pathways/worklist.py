@@ -8,6 +8,7 @@ always match.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -267,6 +268,7 @@ class HistoryEntry:
     name: str  # the task's name; "" for an event
     status: str | None  # a task's status; None for an event
     actor: str | None  # username (web.actors names it)
+    about: str = ""  # whom the event concerns by name: the new referent of a transfer
 
 
 @dataclass(frozen=True)
@@ -293,13 +295,27 @@ class PathwayDetail:
             )
             for item in self.items
         ]
+        referents = {a.account_id: a.account.display_name for a in self.referents if a.account is not None}
         entries += [
-            HistoryEntry(event.at, event.kind, event.element_id, "", None, event.actor)
+            HistoryEntry(
+                event.at, event.kind, event.element_id, "", None, event.actor, _about(event, referents)
+            )
             for event in self.events
             if event.kind != "task_completed"
         ]
         rank = {"started": 0, "task": 1}
         return sorted(entries, key=lambda entry: (entry.at, rank.get(entry.kind, 2)))
+
+
+def _about(event: PathwayEvent, referents: Mapping[int, str]) -> str:
+    """The new referent's name for a transfer (the event keeps ids only), else ""."""
+    if event.kind != "referent_changed":
+        return ""
+    try:
+        target = json.loads(event.detail_json or "{}").get("to")
+    except (ValueError, AttributeError):
+        return ""
+    return referents.get(target, "") if isinstance(target, int) else ""
 
 
 def pathway_detail(session: Session, pathway: Pathway) -> PathwayDetail:
