@@ -302,3 +302,30 @@ def test_every_wrong_field_of_the_booking_form_is_shown_at_once(world: World) ->
         assert f'id="err-{field}"' in page, field
     assert 'value="25:00"' in page
     assert _appointments(world, person_id) == []
+
+
+def test_supervisors_read_the_share_of_appointments_honoured_and_the_days_to_a_first_meeting(
+    world: World,
+) -> None:
+    pathway_id = world.start()
+    person_id = person_of(world, pathway_id)
+    client = world.client("conseiller")
+    for day in ("2026-01-06", "2026-01-07", "2026-01-08"):
+        _book(client, person_id, day=day, pathway_id=str(pathway_id))
+    world.clock.set(datetime(2026, 1, 9, 9, 0, tzinfo=UTC))
+    client = world.client("conseiller")
+    for found, attendance in zip(
+        _appointments(world, person_id), ("absent_non_excuse", "venu", "excuse"), strict=True
+    ):
+        client.post(f"/personnes/{person_id}/rendez-vous/{found.id}/presence", {"attendance": attendance})
+    assert 'id="attendance-link"' in world.client("superviseur").get("/supervision/").get_data(as_text=True)
+    page = world.client("superviseur").get("/supervision/presences?du=2026-01-01&au=2026-01-31")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<td>1</td><td>1</td><td>1</td><td>33 %</td>" in text  # per programme and per referent
+    assert "2.2 jours (1 parcours)" in text  # started 5 January 09:00 UTC, met 7 January 13:00 UTC
+    assert "MARTIN" not in text  # nobody named
+    assert world.client("coordination").get("/supervision/presences").status_code == 200
+    other = world.client("superviseur_sud").get("/supervision/presences?du=2026-01-01&au=2026-01-31")
+    assert "Aucun rendez-vous tenu" in other.get_data(as_text=True)
+    assert world.client("conseiller").get("/supervision/presences").status_code == 403

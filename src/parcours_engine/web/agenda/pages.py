@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta
 from flask import Response, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.appointments import appointments, calendar_feed
+from parcours_engine.appointments import appointments, calendar_feed, figures
 from parcours_engine.domain import appointments as rules
 from parcours_engine.domain.dates import read_date
+from parcours_engine.studio import versions
 from parcours_engine.web.agenda import bp, route_name
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
@@ -112,3 +113,16 @@ def feed_settings() -> str:
 def revoke_feed() -> BaseResponse:
     calendar_feed.revoke(db_session(), clock(), current_account())
     return redirect(url_for("agenda.feed_settings"), code=303)
+
+
+@bp.get("/supervision/presences")
+def attendance_figures() -> str:
+    """Appointments honoured per programme and per referent, and the days to a first meeting: counts
+    only, for the reader's structure (READ_FIGURES)."""
+    today = rules.to_paris(clock().now()).date()
+    last = read_date(request.args.get("au", "")) or today
+    first = read_date(request.args.get("du", "")) or last.replace(month=1, day=1)
+    found = figures.attendance(db_session(), current_account(), min(first, last), max(first, last))
+    return render_template(
+        "agenda/attendance.html", figures=found, programmes=versions.catalogue(db_session())
+    )
