@@ -75,3 +75,27 @@ def test_book_from_the_pathway_find_it_in_the_week_and_record_the_attendance(
     page.goto(f"{live.url}/agenda/jour?date=2026-01-07")
     expect(page.locator("#agenda .agenda-item")).to_contain_text("Absent non excusé")
     _fits(page)
+
+
+def test_the_contact_feed_and_attendance_pages_fit_the_screen(screen: Page, live: Live) -> None:
+    page = screen
+    person_id = live.world.person(last_name="Fontaine-Delacroix-Beaumarchais", first_name="Anne-Sophie")
+    sign_in(page, live, "accueil")
+    page.goto(f"{live.url}/personnes/{person_id}/coordonnees")
+    page.fill("#phone", "+44 20 7946 0958")
+    page.fill("#email", "anne-sophie.fontaine-delacroix@example.org")
+    page.click("#contact-form button[type=submit]")
+    expect(page.locator("#phone")).to_have_value("+44 20 7946 0958")
+    page.select_option("#channel", "email")
+    page.click("#contact-consent-form button[type=submit]")
+    expect(page.locator("#contact-consents")).to_contain_text("E-mail")
+    _fits(page)
+    page.goto(f"{live.url}/agenda/flux")
+    page.click("#new-feed-form button[type=submit]")
+    expect(page.locator("#feed-address")).to_have_value(re.compile(r"/agenda/flux/.+\.ics$"))
+    _fits(page)
+    page.context.clear_cookies()
+    sign_in(page, live, "superviseur")
+    page.goto(f"{live.url}/supervision/presences")
+    expect(page.locator("h1")).to_have_text("Présence aux rendez-vous")
+    _fits(page)
