@@ -109,6 +109,8 @@ def test_each_wrong_field_is_refused_and_nothing_booked(world: World) -> None:
         assert f'id="err-{field}"' in answer.get_data(as_text=True), field
     far = _book(client, person_id, day="2027-02-01")
     assert far.status_code == 400 and "au plus un an" in far.get_data(as_text=True)
+    for day in ("9999-12-31", "0001-01-01"):  # the ends of the calendar: refused, never an overflow
+        assert _book(client, person_id, day=day, at="20:00", duration_minutes="480").status_code == 400
     assert _book(client, person_id, at="7h").status_code == 400
     assert _appointments(world, person_id) == []
 

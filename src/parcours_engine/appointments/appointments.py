@@ -363,6 +363,10 @@ def _times(clock: Clock, slot: Slot, errors: FieldErrors) -> tuple[datetime | No
         low, high = rules.MIN_DURATION, rules.MAX_DURATION
         errors["duration_minutes"] = [FieldError("field.between", low=low, high=high)]
         return None, None
+    today = rules.to_paris(clock.now()).date()
+    if not today - timedelta(days=1) <= slot.day <= today + rules.BOOKABLE_AHEAD:  # before any arithmetic
+        errors["day"] = [FieldError("appointment.in_the_past" if slot.day < today else "appointment.too_far")]
+        return None, None
     start = rules.paris_to_utc(slot.day, slot.at)
     end = start + timedelta(minutes=slot.duration_minutes)
     local_start, local_end = rules.to_paris(start), rules.to_paris(end)
