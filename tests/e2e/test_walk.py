@@ -105,9 +105,9 @@ def programme_codes() -> set[str]:
 
 
 USERNAMES = {username for username, *_ in DEMO_ACCOUNTS}
-# Demo usernames that are also French words (a task "Réaliser le premier accueil", "un partenaire"):
+# Demo usernames that are also French words ("Réaliser le premier accueil", "seul un superviseur"):
 # matching them would find the words, not the accounts.
-FRENCH_USERNAMES = {"accueil", "partenaire", "coordination"}
+FRENCH_USERNAMES = {"accueil", "partenaire", "coordination", "superviseur"}
 # The administration's account pages show each account's sign-in name: the admin creates and manages it.
 ACCOUNT_PAGES = re.compile(r"^/admin/comptes(?:/|$)")
 
@@ -136,6 +136,7 @@ ROLES = (
 ACCOUNT = ("/notifications", "/compte/jetons", "/compte/double-authentification")
 WORK = ("/taches", "/parcours", "/personnes", "/taches/<id>", "/parcours/<id>", "/personnes/<id>")
 AGENDA = ("/agenda", "/agenda/jour", "/agenda/flux")
+APPOINTMENTS = ("/personnes/<id>/rendez-vous", "/personnes/<id>/rendez-vous/<id>")
 PROGRAMME_PAGES = (
     "/studio",
     "/studio/<programme>",
@@ -143,6 +144,7 @@ PROGRAMME_PAGES = (
     "/studio/<programme>/versions",
     "/studio/<programme>/migration",
     "/supervision",
+    "/supervision/presences",
     "/supervision/programmes/<programme>/diagramme",
 )
 PAGES: dict[str, tuple[str, ...]] = {
@@ -152,7 +154,7 @@ PAGES: dict[str, tuple[str, ...]] = {
         *AGENDA,
         "/file-active",
         "/personnes/nouvelle",
-        "/personnes/<id>/rendez-vous",
+        *APPOINTMENTS,
         "/personnes/<id>/passeport",
         "/personnes/<id>/coordonnees",
         "/personnes/<id>/acces",
@@ -162,12 +164,13 @@ PAGES: dict[str, tuple[str, ...]] = {
         *ACCOUNT,
         *AGENDA,
         "/personnes/nouvelle",
-        "/personnes/<id>/rendez-vous",
+        *APPOINTMENTS,
         "/personnes/<id>/coordonnees",
     ),
     "supervisor": (
         *ACCOUNT,
         "/supervision",
+        "/supervision/presences",
         "/supervision/blocages",
         "/supervision/programmes/<programme>/diagramme",
         "/admin/donnees-personnelles",
@@ -184,7 +187,7 @@ PAGES: dict[str, tuple[str, ...]] = {
         *WORK,
         *ACCOUNT,
         *AGENDA,
-        "/personnes/<id>/rendez-vous",
+        *APPOINTMENTS,
         *PROGRAMME_PAGES,
         "/supervision/blocages",
         "/personnes/nouvelle",
@@ -314,14 +317,21 @@ def check_page(page: Page, url: str, role: Role, codes: set[str], audited: set[s
         if "Download is starting" in str(error):
             return None
         raise
+    return check_shown(page, response, role, codes, audited)
+
+
+def check_shown(
+    page: Page, response: Any, role: Role, codes: set[str], audited: set[str], status: int = 200
+) -> Finding:
+    """What the page shown now (after `response`, expected with `status`) shows that it should not."""
     finding = Finding(page.url, server_ms(response))
-    if response is None or response.status >= 400:
+    if response is None or response.status != status:
         finding.problems.append(f"HTTP {response.status if response else '?'}")
     if finding.server_ms is None:
         finding.problems.append("no Server-Timing header")
     elif finding.server_ms > SERVER_MS * SERVER_MARGIN:
         finding.problems.append(f"server time {finding.server_ms:.0f} ms")
-    finding.problems.extend(text_problems(page.evaluate(VISIBLE_TEXT), url, codes))
+    finding.problems.extend(text_problems(page.evaluate(VISIBLE_TEXT), page.url, codes))
     for width in sorted({role.width, NARROW, WIDE}, reverse=True):
         page.set_viewport_size({"width": width, "height": role.height})
         over = page.evaluate(OVERFLOW)
@@ -491,6 +501,32 @@ def test_page(walks: Any, role: Role, key: str) -> None:
     finding = walks(role).pages.get(key)
     assert finding is not None, f"{role.name} did not reach {key}"
     assert finding.problems == [], f"{finding.url}:\n" + "\n".join(finding.problems)
+
+
+def test_the_pages_an_action_leads_to(browser: Browser, demo_live: Live) -> None:
+    """A task form sent empty (its errors) and an exit's confirmation page pass the same checks."""
+    role, codes = ROLES[0], programme_codes()
+    context = browser.new_context(viewport={"width": WIDE, "height": 900}, locale="fr-FR", bypass_csp=True)
+    try:
+        page = context.new_page()
+        _sign_in(page, demo_live, role)
+        page.goto(f"{demo_live.url}/taches")
+        page.click("#tasks-mine a[href*='/taches/']")
+        with page.expect_response(lambda r: r.request.method == "POST") as sent:
+            page.click("form.task-form button[type=submit]")
+        page.wait_for_load_state()
+        errors = check_shown(page, sent.value, role, codes, set(), status=400)
+        page.click("p.breadcrumb a")  # the pathway
+        page.select_option("#exit-form select[name=outcome]", index=1)
+        with page.expect_response(lambda r: r.request.method == "POST") as sent:
+            page.click("#exit-form button[type=submit]")
+        page.wait_for_load_state()
+        expect(page.locator("h1")).to_have_text("Confirmer la sortie du parcours")
+        confirm = check_shown(page, sent.value, role, codes, set())
+    finally:
+        context.close()
+    assert errors.problems == [], f"{errors.url}:\n" + "\n".join(errors.problems)
+    assert confirm.problems == [], f"{confirm.url}:\n" + "\n".join(confirm.problems)
 
 
 def test_the_checks_find_what_they_look_for(browser: Browser, demo_live: Live) -> None:
