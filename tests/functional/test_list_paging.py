@@ -105,3 +105,12 @@ def test_people_are_sorted_and_paged(world: World) -> None:
         client.get("/personnes?nom=e&tri=naissance&ordre=desc").get_data(as_text=True),
     )
     assert births == sorted(births, reverse=True) and len(births) == len(all_rows)
+
+
+def test_the_inbox_filters_are_folded_too(world: World) -> None:
+    world.start()
+    client = world.client("conseiller")
+    plain = client.get("/taches").get_data(as_text=True)
+    assert re.search(r'<details class="filters-box" id="filters">\s*<summary>', plain)
+    applied = client.get("/taches?echeance=week").get_data(as_text=True)
+    assert '<details class="filters-box" id="filters" open>' in applied
