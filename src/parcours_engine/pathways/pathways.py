@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from parcours_engine import access
@@ -117,6 +117,14 @@ def get_pathway(session: Session, pathway_id: int, for_update: bool = False) -> 
     return pathway
 
 
+# Built once: a constant statement skips building its options and cache key at every completion.
+_ITEM_WITH_PATHWAY = (
+    select(WorkItem)
+    .where(WorkItem.id == bindparam("work_item_id"))
+    .options(joinedload(WorkItem.pathway).joinedload(Pathway.state))
+)
+
+
 def complete_work_item(
     session: Session,
     clock: Clock,
@@ -128,9 +136,7 @@ def complete_work_item(
 ) -> Pathway:
     """Complete a task with its form's data (validated against the form's JSON Schema)."""
     # The task, its pathway and the pathway's state in one round trip.
-    item = session.get(
-        WorkItem, work_item_id, options=[joinedload(WorkItem.pathway).joinedload(Pathway.state)]
-    )
+    item = session.scalar(_ITEM_WITH_PATHWAY, {"work_item_id": work_item_id})
     if item is None:
         raise NotFound("task.not_found", id=work_item_id)
     require_open(session, item)
