@@ -29,6 +29,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -95,6 +96,15 @@ ENGLISH_WORDS = (
     "draft",
 )
 CODE_VALUES = re.compile(r"(?<![\w-])(?:None|True|False|null|undefined|NaN)(?![\w-])")
+
+
+@cache
+def element_ids() -> frozenset[str]:
+    """Every id with an underscore in processes/ (Start_civis, Call_diagnostic, bloc_accueil...)."""
+    found: set[str] = set()
+    for path in (REPO / "processes").rglob("*.bpmn"):
+        found.update(re.findall(r'\sid="([^"]*_[^"]*)"', path.read_text()))
+    return frozenset(found)
 
 
 def programme_codes() -> set[str]:
@@ -350,8 +360,9 @@ def check_shown(
 
 def text_problems(text: str, url: str, codes: set[str]) -> list[str]:
     """Element ids, programme codes, usernames, English words and code values in the visible text."""
-    problems = [f"element id shown: {found}" for found in sorted(set(ELEMENT_ID.findall(text)))]
     words = set(re.findall(r"[\w-]+", text))
+    ids = set(ELEMENT_ID.findall(text)) | (words & element_ids() - codes)
+    problems = [f"element id shown: {found} in …{_around(text, found)}…" for found in sorted(ids)]
     for code in sorted(codes & words):
         problems.append(f"programme code shown: {code} in …{_around(text, code)}…")
     usernames = set() if ACCOUNT_PAGES.match(urlsplit(url).path) else USERNAMES - FRENCH_USERNAMES
@@ -431,6 +442,14 @@ def demo_live(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -
         bpmn, forms = read_library_dir(REPO / "processes", REPO / "forms")
         with unit_of_work(sessions) as session:
             publish_library(session, clock, bpmn, forms, "coordination")
+        # A second version of the programme the walk opens first (civis), so that its versions page
+        # compares two: one task renamed.
+        renamed = bpmn["civis.bpmn"].replace(
+            "Demande d'entrée en CIVIS".encode(), "Demande d'entrée".encode()
+        )
+        changed = {**bpmn, "civis.bpmn": renamed}
+        with unit_of_work(sessions) as session:
+            publish_library(session, clock, changed, forms, "coordination")
         with unit_of_work(sessions) as session:
             load_demo(session, clock, people=PEOPLE)
             # API tokens, whose pages say who issued each: one issued by the admin, one by its holder.
@@ -535,6 +554,7 @@ def test_the_checks_find_what_they_look_for(browser: Browser, demo_live: Live) -
     body = (
         '<!doctype html><html lang="fr"><head><title>Essai</title></head><body><main>'
         "<h1>Essai</h1><p>Étape : Task_premier_accueil, programme rsa_accompagnement, par conseiller1.</p>"
+        "<p>Début : Start_civis</p>"
         "<p>The task is invalid: None</p><p hidden>Activity_1g45hao</p>"
         '<div style="width: 800px">large</div><input type="text"></main></body></html>'
     )
@@ -553,6 +573,7 @@ def test_the_checks_find_what_they_look_for(browser: Browser, demo_live: Live) -
         context.close()
     for expected in (
         "element id shown: Task_premier_accueil",
+        "element id shown: Start_civis",
         "programme code shown: rsa_accompagnement",
         "username shown: conseiller1",
         "English word: 'the'",
