@@ -9,11 +9,19 @@ from __future__ import annotations
 import re
 from datetime import date
 from html import unescape
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
 
 from parcours_engine.accounts import accounts
-from parcours_engine.passport import consent
+from parcours_engine.demo.workspace import DEMO_PASSWORD, load_demo
+from parcours_engine.passport import consent, portal
+from parcours_engine.persistence.models import Beneficiary
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import Client, World
+from tests.functional.test_demo_passports import demo_world
 from tests.functional.test_permissions import add_partner
 
 HREF = re.compile(r'href="(/[^"#]*)"')
@@ -106,3 +114,30 @@ def test_no_link_on_a_page_the_partner_reaches_answers_403(world: World) -> None
     forbidden = sorted(url for url, status in seen.items() if status == 403)
     assert forbidden == []
     assert any(url.endswith("/passeport") for url in seen)  # the walk reached a passport
+
+
+@pytest.fixture
+def demo(database_url: str, sessions: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> World:
+    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # the portal codes' hashing
+    monkeypatch.setattr(portal, "_hasher", light)
+    monkeypatch.setattr(portal, "_DUMMY_HASH", light.hash("AAAAAAAA"))
+    world = demo_world(database_url, sessions, clock)
+    with unit_of_work(world.sessions) as session:
+        load_demo(session, world.clock, people=20)
+    return world
+
+
+def test_in_the_demo_data_the_partner_finds_pe_demo_0001(demo: World) -> None:
+    loaded = demo
+    client = Client(loaded.app.test_client())
+    client.sign_in("partenaire", DEMO_PASSWORD)
+    with loaded.sessions() as session:
+        person = session.scalar(select(Beneficiary).where(Beneficiary.identifier == "PE-DEMO-0001"))
+        assert person is not None
+        name = person.last_name
+    page = client.get(f"/personnes?nom={name[:4]}").get_data(as_text=True)
+    assert "PE-DEMO-0001" in page
+    assert f'href="/personnes/{person.id}/passeport"' in page
+    by_identifier = client.get("/personnes?identifiant=PE-DEMO-0001").get_data(as_text=True)
+    assert "PE-DEMO-0001" in by_identifier
+    assert client.get(f"/personnes/{person.id}/passeport").status_code == 200
