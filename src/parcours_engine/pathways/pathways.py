@@ -106,12 +106,14 @@ def start_pathway(
     return pathway
 
 
+_PATHWAY = select(Pathway).where(Pathway.id == bindparam("pathway_id")).options(joinedload(Pathway.state))
+_PATHWAY_FOR_UPDATE = _PATHWAY.with_for_update(of=Pathway).execution_options(populate_existing=True)
+
+
 def get_pathway(session: Session, pathway_id: int, for_update: bool = False) -> Pathway:
     # The state is needed by every transition: load it in the same round trip.
-    query = select(Pathway).where(Pathway.id == pathway_id).options(joinedload(Pathway.state))
-    if for_update:
-        query = query.with_for_update(of=Pathway).execution_options(populate_existing=True)
-    pathway = session.scalar(query)
+    query = _PATHWAY_FOR_UPDATE if for_update else _PATHWAY
+    pathway = session.scalar(query, {"pathway_id": pathway_id})
     if pathway is None:
         raise NotFound("pathway.not_found", id=pathway_id)
     return pathway
