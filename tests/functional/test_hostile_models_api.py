@@ -73,7 +73,9 @@ def test_healthz_answers_while_a_runaway_script_runs_in_another_request(world):
     assert outcome["status"] == 422, outcome
     assert 1.5 < float(outcome["seconds"]) < 10  # stopped by its time budget, not earlier, not never
     assert len(answered) >= 5, "the runaway should still have been running"
-    assert max(answered) < 0.1, answered
+    # Blocked behind the runaway, a probe would wait for its 2 s budget; under a loaded CI machine a
+    # free probe still answers well under a second.
+    assert max(answered) < 1.0, answered
     with world.sessions() as session:
         (incident,) = incidents.open_incidents(session, pathway_id)
         assert "time budget of 2,000 ms per evaluation" in incident.message

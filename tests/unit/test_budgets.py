@@ -204,7 +204,8 @@ def test_a_timer_expression_over_its_horizon_is_an_engine_failure() -> None:
     started = time.monotonic()
     with pytest.raises(EngineFailure, match="timer horizon") as raised:
         _start(body, '<bpmn:sequenceFlow id="f9" sourceRef="first" targetRef="end"/>')
-    assert time.monotonic() - started < 2 and raised.value.element_id == "first"
+    # refused at once (counted month by month it hung for minutes); generous for a loaded machine
+    assert time.monotonic() - started < 10 and raised.value.element_id == "first"
 
 
 LOOP_BODY = """<bpmn:scriptTask id="first"><bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>back</bpmn:incoming>
@@ -217,6 +218,8 @@ LOOP_FLOWS = """<bpmn:sequenceFlow id="f2" sourceRef="first" targetRef="again"/>
 
 
 def test_a_loop_that_waits_for_nobody_is_a_runaway_not_a_completion() -> None:
+    # the step budget must be what stops it, not the time budget of a loaded machine
+    budgets.configure(Budgets(transition_ms=60_000, script_ms=10_000))
     with pytest.raises(EngineFailure) as raised:
         _start(LOOP_BODY, LOOP_FLOWS, {"n": 0})
     assert "budget of 500 automatic steps without waiting for a person or a timer" in str(raised.value)
