@@ -488,6 +488,8 @@ def demo_live(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(scope="module")
 def walks(browser: Browser, demo_live: Live, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The walk of a role, done once (in the order of the tests); the server times go to a report."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make assets` installs the npm packages", pytrace=False)
     done: dict[str, Walk] = {}
     codes = programme_codes()
     audited: set[str] = set()
