@@ -70,6 +70,12 @@ _DATA_RULES = {
     "/work-items": "programme published here",
     "/work-items/{work_item_id}/complete": "the task's form",
     "/indicators": "programme and structure known here, from <= to",
+    # Appointments (issue 17): a time to come within office hours and a year, a counsellor of the
+    # person's structure, a pathway of the person; moved, cancelled or recorded while still planned.
+    "/appointments": "a person here, a time to come within 07:00-21:00, a counsellor here",
+    "/beneficiaries/{beneficiary_id}/appointments/{appointment_id}/move": "a time to come, office hours",
+    "/beneficiaries/{beneficiary_id}/appointments/{appointment_id}/cancel": "a planned appointment",
+    "/beneficiaries/{beneficiary_id}/appointments/{appointment_id}/attendance": "a planned one, started",
 }
 _ACCEPTED = ["2xx", "400", "401", "403", "404", "409", "429"]
 _OPERATIONS = [

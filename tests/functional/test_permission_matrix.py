@@ -232,6 +232,15 @@ def body_for(endpoint: str, world: World) -> dict[str, Any]:
         "agenda.move": SLOT,
         "agenda.cancel": {"reason": "erreur_saisie"},
         "agenda.attendance": {"attendance": "venu"},
+        "api.book_appointment": {
+            **SLOT,
+            "duration_minutes": 60,
+            "kind": "atelier_collectif",
+            "mode": "telephone",
+        },
+        "api.move_appointment": {**SLOT, "duration_minutes": 60},
+        "api.cancel_appointment": {"reason": "erreur_saisie"},
+        "api.record_attendance": {"attendance": "venu"},
         "agenda.give_contact_consent": {"channel": "sms", "given_on": "2026-01-05"},
         "passport.give_consent": {"structure_id": str(world.structures["ml_nord"]), "given_on": "2026-01-05"},
         "supervisors.set_objective": {"programme": "reference", "year": "2026", "entries": "10"},
@@ -327,7 +336,7 @@ def test_every_route_answers_every_identity_as_the_table_says(world: World) -> N
                 if allowed and method == "POST" and action in ON_A_FILE:
                     here = new_scene(world)  # a change: on a file of its own
                 body = body_for(rule.endpoint, world)
-                if rule.endpoint == "api.start_pathway":
+                if rule.endpoint in ("api.start_pathway", "api.book_appointment"):
                     body = {**body, "beneficiary_id": here.person_id}
                 client = clients[username]
                 if rule.endpoint == "auth.logout" and username is not None:

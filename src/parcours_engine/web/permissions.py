@@ -125,6 +125,11 @@ ROUTES: dict[str, Action] = {
     "api.claim": A.CHANGE_PATHWAY,
     "api.complete": A.CHANGE_PATHWAY,
     "api.indicators": A.READ_FIGURES,
+    "api.list_appointments": A.READ_APPOINTMENTS,
+    "api.book_appointment": A.BOOK_APPOINTMENT,
+    "api.move_appointment": A.BOOK_APPOINTMENT,
+    "api.cancel_appointment": A.BOOK_APPOINTMENT,
+    "api.record_attendance": A.BOOK_APPOINTMENT,
 }
 
 

@@ -71,4 +71,4 @@ def _count_wrong_token(address: str) -> None:
         tokens.note_wrong_token(session, clock(), address)
 
 
-from parcours_engine.web.api import indicators, routes  # noqa: E402, F401
+from parcours_engine.web.api import appointments, indicators, routes  # noqa: E402, F401

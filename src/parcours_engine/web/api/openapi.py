@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from parcours_engine.domain.outcomes import BY_CODE
+from parcours_engine.web.api import appointments_doc
 
 _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
@@ -506,7 +507,7 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **appointments_doc.schemas()},
         },
-        "paths": _paths(),
+        "paths": {**_paths(), **appointments_doc.paths(_op, _json, _ref, _body, _path_id, _text)},
     }
