@@ -13,7 +13,8 @@ those again (a person from a pathway). On each page:
    npm, injected into the page): once per kind of page, for the first role that reaches it;
 5. the app's own time for the page under `SERVER_MS` x `SERVER_MARGIN`, read from its Server-Timing
    header (server side, not the browser's wall time: the house rule keeps timings out of tests, so the
-   margin is wide); every time is written to `walk-server-timing.txt` in pytest's basetemp.
+   margin is wide, and a page over it is asked once more, since a first request may fill a cache);
+   every time is written to `walk-server-timing.txt` in pytest's basetemp.
 
 The walk runs once per role (module fixture, one xdist group); each page is then a test of its own, so a
 page being rebuilt is marked as an expected failure alone (`EXPECTED_FAILURES`) and the others stay strict.
@@ -256,6 +257,7 @@ class Finding:
     url: str
     server_ms: float | None = None
     problems: list[str] = field(default_factory=list)
+    cold_ms: float | None = None  # the first request's time, when it was over the bound
 
 
 @dataclass
@@ -357,6 +359,12 @@ def check_shown(
         finding.problems.append(f"HTTP {response.status if response else '?'}")
     if finding.server_ms is None:
         finding.problems.append("no Server-Timing header")
+    elif finding.server_ms > SERVER_MS * SERVER_MARGIN and response.request.method == "GET":
+        # Once more: a page's first request may pay a one-time cost (a cache filled); both are reported.
+        finding.cold_ms = finding.server_ms
+        finding.server_ms = server_ms(page.goto(page.url))
+        if finding.server_ms is None or finding.server_ms > SERVER_MS * SERVER_MARGIN:
+            finding.problems.append(f"server time {finding.cold_ms:.0f} ms, then {finding.server_ms} ms")
     elif finding.server_ms > SERVER_MS * SERVER_MARGIN:
         finding.problems.append(f"server time {finding.server_ms:.0f} ms")
     text, prose = page.evaluate(VISIBLE_TEXT, False), page.evaluate(VISIBLE_TEXT, True)
@@ -511,11 +519,20 @@ def walks(browser: Browser, demo_live: Live, tmp_path_factory: pytest.TempPathFa
 
     yield walked
     rows = sorted(
-        ((f.server_ms or 0.0, role, key) for role, w in done.items() for key, f in w.pages.items()),
+        (
+            (f.server_ms or 0.0, f.cold_ms, role, key)
+            for role, w in done.items()
+            for key, f in w.pages.items()
+        ),
         reverse=True,
     )
     report = tmp_path_factory.getbasetemp() / "walk-server-timing.txt"
-    report.write_text("".join(f"{ms:8.1f} ms  {role:<12} {key}\n" for ms, role, key in rows))
+    report.write_text(
+        "".join(
+            f"{ms:8.1f} ms  {role:<12} {key}{f'  (first request {cold:.0f} ms)' if cold else ''}\n"
+            for ms, cold, role, key in rows
+        )
+    )
 
 
 def cases() -> list[Any]:
