@@ -39,7 +39,7 @@ from parcours_engine.domain.errors import (
     NotFound,
 )
 from parcours_engine.domain.permissions import Action, Scope
-from parcours_engine.pathways import referents
+from parcours_engine.pathways import appointment_tasks, referents
 from parcours_engine.persistence.appointment_models import Appointment
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway
 
@@ -120,6 +120,7 @@ def book(
     )
     session.add(appointment)
     session.flush()
+    appointment_tasks.on_planning_changed(session, clock, appointment)
     return appointment
 
 
@@ -147,6 +148,7 @@ def move(
     appointment.revision += 1
     _touched(appointment, clock, account)
     session.flush()
+    appointment_tasks.on_planning_changed(session, clock, appointment)
     return appointment
 
 
@@ -166,6 +168,7 @@ def cancel(
     appointment.status, appointment.cancel_reason = AppointmentStatus.CANCELLED, reason
     _touched(appointment, clock, account)
     session.flush()
+    appointment_tasks.on_planning_changed(session, clock, appointment)
     return appointment
 
 
@@ -178,7 +181,8 @@ def record_attendance(
     attendance: str,
     route: str,
 ) -> Appointment:
-    """Venu, excusé or absent non excusé, once the appointment has started."""
+    """Venu, excusé or absent non excusé, once the appointment has started; a pathway's task asking
+    for this appointment completes on venu (pathways.appointment_tasks)."""
     appointment = _planned(session, clock, account, person_id, appointment_id, route)
     if attendance not in set(Attendance):
         raise InvalidInput(field_errors={"attendance": [FieldError("field.choice")]})
@@ -187,6 +191,8 @@ def record_attendance(
     appointment.status, appointment.attendance = AppointmentStatus.HELD, attendance
     _touched(appointment, clock, account)
     session.flush()
+    # The pathway's appointment task, the follow-up of an absence: in this same unit of work.
+    appointment_tasks.on_attendance(session, clock, appointment, account.username)
     return appointment
 
 

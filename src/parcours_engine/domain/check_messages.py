@@ -194,6 +194,10 @@ CHECK_MESSAGES: dict[str, tuple[str, str]] = {
         "la propriété measure vaut true ou false",
         "property measure must be true or false",
     ),
+    "check.appointment_kind_unknown": (
+        "la propriété appointmentKind doit nommer un type de rendez-vous (%(kinds)s), pas %(value)s",
+        "property appointmentKind must name an appointment kind (%(kinds)s), got %(value)s",
+    ),
     "check.days_invalid": (
         "la propriété %(property)s doit être un nombre entier de jours, %(minimum)s ou plus "
         "(valeur : %(value)s)",

@@ -161,6 +161,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cette tâche a déjà été faite automatiquement.",
         "This task was already completed automatically.",
     ),
+    "task.by_appointment": (
+        "Cette tâche se termine quand la présence à son rendez-vous est enregistrée (Venu).",
+        "This task completes when the attendance at its appointment is recorded (came).",
+    ),
     "task.closed": (
         "Cette tâche n'est plus à faire : le parcours a avancé sans elle.",
         "This task is no longer to do: the pathway moved on without it.",

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from lxml import etree
 
+from parcours_engine.domain.appointments import AppointmentKind
 from parcours_engine.domain.errors import ModelProblem
 from parcours_engine.domain.roles import lane_names, role_for_lane
 from parcours_engine.engine import graph_checks
@@ -221,6 +222,7 @@ def check_properties(doc: Document, ctx: Context) -> Iterator[ModelProblem]:
         if kind == "userTask":
             yield from _number_problems(doc, node, props, "dueInDays", minimum=0)
             yield from _form_problems(doc, node, props, ctx)
+            yield from _appointment_problems(doc, node, props)
 
 
 def _number_problems(
@@ -238,6 +240,21 @@ def _number_problems(
             property=name,
             minimum=minimum,
             value=repr(prop.get("value")),
+        )
+
+
+def _appointment_problems(
+    doc: Document, node: etree._Element, props: Mapping[str, etree._Element]
+) -> Iterator[ModelProblem]:
+    """`appointmentKind` names one of the appointment kinds the agenda books."""
+    prop = props.get("appointmentKind")
+    if prop is not None and (prop.get("value") or "").strip() not in set(AppointmentKind):
+        yield doc.problem(
+            node,
+            "check.appointment_kind_unknown",
+            line=prop.sourceline,
+            value=repr(prop.get("value") or ""),
+            kinds=", ".join(AppointmentKind),
         )
 
 

@@ -43,6 +43,7 @@ class ElementMeta:
     measure: bool
     max_wait_days: int | None
     due_in_days: int | None
+    appointment_kind: str | None = None  # a user task completed by an appointment's attendance
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class ProcessModel:
     forms: dict[str, bytes]  # the form files its user tasks name (blocks included), by name
     idle_threshold_days: int
     elements: dict[str, ElementMeta]  # by element id, over the programme and its blocks
+    # processes/README.md: a booked appointment of the pathway counts as a planned measure
+    appointments_planned: bool = False
 
 
 @dataclass
@@ -455,6 +458,7 @@ class _Analysis:
             forms={name: _as_bytes(self.form_files[name]) for name in sorted(form_names)},
             idle_threshold_days=days or 0,
             elements=elements,
+            appointments_planned=_value(checks.properties(node), "appointmentsCountAsPlanned") == "true",
         )
 
 
@@ -487,4 +491,5 @@ def _element_meta(node: etree._Element, in_lane: Mapping[str, str]) -> ElementMe
         measure=is_activity and _value(props, "measure") == "true",
         max_wait_days=checks.whole_number(props.get("maxWaitDays")) if is_activity else None,
         due_in_days=checks.whole_number(props.get("dueInDays")) if is_user_task else None,
+        appointment_kind=_value(props, "appointmentKind") if is_user_task else None,
     )

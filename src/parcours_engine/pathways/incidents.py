@@ -33,7 +33,13 @@ def retry(session: Session, clock: Clock, incident_id: int, actor: str) -> Incid
     data = json.loads(incident.operation_json)
     if incident.operation == "complete_task":
         pathways.complete_work_item(
-            session, clock, data["work_item_id"], data["data"], actor, retry_of=incident.id
+            session,
+            clock,
+            data["work_item_id"],
+            data["data"],
+            actor,
+            retry_of=incident.id,
+            by_appointment=bool(data.get("by_appointment")),
         )
     elif incident.operation == "fire_timers":
         pathways.fire_timers(session, clock, incident.pathway_id, retry_of=incident.id)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from parcours_engine.domain.clock import Clock
 from parcours_engine.persistence.models import Beneficiary, Notification, Pathway
 
-KINDS = ("referent_received", "referent_released", "referent_returned")
+KINDS = ("referent_received", "referent_released", "referent_returned", "appointment_missed")
 _BATCH = "parcours.notification_batch"  # session.info key: this unit of work's notices, by group
 
 

@@ -135,8 +135,13 @@ def complete_work_item(
     actor: str,
     expected_version: int | None = None,
     retry_of: int | None = None,
+    by_appointment: bool = False,
 ) -> Pathway:
-    """Complete a task with its form's data (validated against the form's JSON Schema)."""
+    """Complete a task with its form's data (validated against the form's JSON Schema).
+
+    A task that asks for an appointment (`appointmentKind`) is completed only by its appointment's
+    attendance (`by_appointment`, pathways.appointment_tasks): then `data` is the host's, not a form's.
+    """
     # The task, its pathway and the pathway's state in one round trip.
     item = session.scalar(_ITEM_WITH_PATHWAY, {"work_item_id": work_item_id})
     if item is None:
@@ -146,14 +151,21 @@ def complete_work_item(
     if expected_version is not None and pathway.version != expected_version:
         raise ConflictError("pathway.changed_meanwhile")
     model = models_cache.model_for(pathway.process_version)
+    meta = model.elements.get(item.element_id)
+    if (meta is not None and meta.appointment_kind is not None) != by_appointment:
+        raise ConflictError("task.by_appointment" if not by_appointment else "task.closed")
     try:
-        clean = forms.validate(model, item.form, data, clock.now().astimezone(PARIS).date())
+        clean = (
+            dict(data)
+            if by_appointment
+            else forms.validate(model, item.form, data, clock.now().astimezone(PARIS).date())
+        )
     except forms.FormUnusable as broken:
         # The model's form cannot be used (an unresolvable $ref...): the model must be fixed.
         operation_data = {"work_item_id": item.id}
         incident = _incident(pathway, clock, item.element_id, "complete_task", operation_data, str(broken))
         raise TransitionFailed(str(broken), incident={**incident, "retry_of": retry_of}) from broken
-    operation = {"work_item_id": item.id, "data": clean}
+    operation = {"work_item_id": item.id, "data": clean, "by_appointment": by_appointment}
 
     def run(workflow: Workflow) -> None:
         try:

@@ -11,18 +11,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from parcours_engine.domain import supervision as rules
+from parcours_engine.domain.appointments import AppointmentStatus
 from parcours_engine.domain.enums import Lane, PathwayStatus, WorkItemStatus
 from parcours_engine.domain.roles import role_for_lane
 from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.runtime import ReadyTask, Runtime, Workflow
 from parcours_engine.engine.timers import PARIS
+from parcours_engine.persistence.appointment_models import Appointment
 from parcours_engine.persistence.models import IdlePeriod, Pathway, PathwayState, WaitingElement, WorkItem
 
 _WORK_ITEMS = cast(Table, WorkItem.__table__)  # written with Core statements: see _save_changes
@@ -373,7 +375,11 @@ def _project_idle(
 ) -> None:
     """Idle since, planned measure, idle deadline; close an idle period when a measure starts or is planned."""
     idle_from_before = _idle_from(pathway.idle_since, pathway.measure_planned_until, now)
-    pathway.measure_planned_until = None if finished else planned_until(workflow, now)
+    planned = None if finished else planned_until(workflow, now)
+    if model.appointments_planned and not finished and pathway.id is not None:
+        booked = appointment_planned_until(session, pathway.id, now)
+        planned = max((d for d in (planned, booked) if d is not None), default=None)
+    pathway.measure_planned_until = planned
     pathway.idle_since = None if busy else (pathway.idle_since or now)
     idle_from_now = _idle_from(pathway.idle_since, pathway.measure_planned_until, now)
     if idle_from_before is not None and idle_from_now is None and not finished and idle_from_before < now:
@@ -413,6 +419,28 @@ def planned_until(workflow: Workflow, now: datetime) -> datetime | None:
     values += Runtime.waiting_values(workflow, rules.PLANNED_MEASURE_KEY)
     ends = [end for value in values if (end := _end_of_day(value)) is not None and end > now]
     return max(ends, default=None)
+
+
+_NEXT_APPOINTMENT = select(func.max(Appointment.starts_at)).where(
+    Appointment.pathway_id == bindparam("pathway_id"),
+    Appointment.status == AppointmentStatus.PLANNED,
+    Appointment.starts_at > bindparam("now"),
+)
+
+
+def appointment_planned_until(session: Session, pathway_id: int, now: datetime) -> datetime | None:
+    """The end (Paris midnight, in UTC) of the day of the pathway's last appointment still to come:
+    for a programme that says so (`appointmentsCountAsPlanned`), a booked appointment is a plan."""
+    starts = session.scalar(_NEXT_APPOINTMENT, {"pathway_id": pathway_id, "now": now})
+    return None if starts is None else _end_of_day(starts.astimezone(PARIS).date())
+
+
+def refresh_planned(
+    session: Session, pathway: Pathway, workflow: Workflow, model: ProcessModel, now: datetime
+) -> None:
+    """Idle since, planned measure, idle deadline again after the pathway's appointments changed."""
+    if pathway.status == PathwayStatus.ACTIVE and model.appointments_planned:
+        _project_idle(session, pathway, workflow, model, now, pathway.idle_since is None, False)
 
 
 def _end_of_day(value: object) -> datetime | None:

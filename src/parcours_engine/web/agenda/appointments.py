@@ -28,6 +28,7 @@ def person_appointments(person_id: int) -> str:
     rows = appointments.of_person(db_session(), clock(), current_account(), person_id, route_name())
     values = {"pathway_id": request.args.get("parcours", ""), "day": request.args.get("jour", "")}
     values["at"] = request.args.get("heure", "")
+    values["kind"] = request.args.get("type", "")  # a task asking for an appointment of that kind
     return _list_page(person_id, rows, values)
 
 

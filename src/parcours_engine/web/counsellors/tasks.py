@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from parcours_engine import access
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.permissions import Profile
-from parcours_engine.pathways import forms, models_cache, worklist
+from parcours_engine.pathways import appointment_tasks, forms, models_cache, worklist
 from parcours_engine.persistence.models import Beneficiary, WorkItem
 from parcours_engine.studio import versions
 from parcours_engine.supervision import supervision
@@ -139,5 +139,6 @@ def _render_form(
         errors=shown,
         selected=schema_form.selected,
         may_work=worklist.may_work_on(current_account(), item, pathway),
+        appointment_kind=appointment_tasks.kind_of(item),
     )
     return body, status
