@@ -33,6 +33,21 @@ def test_an_unknown_appointment_kind_is_refused_with_its_file_line_and_element()
     assert problem.code == "check.appointment_kind_unknown"  # a catalogue code: the studio says it in French
 
 
+def test_the_programmes_opt_in_is_true_or_false() -> None:
+    bpmn, forms = _library()
+    name = "rdv_planifie.bpmn"
+    broken = edit(
+        bpmn,
+        name,
+        'name="appointmentsCountAsPlanned" value="true"',
+        'name="appointmentsCountAsPlanned" value="oui"',
+    )
+    line = line_of(broken[name], 'name="appointmentsCountAsPlanned"')
+    assert errors(broken, forms) == [
+        f"{name}:{line}: rdv_planifie: property appointmentsCountAsPlanned must be true or false"
+    ]
+
+
 def _checked(bpmn: dict[str, bytes], forms: dict[str, bytes]) -> list[ModelProblem]:
     return check_library(bpmn, forms)
 

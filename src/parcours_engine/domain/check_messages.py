@@ -194,6 +194,10 @@ CHECK_MESSAGES: dict[str, tuple[str, str]] = {
         "la propriété measure vaut true ou false",
         "property measure must be true or false",
     ),
+    "check.appointments_planned_boolean": (
+        "la propriété appointmentsCountAsPlanned vaut true ou false",
+        "property appointmentsCountAsPlanned must be true or false",
+    ),
     "check.appointment_kind_unknown": (
         "la propriété appointmentKind doit nommer un type de rendez-vous (%(kinds)s), pas %(value)s",
         "property appointmentKind must name an appointment kind (%(kinds)s), got %(value)s",

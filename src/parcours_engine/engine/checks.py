@@ -207,6 +207,9 @@ def check_processes(doc: Document, ctx: Context) -> Iterator[ModelProblem]:
             yield doc.problem(
                 process, "check.idle_threshold_invalid", line=prop.sourceline, value=repr(prop.get("value"))
             )
+        planned = properties(process).get("appointmentsCountAsPlanned")
+        if planned is not None and (planned.get("value") or "").strip() not in ("true", "false"):
+            yield doc.problem(process, "check.appointments_planned_boolean", line=planned.sourceline)
 
 
 def check_properties(doc: Document, ctx: Context) -> Iterator[ModelProblem]:
