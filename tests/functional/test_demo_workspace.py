@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from parcours_engine.demo.workspace import DEMO_PASSWORD, load_demo
-from parcours_engine.persistence.models import Account, Pathway
+from parcours_engine.domain.enums import WorkItemStatus
+from parcours_engine.persistence.models import Account, Pathway, WorkItem
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.web import create_app
 from tests.functional.conftest import World
@@ -66,3 +70,25 @@ def test_each_demo_role_lands_on_its_own_page_and_the_coordination_lane_has_a_co
         client = world.client()
         client.sign_in(username, DEMO_PASSWORD)
         assert client.get("/").headers["Location"].endswith(landing), username
+
+
+def test_the_demo_inboxes_look_like_real_ones(sessions, clock):
+    """Issue 15, point 11: on the shipped programmes, a few of the referents' tasks are overdue and
+    most are due in the coming weeks (before: 35 of conseiller1's 37 tasks were overdue)."""
+    publish_fixture(sessions, clock, Path(__file__).resolve().parents[2])  # processes/ and forms/
+    with unit_of_work(sessions) as session:
+        load_demo(session, clock, people=120)
+    with sessions() as session:
+        due = list(
+            session.scalars(
+                select(WorkItem.due_at)
+                .join(Account, Account.id == WorkItem.assignee_id)
+                .where(Account.username.like("conseiller%"), WorkItem.status == WorkItemStatus.OPEN)
+            )
+        )
+    now = clock.now()
+    overdue = sum(1 for at in due if at is not None and at < now)
+    coming = sum(1 for at in due if at is not None and now <= at <= now + timedelta(weeks=6))
+    assert len(due) >= 20
+    assert 0 < overdue <= len(due) // 4, (overdue, len(due))
+    assert coming >= len(due) // 2, (coming, len(due))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
@@ -219,27 +220,46 @@ def _create_person(session: Session, clock: Clock, rng: random.Random):  # type:
 
 
 def _advance(session: Session, then: FrozenClock, real: Clock, pathway_id: int, rng: random.Random) -> int:
-    """Walk a pathway forward a random number of steps, never past the real now."""
+    """Walk a pathway forward a random number of steps, never past the real now; most pathways then
+    take one more step in the last few days, so that an inbox looks like a real one: a few tasks
+    overdue, most due in the coming weeks."""
     steps = 0
     for _ in range(rng.randint(0, 8)):
         then.advance(days=rng.randint(1, 20))
         if then.now() >= real.now():
-            break
-        pathways.fire_timers(session, then, pathway_id)
-        item = session.scalar(
-            select(WorkItem)
-            .where(WorkItem.pathway_id == pathway_id, WorkItem.status == WorkItemStatus.OPEN)
-            .limit(1)
-        )
-        if item is None:
-            break
-        pathway = pathways.get_pathway(session, pathway_id)
-        model = models_cache.model_for(pathway.process_version)
-        data = sample_form_data(forms.schema(model, item.form), rng, then.now().date()) if item.form else {}
+            return steps
+        if not _step(session, then, pathway_id, rng):
+            return steps
+        steps += 1
+    recent = real.now() - timedelta(days=rng.randint(0, 4), hours=rng.randint(1, 8))
+    if rng.random() < 0.85 and recent > then.now():
+        then.advance(recent - then.now())
+        steps += _step(session, then, pathway_id, rng)
+    return steps
+
+
+def _step(session: Session, then: FrozenClock, pathway_id: int, rng: random.Random) -> bool:
+    """Fire the pathway's due timers and complete its first open task with sample data, as `then`."""
+    pathways.fire_timers(session, then, pathway_id)
+    item = session.scalar(
+        select(WorkItem)
+        .where(WorkItem.pathway_id == pathway_id, WorkItem.status == WorkItemStatus.OPEN)
+        .limit(1)
+    )
+    if item is None:
+        return False
+    pathway = pathways.get_pathway(session, pathway_id)
+    model = models_cache.model_for(pathway.process_version)
+    schema, day = (forms.schema(model, item.form), then.now().date()) if item.form else ({}, None)
+    # The seeded plain draw first (its answers are what the demo always had); when a form's patterns
+    # or conditional requirements refuse it, a draw that honours them.
+    attempts: tuple[dict[str, Any] | None, ...] = (None, {})
+    for attempt in attempts:
+        data = sample_form_data(schema, rng, day, given=attempt) if item.form and day else {}
         try:
             with session.begin_nested():
                 pathways.complete_work_item(session, then, item.id, data, "demo")
         except ParcoursError:
-            break
-        steps += 1
-    return steps
+            continue
+        return True
+    return False

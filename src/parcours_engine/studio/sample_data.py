@@ -8,7 +8,7 @@ forms' date rules: never after today where `x-not-future` says so, an end on or 
 
 The studio's simulation asks for more (`given`, `optional=0`, `future_ends=True`): the answers a
 scenario gives are kept, only what the form requires is drawn, dates are the virtual day (end dates a
-month later, so that a measure lasts), simple anchored patterns (`^[A-N][0-9]{4}$`) are drawn from the
+month later, so that a measure lasts); any caller passing `given` (the demo's second try) also gets simple anchored patterns (`^[A-N][0-9]{4}$`) are drawn from the
 pattern, and conditional requirements (`allOf` of `if`/`then`/`else`) are honoured. The caller still
 validates the result with the form (`pathways.forms.validate`): this is a generator, not a validator.
 """
@@ -37,7 +37,7 @@ def sample_form_data(
     future_ends: bool = False,
 ) -> dict[str, Any]:
     """An object that satisfies `schema` for the usual form shapes (closed lists, dates, numbers)."""
-    draw = _Draw(rng, today, optional, future_ends)
+    draw = _Draw(rng, today, optional, future_ends, patterns=given is not None or future_ends)
     data = draw.object(schema, dict(given or {}))
     if given is not None or future_ends:
         draw.conditions(schema, data, frozenset(given or ()))
@@ -59,12 +59,15 @@ def _order_dates(schema: Mapping[str, Any], data: dict[str, Any], given: frozens
 
 
 def sample_value(spec: dict[str, Any], rng: random.Random, today: date) -> Any:
-    return _Draw(rng, today, 0.5, False).value(spec, "")
+    return _Draw(rng, today, 0.5, False, patterns=False).value(spec, "")
 
 
 class _Draw:
-    def __init__(self, rng: random.Random, today: date, optional: float, future_ends: bool) -> None:
+    def __init__(
+        self, rng: random.Random, today: date, optional: float, future_ends: bool, *, patterns: bool
+    ) -> None:
         self.rng, self.today, self.optional, self.future_ends = rng, today, optional, future_ends
+        self.patterns = patterns  # draw from simple patterns (a caller asking for conditions too)
 
     def object(self, schema: Mapping[str, Any], given: dict[str, Any]) -> dict[str, Any]:
         properties: dict[str, Any] = schema.get("properties", {})
@@ -116,7 +119,7 @@ class _Draw:
             return f"{self.today.isoformat()}T09:00:00+01:00"
         if spec.get("format") == "email":
             return "contact@example.org"
-        if self.future_ends and isinstance(spec.get("pattern"), str):
+        if self.patterns and isinstance(spec.get("pattern"), str):
             drawn = pattern_sample(spec["pattern"], self.rng)
             if drawn is not None:
                 return drawn
