@@ -123,6 +123,9 @@ def test_an_absence_keeps_the_task_open_and_an_unexcused_one_notifies_the_refere
     assert "Relancer la personne" in shown and "RENDEZVOUS" in shown.upper()
     history = client.get(f"/parcours/{pathway_id}").get_data(as_text=True)
     assert "Rendez-vous manqué sans excuse" in history
+    task_page = client.get(f"/taches/{world.open_item(pathway_id)}").get_data(as_text=True)
+    listed = task_page.split('id="task-appointments"', 1)[1].split("</ul>", 1)[0]
+    assert "Absent non excusé" in listed and "Excusé" in listed  # why the task is still open
 
     again = _book(client, person_id, pathway_id, day="2026-01-09")  # the task still asks for it
     _attend(_on(world, 9), person_id, again, "venu")
@@ -156,3 +159,24 @@ def test_a_booked_appointment_counts_as_planned_only_where_the_programme_says_so
     assert _idle(world, planned_id) == (None, started + timedelta(days=30))
     with world.sessions() as session:
         assert session.get(Appointment, booked) is not None
+
+
+def test_through_the_api_the_attendance_completes_the_task_and_completing_it_by_hand_is_refused(
+    world: World,
+) -> None:
+    pathway_id, person_id = _start(world)
+    api = world.api("conseiller")
+    item_id = world.open_item(pathway_id)
+    by_hand = api.post(f"/work-items/{item_id}/complete", {"data": {}})
+    assert by_hand.status_code == 409
+    booking = {"kind": "diagnostic", "day": "2026-01-07", "at": "14:00", "duration_minutes": 60}
+    booked = api.post(
+        "/appointments",
+        {**booking, "mode": "telephone", "beneficiary_id": person_id, "pathway_id": pathway_id},
+    )
+    assert booked.status_code in (200, 201), booked.get_json()
+    world.clock.set(datetime(2026, 1, 7, 13, 5, tzinfo=UTC))
+    base = f"/beneficiaries/{person_id}/appointments/{booked.get_json()['id']}"
+    held = world.api("conseiller").post(f"{base}/attendance", {"attendance": "venu"})
+    assert held.status_code == 200
+    assert _items(world, pathway_id)[0] == ("Entretien de diagnostic", "completed", "conseiller")

@@ -10,8 +10,9 @@ from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine import access
+from parcours_engine.appointments import appointments
 from parcours_engine.domain.errors import InvalidInput
-from parcours_engine.domain.permissions import Profile
+from parcours_engine.domain.permissions import Action, Profile
 from parcours_engine.pathways import appointment_tasks, forms, models_cache, worklist
 from parcours_engine.persistence.models import Beneficiary, WorkItem
 from parcours_engine.studio import versions
@@ -128,6 +129,7 @@ def _render_form(
     schema, ui = _schema(item)
     pathway = item.pathway
     shown = field_messages(errors)
+    kind = appointment_tasks.kind_of(item)
     body = render_template(
         "counsellors/task.html",
         item=item,
@@ -139,6 +141,18 @@ def _render_form(
         errors=shown,
         selected=schema_form.selected,
         may_work=worklist.may_work_on(current_account(), item, pathway),
-        appointment_kind=appointment_tasks.kind_of(item),
+        appointment_kind=kind,
+        booked=_booked(item, kind),
     )
     return body, status
+
+
+def _booked(item: WorkItem, kind: str | None) -> list[appointments.AgendaRow]:
+    """An appointment task's appointments of its kind for the pathway, newest first (a missed one
+    shows why the task is still open), for those who may read the person's appointments."""
+    session, account = db_session(), current_account()
+    person_id = item.pathway.beneficiary_id
+    if kind is None or not access.may_person(session, account, person_id, Action.READ_APPOINTMENTS):
+        return []
+    rows = appointments.of_person(session, clock(), account, person_id, route_name())
+    return [r for r in rows if r.appointment.pathway_id == item.pathway_id and r.appointment.kind == kind]
