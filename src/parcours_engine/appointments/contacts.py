@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from parcours_engine import access
 from parcours_engine.domain.appointments import Channel
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import ConflictError, FieldError, FieldErrors, InvalidInput, NotFound
+from parcours_engine.domain.errors import ConflictError, FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.permissions import Action
+from parcours_engine.persistence import consents
 from parcours_engine.persistence.appointment_models import ContactConsent, ContactDetails
 from parcours_engine.persistence.models import Account
 
@@ -170,14 +171,7 @@ def withdraw_consent(
 ) -> ContactConsent:
     """Record that the person no longer accepts reminders on a channel: nothing more is sent on it."""
     person = access.beneficiary_for(session, clock, account, person_id, Action.CHANGE_CONTACT, route)
-    consent = session.get(ContactConsent, consent_id)
-    if consent is None or consent.beneficiary_id != person.id:
-        raise NotFound("consent.not_found", id=consent_id)
-    if consent.withdrawn_at is not None:
-        raise ConflictError("consent.withdrawn")
-    consent.withdrawn_at, consent.withdrawn_by = clock.now(), account.username
-    session.flush()
-    return consent
+    return consents.withdraw(session, clock, ContactConsent, person.id, consent_id, account.username)
 
 
 def _active(session: Session, person_id: int, channel: str) -> ContactConsent | None:

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from parcours_engine import access
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import ConflictError, FieldError, InvalidInput, NotFound
+from parcours_engine.domain.errors import ConflictError, FieldError, InvalidInput
 from parcours_engine.domain.permissions import Action
+from parcours_engine.persistence import consents
 from parcours_engine.persistence.models import Account, Structure
 from parcours_engine.persistence.passport_models import SharingConsent
 
@@ -73,14 +74,7 @@ def withdraw(
 ) -> SharingConsent:
     """Record that the person withdrew a consent: the structure loses its access at once."""
     person = access.beneficiary_for(session, clock, account, beneficiary_id, Action.RECORD_CONSENT, route)
-    consent = session.get(SharingConsent, consent_id)
-    if consent is None or consent.beneficiary_id != person.id:
-        raise NotFound("consent.not_found", id=consent_id)
-    if consent.withdrawn_at is not None:
-        raise ConflictError("consent.withdrawn")
-    consent.withdrawn_at, consent.withdrawn_by = clock.now(), account.username
-    session.flush()
-    return consent
+    return consents.withdraw(session, clock, SharingConsent, person.id, consent_id, account.username)
 
 
 def listing(session: Session, beneficiary_id: int) -> list[tuple[SharingConsent, Structure]]:
