@@ -11,7 +11,11 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from parcours_engine.pathways import pathways
+from parcours_engine.persistence.uow import unit_of_work
 from tests.e2e.conftest import Live, sign_in
+from tests.functional.test_appointment_tasks import LIBRARY as APPOINTMENT_LIBRARY
+from tests.support.library import publish_fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -98,4 +102,41 @@ def test_the_contact_feed_and_attendance_pages_fit_the_screen(screen: Page, live
     sign_in(page, live, "superviseur")
     page.goto(f"{live.url}/supervision/presences")
     expect(page.locator("h1")).to_have_text("Présence aux rendez-vous")
+    _fits(page)
+
+
+def test_a_task_asking_for_an_appointment_is_booked_from_its_page_and_done_on_attendance(
+    screen: Page, live: Live
+) -> None:
+    page = screen
+    publish_fixture(live.world.sessions, live.world.clock, APPOINTMENT_LIBRARY)
+    person_id = live.world.person(last_name="Moreau", first_name="Yanis")
+    with unit_of_work(live.world.sessions) as session:
+        pathway_id = pathways.start_pathway(
+            session, live.world.clock, "rdv_simple", person_id, "accueil", live.world.ids["conseiller"]
+        ).id
+    sign_in(page, live, "conseiller")
+    page.goto(f"{live.url}/taches/{live.world.open_item(pathway_id)}")
+    expect(page.locator("#appointment-task")).to_contain_text("Diagnostic")
+    _fits(page)
+    page.click("#book-for-task")
+    expect(page.locator("#kind")).to_have_value("diagnostic")
+    expect(page.locator("#pathway_id")).to_have_value(str(pathway_id))
+    page.fill("#day", "2026-01-07")
+    page.fill("#at", "10:00")
+    page.select_option("#mode", "telephone")
+    page.click("#book-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Diagnostic · 07/01/2026 10:00")
+
+    live.world.clock.set(datetime(2026, 1, 7, 9, 10, tzinfo=UTC))  # 10:10 in Paris: it has started
+    appointment_page = page.url
+    page.context.clear_cookies()
+    sign_in(page, live, "conseiller")
+    page.goto(appointment_page)
+    page.check("input[name=attendance][value=venu]")
+    page.click("#attendance-form button[type=submit]")
+    expect(page.locator("#appointment-state")).to_have_text("Venu")
+    page.goto(f"{live.url}/parcours/{pathway_id}")
+    expect(page.locator("#next-actions")).to_contain_text("Suite du parcours")
+    expect(page.locator("#next-actions")).not_to_contain_text("Entretien de diagnostic")
     _fits(page)
