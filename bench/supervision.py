@@ -403,7 +403,19 @@ def bench(url: str, count: int, runs: int) -> list[tuple[str, float, float, floa
     return figures
 
 
-def report(backend: str, figures: list[tuple[str, float, float, float, float]]) -> None:
+# Issue 16's goals, p95 in ms: set for 1,000,000 pathways on PostgreSQL and 200,000 on SQLite.
+GOALS = {
+    "stalled-list": 100.0,
+    "stalled-list/prog": 100.0,
+    "dashboard": 100.0,
+    "dashboard/str": 100.0,
+    "sweep/5 min": 50.0,
+    "sweep/full": 5_000.0,
+}
+GOAL_SCALE = {"sqlite": 200_000, "postgresql": 1_000_000}
+
+
+def report(backend: str, figures: list[tuple[str, float, float, float, float]], count: int = 0) -> None:
     print(
         f"{backend:<11} {'query':<18} {'p50 ms':>8} {'p95 ms':>8} {'base p50':>9} {'base p95':>9} {'p95 ×base':>10}"
     )
@@ -411,6 +423,22 @@ def report(backend: str, figures: list[tuple[str, float, float, float, float]]) 
         print(
             f"{'':<11} {name:<18} {p50:>8.1f} {p95:>8.1f} {b50:>9.1f} {b95:>9.1f} {p95 / max(b95, 0.001):>10.1f}"
         )
+    scale = GOAL_SCALE[backend]
+    for name, _p50, p95, _b50, b95 in figures:
+        if name in GOALS:
+            under = p95 < GOALS[name]
+            verdict = (
+                ("met" if under else "not met")
+                if count >= scale
+                else (
+                    f"{'under' if under else 'over'} the bound at {count:,} pathways, "
+                    f"not judged (the goal is set for {scale:,}: {'make bench' if scale == 200_000 else 'make bench-large'})"
+                )
+            )
+            print(
+                f"  goal: {backend} {name} p95 < {GOALS[name]:,.0f} ms: {p95:,.1f} ms "
+                f"(baseline {b95:,.1f} ms): {verdict}"
+            )
 
 
 def main() -> None:
@@ -429,7 +457,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
             upgrade(url)
-            report("sqlite", bench(url, count, args.runs))
+            report("sqlite", bench(url, count, args.runs), count)
     if not args.no_postgres:
         from tests.support.pgcluster import Cluster
 
@@ -437,7 +465,7 @@ def main() -> None:
         try:
             url = cluster.start()
             upgrade(url)
-            report("postgresql", bench(url, count, args.runs))
+            report("postgresql", bench(url, count, args.runs), count)
         finally:
             cluster.stop()
 
