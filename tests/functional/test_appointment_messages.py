@@ -257,18 +257,13 @@ def test_scheduler_runs_racing_send_each_convocation_exactly_once(world: World, 
     assert addresses == sorted(f"p{index}@example.org" for index in range(count))
 
 
-def test_two_scheduler_processes_send_each_convocation_exactly_once(
-    world: World, smtp: Any, tmp_path: Path
-) -> None:
-    inbox, _controller = smtp
-    count = 10
-    for index in range(count):
-        _book(world, _person(world, email=f"q{index}@example.org"), at=time(8 + index, 0))
+def _race(world: World, tmp_path: Path, now: datetime) -> int:
+    """Two scheduler processes started together at `now`: how many messages they sent in all."""
     url = world.app.config["DATABASE_URL"]
-    env = dict(
-        os.environ, PYTHONPATH=f"{REPO}:{REPO / 'src'}", **{FROZEN_NOW_ENV: world.clock.now().isoformat()}
-    )
-    go, readies = tmp_path / "go", [tmp_path / f"ready{i}" for i in range(2)]
+    env = dict(os.environ, PYTHONPATH=f"{REPO}:{REPO / 'src'}", **{FROZEN_NOW_ENV: now.isoformat()})
+    run = tmp_path / now.strftime("%Y%m%d%H%M")
+    run.mkdir()
+    go, readies = run / "go", [run / f"ready{i}" for i in range(2)]
     children = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.integration.appointment_messages_child", url, str(ready), str(go)],
@@ -283,14 +278,42 @@ def test_two_scheduler_processes_send_each_convocation_exactly_once(
     while not all(ready.exists() for ready in readies) and time_module.monotonic() < deadline:
         time_module.sleep(0.01)
     go.write_text("go")
-    sent = []
+    sent = 0
     for child in children:
         out, _ = child.communicate(timeout=120)
         assert child.returncode == 0
-        sent.append(json.loads(out.strip().splitlines()[-1])["sent"])
-    assert sum(sent) == count
-    assert sorted(str(m["To"]) for m in inbox.messages) == sorted(f"q{i}@example.org" for i in range(count))
-    assert {row[2] for row in _rows(world)} == {"sent"} and len(_rows(world)) == count
+        sent += json.loads(out.strip().splitlines()[-1])["sent"]
+    return sent
+
+
+def test_two_scheduler_processes_send_each_convocation_and_reminder_exactly_once_by_email_and_sms(
+    world: World, smtp: Any, sms: Any, tmp_path: Path
+) -> None:
+    inbox, _controller = smtp
+    count = 10
+    for index in range(count):  # Monday 12 January, 8:00 to 17:00 in Paris
+        person = _person(world, email=f"q{index}@example.org", channels=("email", "sms"))
+        _book(world, person, at=time(8 + index, 0))
+    instants = (
+        world.clock.now(),  # the convocations
+        datetime(2026, 1, 10, 12, 0, tzinfo=UTC),  # every D-3 reminder due, no D-1 yet
+        datetime(2026, 1, 11, 17, 0, tzinfo=UTC),  # every D-1 reminder due
+    )
+    for now in instants:
+        assert _race(world, tmp_path, now) == 2 * count  # an email and an SMS each, once
+    expected = sorted(f"q{i}@example.org" for i in range(count) for _ in instants)
+    assert sorted(str(m["To"]) for m in inbox.messages) == expected
+    # each appointment's SMS (the same test phone for everyone): its convocation and two reminders
+    for index in range(count):
+        hour = f"12/01/2026 à {8 + index:02d}:00"
+        texts = [m["text"] for m in sms.received if hour in m["text"]]
+        assert len(texts) == 3 and sum(text.startswith("Convocation") for text in texts) == 1, texts
+    assert len(sms.received) == 3 * count
+    rows = _rows(world)
+    assert {row[2] for row in rows} == {"sent"} and len(rows) == 6 * count
+    assert sorted({(kind, channel) for kind, channel, _status, _n in rows}) == [
+        (kind, channel) for kind in ("convocation", "rappel_j1", "rappel_j3") for channel in ("email", "sms")
+    ]
 
 
 def test_sms_go_through_the_providers_api_only_to_who_accepted_them(
