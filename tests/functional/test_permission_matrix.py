@@ -21,7 +21,7 @@ import pytest
 from flask import Flask
 
 from parcours_engine.accounts import accounts, tokens
-from parcours_engine.appointments import appointments, contacts
+from parcours_engine.appointments import appointments, contacts, follow_ups
 from parcours_engine.domain.permissions import Action, Profile, Scope, may_start_for, profile, scopes
 from parcours_engine.passport import consent, passport
 from parcours_engine.studio import studio
@@ -86,6 +86,7 @@ ON_A_FILE = frozenset(
 )
 PERSON = {"last_name": "Durand", "first_name": "Nina", "birth_date": "2005-06-07", "sex": "F"}
 WORKSHOP = appointments.Slot(date(2026, 1, 9), time(10, 0), 60)
+MISSED = appointments.Slot(date(2026, 1, 9), time(14, 0), 30)  # its follow-up: `conseiller`'s own
 SLOT = {"day": "2026-01-09", "at": "10:00", "duration_minutes": "60"}  # the scene's workshop, booked again
 CONTACT = {"phone": "06 12 34 56 78", "email": "nina@example.org"}
 EXPERIENCE = {"company": "Mairie", "sector": "K", "kind": "benevolat", "started_on": "2026-01-02"}
@@ -107,6 +108,8 @@ def _profile(username: str) -> Profile:
 def expected_allowed(username: str, action: Action, world: World) -> bool:
     """What the table says `username` may do on the scene."""
     found = scopes(_profile(username), action)
+    if action is Action.FOLLOW_UP:  # the scene's follow-up is its referent's own (scope SELF)
+        return username == "conseiller" and bool(found)
     if action not in ON_A_FILE:
         return bool(found)
     if not found & (FACTS[username] | {Scope.ALL}):
@@ -125,6 +128,7 @@ class Scene:
     reference_id: int
     contact_consent_id: int
     appointment_id: int
+    follow_up_id: int
 
 
 def new_scene(world: World) -> Scene:
@@ -146,6 +150,11 @@ def new_scene(world: World) -> Scene:
         channel = contacts.give_consent(
             session, world.clock, referent, person_id, "email", date(2026, 1, 5), "/t"
         )
+        suivi = appointments.Booking("suivi", MISSED, "telephone", pathway_id=pathway_id)
+        missed = appointments.book(session, world.clock, referent, person_id, suivi, "/t")
+        missed.status, missed.attendance = "held", "absent_non_excuse"  # as if recorded once it started
+        follow_up = follow_ups.on_attendance(session, world.clock, missed)
+        assert follow_up is not None
     return Scene(
         pathway_id,
         person_id,
@@ -154,6 +163,7 @@ def new_scene(world: World) -> Scene:
         document_id,
         channel.id,
         appointment_id,
+        follow_up.id,
     )
 
 
@@ -196,6 +206,7 @@ def url_for_rule(rule: Any, scene: Scene, extra: Shared) -> str:
         "reference_id": scene.reference_id,
         "contact_consent_id": scene.contact_consent_id,
         "appointment_id": scene.appointment_id,
+        "follow_up_id": scene.follow_up_id,
         "programme": "reference",
         "draft_id": extra.draft_id,
         "number": 1,
@@ -232,6 +243,7 @@ def body_for(endpoint: str, world: World) -> dict[str, Any]:
         "agenda.move": SLOT,
         "agenda.cancel": {"reason": "erreur_saisie"},
         "agenda.attendance": {"attendance": "venu"},
+        "agenda.follow_up": {"outcome": "joint"},
         "api.book_appointment": {
             **SLOT,
             "duration_minutes": 60,

@@ -129,12 +129,13 @@ CATEGORIES: dict[str, _Declared] = {
     ),
     "appointments": _Declared(
         "Rendez-vous",
-        "Organiser les rendez-vous de l'accompagnement, noter la présence, repérer les absences.",
+        "Organiser les rendez-vous de l'accompagnement, noter la présence, repérer les absences et "
+        "relancer la personne après une absence non excusée.",
         _PUBLIC_INTEREST,
         _FILE,
-        ("appointment",),
-        (Action.READ_APPOINTMENTS, Action.READ_AGENDA),
-        (Action.BOOK_APPOINTMENT,),
+        ("appointment", "appointment_follow_up"),
+        (Action.READ_APPOINTMENTS, Action.READ_AGENDA, Action.FOLLOW_UP),
+        (Action.BOOK_APPOINTMENT, Action.FOLLOW_UP),
     ),
     "access_log": _Declared(
         "Journal des accès",

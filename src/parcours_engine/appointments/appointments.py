@@ -20,6 +20,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from parcours_engine import access
+from parcours_engine.appointments import follow_ups
 from parcours_engine.domain import appointments as rules
 from parcours_engine.domain.appointments import (
     AppointmentKind,
@@ -193,6 +194,7 @@ def record_attendance(
     session.flush()
     # The pathway's appointment task, the follow-up of an absence: in this same unit of work.
     appointment_tasks.on_attendance(session, clock, appointment, account.username)
+    follow_ups.on_attendance(session, clock, appointment)
     return appointment
 
 

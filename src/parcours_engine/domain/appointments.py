@@ -136,3 +136,38 @@ def free_slots(
     if closes - cursor >= timedelta(minutes=MIN_FREE_MINUTES):
         found.append((cursor, closes))
     return [(start, end) for start, end in found if end - start >= timedelta(minutes=MIN_FREE_MINUTES)]
+
+
+class FollowUpOutcome(StrEnum):
+    """How a "Relancer la personne" follow-up ended (a closed list: no free text about the person)."""
+
+    JOINT = "joint"  # reached
+    MESSAGE_LAISSE = "message_laisse"
+    INJOIGNABLE = "injoignable"
+    NOUVEAU_RDV_PRIS = "nouveau_rdv_pris"
+
+
+FOLLOW_UP_WORKING_DAYS = 3  # a follow-up is due this many working days (Monday to Friday) after the miss
+
+
+def add_working_days(day: date, count: int) -> date:
+    """`count` working days (Monday to Friday) after `day`."""
+    found = day
+    while count > 0:
+        found += timedelta(days=1)
+        if found.weekday() < 5:
+            count -= 1
+    return found
+
+
+def follow_up_due(missed_at: datetime) -> datetime:
+    """The end (23:59 Paris) of the third working day after the missed appointment's day, in UTC."""
+    day = add_working_days(to_paris(missed_at).date(), FOLLOW_UP_WORKING_DAYS)
+    return paris_to_utc(day, time(23, 59))
+
+
+def in_a_row_missed(attendances: list[str | None]) -> int:
+    """How many unexcused absences open a list of attendances, newest first."""
+    return next(
+        (i for i, found in enumerate(attendances) if found != Attendance.ABSENT_NON_EXCUSE), len(attendances)
+    )

@@ -578,6 +578,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Say where the appointment takes place.",
     ),
     "appointment.time": ("Saisissez une heure (hh:mm).", "Enter a time (hh:mm)."),
+    "follow_up.not_found": ("Cette relance n'existe pas.", "This follow-up does not exist."),
+    "follow_up.already_done": (
+        "Cette relance est déjà faite.",
+        "This follow-up is already done.",
+    ),
 }
 
 MESSAGES.update(CHECK_MESSAGES)  # the model checker's, kept in a table of their own

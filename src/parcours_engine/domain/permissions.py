@@ -80,6 +80,7 @@ class Action(StrEnum):
     READ_APPOINTMENTS = "read_appointments"  # a person's appointments
     BOOK_APPOINTMENT = "book_appointment"  # book, move, cancel, record attendance
     READ_AGENDA = "read_agenda"  # an agenda: one's own (SELF), the team's for reception (STRUCTURE)
+    FOLLOW_UP = "follow_up"  # one's own "Relancer la personne" after an unexcused absence: open, done
     # Models, figures, administration
     EDIT_MODELS = "edit_models"  # studio: save, check, publish, migrate, read versions
     READ_FIGURES = "read_figures"  # counts only, no person named
@@ -166,6 +167,8 @@ TABLE: Mapping[Action, Mapping[Profile, frozenset[Scope]]] = {
     Action.READ_AGENDA: _row(
         ADMIN={S.SELF}, COUNSELLOR={S.SELF}, RECEPTION={S.SELF, S.STRUCTURE}, PARTNER={S.SELF}
     ),
+    # The referent the follow-up was made for, and nobody else (it sits in their inbox).
+    Action.FOLLOW_UP: _row(ADMIN={S.SELF}, COUNSELLOR={S.SELF}, PARTNER={S.SELF}),
     Action.EDIT_MODELS: _row(ADMIN={S.ALL}, COORDINATOR={S.ALL}),
     Action.READ_FIGURES: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}, COORDINATOR={S.STRUCTURE}),
     Action.SET_OBJECTIVES: _row(ADMIN={S.ALL}, SUPERVISOR={S.STRUCTURE}),

@@ -128,3 +128,28 @@ class CalendarFeed(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AppointmentFollowUp(Base):
+    """The referent's "Relancer la personne" after an unexcused absence, one per appointment.
+
+    A host-side task of the referent's inbox (not a model's): due three working days after the
+    missed appointment, done with an outcome of a closed list (domain.appointments.FollowUpOutcome).
+    """
+
+    __tablename__ = "appointment_follow_up"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", name="uq_appointment_follow_up_once"),
+        Index("ix_appointment_follow_up_referent_open", "referent_id", "done_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    pathway_id: Mapped[int | None] = mapped_column(ForeignKey("pathway.id"))
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id"))
+    referent_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by: Mapped[str | None] = mapped_column(String(80))
+    outcome: Mapped[str | None] = mapped_column(String(20))

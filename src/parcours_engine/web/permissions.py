@@ -105,6 +105,7 @@ ROUTES: dict[str, Action] = {
     "agenda.feed_settings": A.READ_AGENDA,  # one's own iCalendar subscription
     "agenda.new_feed": A.READ_AGENDA,
     "agenda.revoke_feed": A.READ_AGENDA,
+    "agenda.follow_up": A.FOLLOW_UP,  # one's own "Relancer la personne": its page and its outcome
     "agenda.attendance_figures": A.READ_FIGURES,  # counts only, no person named
     # supervision
     "supervisors.static": A.READ_FIGURES,  # the charts' scripts

@@ -48,4 +48,4 @@ def _paris(moment: object, pattern: str = "%d/%m/%Y %H:%M") -> str:
 
 
 # The views register themselves on `bp`.
-from parcours_engine.web.agenda import appointments, contacts, pages  # noqa: E402, F401
+from parcours_engine.web.agenda import appointments, contacts, follow_ups, pages  # noqa: E402, F401

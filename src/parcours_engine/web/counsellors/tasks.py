@@ -10,7 +10,7 @@ from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine import access
-from parcours_engine.appointments import appointments
+from parcours_engine.appointments import appointments, follow_ups
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.permissions import Action, Profile
 from parcours_engine.pathways import appointment_tasks, forms, models_cache, worklist
@@ -50,12 +50,13 @@ def inbox() -> Any:
     due = request.args.get("echeance") or None
     box = worklist.inbox(db_session(), clock(), account, programme=programme, due=due, route=route_name())
     if request.headers.get("HX-Request"):  # the filtered list only: the banner stays as it was
-        template, stalled = "counsellors/_inbox.html", 0
+        template, stalled, to_call = "counsellors/_inbox.html", 0, []
     else:
         template, stalled = (
             "counsellors/inbox.html",
             supervision.stalled_count_for_referent(db_session(), account.id),
         )
+        to_call = follow_ups.open_for(db_session(), clock(), account)  # "Relancer la personne"
     return render_template(
         template,
         box=box,
@@ -64,7 +65,9 @@ def inbox() -> Any:
         programmes=_programmes(),
         dues=worklist.DUE_FILTERS,
         stalled=stalled,
+        follow_ups=to_call,
         done=request.args.get("fait", type=int),
+        called=request.args.get("relance", type=int),
     )
 
 

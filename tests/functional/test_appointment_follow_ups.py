@@ -1,0 +1,97 @@
+"""No-shows (issue 17): an unexcused absence gives the referent one "Relancer la personne" follow-up
+in *Mes tâches*, due three working days later, done with an outcome of a closed list (never for an
+excused absence, never twice for one appointment, only by that referent). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from parcours_engine.appointments import follow_ups
+from parcours_engine.persistence.appointment_models import Appointment, AppointmentFollowUp
+from parcours_engine.persistence.models import AccessLog
+from parcours_engine.persistence.uow import unit_of_work
+from tests.functional.conftest import World
+from tests.functional.test_permissions import person_of
+
+SUIVI = {"kind": "suivi", "at": "14:00", "duration_minutes": "60", "mode": "lieu", "place": "Bureau 3"}
+
+
+def _booked(world: World, client: Any, person_id: int, pathway_id: int | None, day: str, at: str) -> int:
+    body = {**SUIVI, "day": day, "at": at, "pathway_id": str(pathway_id or "")}
+    answer = client.post(f"/personnes/{person_id}/rendez-vous", body)
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    return int(answer.headers["Location"].rsplit("/", 1)[1])
+
+
+def _attend(client: Any, person_id: int, appointment_id: int, attendance: str) -> None:
+    url = f"/personnes/{person_id}/rendez-vous/{appointment_id}/presence"
+    assert client.post(url, {"attendance": attendance}).status_code == 303
+
+
+def _follow_ups(world: World) -> list[AppointmentFollowUp]:
+    with world.sessions() as session:
+        return list(session.scalars(select(AppointmentFollowUp).order_by(AppointmentFollowUp.id)))
+
+
+def test_an_unexcused_absence_puts_one_follow_up_in_the_referents_inbox_and_an_excused_one_none(
+    world: World,
+) -> None:
+    pathway_id = world.start(last_name="Absente")
+    person_id = person_of(world, pathway_id)
+    client = world.client("conseiller")
+    missed = _booked(world, client, person_id, pathway_id, "2026-01-07", "14:00")  # a Wednesday
+    excused = _booked(world, client, person_id, pathway_id, "2026-01-07", "16:00")
+    assert 'id="follow-ups"' not in client.get("/taches").get_data(as_text=True)
+    world.clock.set(datetime(2026, 1, 7, 17, 0, tzinfo=UTC))
+    client = world.client("conseiller")
+    _attend(client, person_id, excused, "excuse")
+    assert _follow_ups(world) == []
+    _attend(client, person_id, missed, "absent_non_excuse")
+    (made,) = _follow_ups(world)
+    assert (made.beneficiary_id, made.pathway_id, made.appointment_id) == (person_id, pathway_id, missed)
+    assert (made.referent_id, made.done_at, made.outcome) == (world.ids["conseiller"], None, None)
+    assert made.due_at == datetime(2026, 1, 12, 22, 59, tzinfo=UTC)  # Monday: 3 working days, 23:59 Paris
+    inbox = client.get("/taches").get_data(as_text=True)
+    assert 'id="follow-ups"' in inbox and "ABSENTE Léa" in inbox and "12/01/2026" in inbox
+    assert f"/relances/{made.id}" in inbox
+    assert 'id="follow-ups"' not in world.client("collegue").get("/taches").get_data(as_text=True)
+    with unit_of_work(world.sessions) as session:  # once per appointment, whoever asks again
+        appointment = session.get(Appointment, missed)
+        assert appointment is not None
+        assert follow_ups.on_attendance(session, world.clock, appointment) is not None
+    assert len(_follow_ups(world)) == 1
+
+
+def test_the_referent_records_the_follow_ups_outcome_from_a_closed_list_once(world: World) -> None:
+    person_id = person_of(world, world.start(last_name="Relance"))
+    client = world.client("conseiller")
+    missed = _booked(world, client, person_id, None, "2026-01-09", "10:00")  # a Friday, no pathway
+    world.clock.set(datetime(2026, 1, 9, 12, 0, tzinfo=UTC))
+    client = world.client("conseiller")
+    _attend(client, person_id, missed, "absent_non_excuse")
+    (made,) = _follow_ups(world)
+    assert made.due_at == datetime(2026, 1, 14, 22, 59, tzinfo=UTC)  # Wednesday, the weekend skipped
+    url = f"/relances/{made.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="follow-up-form"' in page and "RELANCE Léa" in page and "09/01/2026 10:00" in page
+    assert world.client("collegue").get(url).status_code == 403
+    assert world.client("superviseur").get(url).status_code == 403
+    assert client.get("/relances/9999").status_code == 404
+    refused = client.post(url, {"outcome": "a rappelé, très motivée"})
+    assert refused.status_code == 400 and 'id="err-outcome"' in refused.get_data(as_text=True)
+    assert world.client("collegue").post(url, {"outcome": "joint"}).status_code == 403
+    done = client.post(url, {"outcome": "nouveau_rdv_pris"})
+    assert done.status_code == 303 and "relance=1" in done.headers["Location"]
+    (made,) = _follow_ups(world)
+    assert (made.outcome, made.done_by, made.done_at) == ("nouveau_rdv_pris", "conseiller", world.clock.now())
+    assert 'id="follow-ups"' not in client.get("/taches").get_data(as_text=True)
+    assert client.post(url, {"outcome": "joint"}).status_code == 409
+    assert _follow_ups(world)[0].outcome == "nouveau_rdv_pris"
+    with world.sessions() as session:
+        logged = session.scalars(
+            select(AccessLog.action).where(AccessLog.route.contains("/relances/")).order_by(AccessLog.id)
+        ).all()
+    assert "change" in logged and "read" in logged and "refused" in logged
