@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from parcours_engine.appointments import follow_ups
 from parcours_engine.persistence.appointment_models import Appointment, AppointmentFollowUp
-from parcours_engine.persistence.models import AccessLog
+from parcours_engine.persistence.models import AccessLog, Pathway
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import World
 from tests.functional.test_permissions import person_of
@@ -95,3 +95,50 @@ def test_the_referent_records_the_follow_ups_outcome_from_a_closed_list_once(wor
             select(AccessLog.action).where(AccessLog.route.contains("/relances/")).order_by(AccessLog.id)
         ).all()
     assert "change" in logged and "read" in logged and "refused" in logged
+
+
+def test_two_unexcused_absences_in_a_row_are_flagged_on_the_pathway_page_with_their_dates(
+    world: World,
+) -> None:
+    pathway_id = world.start(last_name="Deuxfois")
+    person_id = person_of(world, pathway_id)
+    client = world.client("conseiller")
+    ids = [_booked(world, client, person_id, pathway_id, f"2026-01-0{day}", "10:00") for day in (6, 7, 8, 9)]
+    world.clock.set(datetime(2026, 1, 9, 12, 0, tzinfo=UTC))
+    client = world.client("conseiller")
+    page = f"/parcours/{pathway_id}"
+    _attend(client, person_id, ids[0], "absent_non_excuse")
+    _attend(client, person_id, ids[1], "venu")
+    _attend(client, person_id, ids[2], "absent_non_excuse")
+    assert 'id="missed-in-a-row"' not in client.get(page).get_data(as_text=True)  # not in a row
+    _attend(client, person_id, ids[3], "absent_non_excuse")
+    shown = client.get(page).get_data(as_text=True)
+    assert 'id="missed-in-a-row"' in shown and "2 absences non excusées de suite" in shown
+    assert "Rendez-vous manqués les 09/01/2026 et 08/01/2026" in shown
+    assert 'id="rsa-procedure"' not in shown  # the reference programme: no département's procedure
+    supervisor = world.client("superviseur").get(page).get_data(as_text=True)
+    assert supervisor.count("DEUXFOIS") and 'id="missed-in-a-row"' not in supervisor  # no appointments
+
+
+def test_for_the_rsa_programme_the_referent_reads_the_departements_procedure(world: World) -> None:
+    pathway_id = world.start(last_name="Rsa")
+    person_id = person_of(world, pathway_id)
+    client = world.client("conseiller")
+    ids = [_booked(world, client, person_id, pathway_id, f"2026-01-0{day}", "10:00") for day in (6, 7)]
+    world.clock.set(datetime(2026, 1, 7, 12, 0, tzinfo=UTC))
+    client = world.client("conseiller")
+    for found in ids:
+        _attend(client, person_id, found, "absent_non_excuse")
+    with unit_of_work(world.sessions) as session:  # the fixture library has no RSA model: its code
+        pathway = session.get(Pathway, pathway_id)
+        assert pathway is not None
+        pathway.programme = "rsa_accompagnement"
+    shown = client.get(f"/parcours/{pathway_id}").get_data(as_text=True)
+    assert "Rendez-vous manqués les 07/01/2026 et 06/01/2026" in shown
+    procedure = shown.split('id="rsa-procedure"')[1].split("</p>")[0]
+    assert "président du conseil départemental" in procedure and "procédure contradictoire" in procedure
+    assert "réduction de l&#39;allocation" in procedure or "réduction de l'allocation" in procedure
+    english = world.client("conseiller")
+    english.post("/langue", {"lang": "en"})
+    translated = english.get(f"/parcours/{pathway_id}").get_data(as_text=True)
+    assert "president of the département council" in translated and "Procédure" not in translated

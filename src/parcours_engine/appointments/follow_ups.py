@@ -17,7 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parcours_engine import access
-from parcours_engine.domain.appointments import Attendance, FollowUpOutcome, follow_up_due
+from parcours_engine.domain.appointments import (
+    AppointmentStatus,
+    Attendance,
+    FollowUpOutcome,
+    follow_up_due,
+    in_a_row_missed,
+)
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ConflictError, FieldError, Forbidden, InvalidInput, NotFound
 from parcours_engine.domain.permissions import Action
@@ -117,3 +123,20 @@ def _mine(session: Session, account: Account, follow_up_id: int) -> FollowUpRow:
     if follow_up.referent_id != account.id:
         raise Forbidden("access.not_your_caseload")
     return FollowUpRow(follow_up, person, missed_at, kind, False)
+
+
+RSA_PROGRAMMES = frozenset({"rsa_accompagnement"})  # where the département's procedure is shown
+
+
+def missed_in_a_row(session: Session, pathway_id: int) -> list[datetime]:
+    """When the pathway's latest held appointments were missed without excuse, newest first, if two
+    or more in a row (the pathway page flags them); else an empty list. Unchecked: the caller may
+    read the person's appointments."""
+    held = session.execute(
+        select(Appointment.starts_at, Appointment.attendance)
+        .where(Appointment.pathway_id == pathway_id, Appointment.status == AppointmentStatus.HELD)
+        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+        .limit(50)
+    ).all()
+    count = in_a_row_missed([attendance for _, attendance in held])
+    return [starts_at for starts_at, _ in held[:count]] if count >= 2 else []

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from parcours_engine import access
+from parcours_engine.appointments import follow_ups
 from parcours_engine.domain.dates import parse_date
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.outcomes import CORRECTION_REASONS, OUTCOMES
@@ -114,6 +116,9 @@ def _pathway_page(found: Pathway, **form_state: Any) -> str:
     detail = worklist.pathway_detail(session, found)
     model = models_cache.model_for(found.process_version)
     names = {element_id: meta.name or element_id for element_id, meta in model.elements.items()}
+    missed: list[datetime] = []  # two or more unexcused absences in a row, for who reads appointments
+    if person is not None and access.may_person(session, account, person.id, Action.READ_APPOINTMENTS):
+        missed = follow_ups.missed_in_a_row(session, found.id)
     return render_template(
         "counsellors/pathway.html",
         pathway=found,
@@ -140,6 +145,8 @@ def _pathway_page(found: Pathway, **form_state: Any) -> str:
             **form_state,
         },
         paris=PARIS,
+        missed=missed,
+        rsa=found.programme in follow_ups.RSA_PROGRAMMES,
     )
 
 
