@@ -142,3 +142,30 @@ def test_for_the_rsa_programme_the_referent_reads_the_departements_procedure(wor
     english.post("/langue", {"lang": "en"})
     translated = english.get(f"/parcours/{pathway_id}").get_data(as_text=True)
     assert "president of the département council" in translated and "Procédure" not in translated
+
+
+def test_the_supervisor_reads_the_median_days_to_a_first_attended_appointment_per_programme(
+    world: World,
+) -> None:
+    client = world.client("conseiller")
+    met = []
+    for name, day in (("Tot", "2026-01-07"), ("Tard", "2026-01-09")):  # started 5 January 09:00 UTC
+        pathway_id = world.start(last_name=name)
+        person_id = person_of(world, pathway_id)
+        met.append((pathway_id, person_id, _booked(world, client, person_id, pathway_id, day, "14:00")))
+    world.clock.set(datetime(2026, 1, 9, 16, 0, tzinfo=UTC))
+    client = world.client("conseiller")
+    for _, person_id, appointment_id in met:
+        _attend(client, person_id, appointment_id, "venu")
+    with unit_of_work(world.sessions) as session:  # the later one in another programme (by its code)
+        pathway = session.get(Pathway, met[1][0])
+        assert pathway is not None
+        pathway.programme = "rsa_accompagnement"
+    page = world.client("superviseur").get("/supervision/presences?du=2026-01-01&au=2026-01-31")
+    text = page.get_data(as_text=True)
+    assert "3.2 jours (2 parcours)" in text  # all programmes: the median of 2.2 and 4.2
+    table = text.split('id="first-meeting-by-programme"')[1].split("</table>")[0]
+    assert "<td>Parcours de référence</td><td>2.2</td><td>1</td>" in table
+    assert "<td>rsa_accompagnement</td><td>4.2</td><td>1</td>" in table
+    other = world.client("superviseur_sud").get("/supervision/presences?du=2026-01-01&au=2026-01-31")
+    assert 'id="first-meeting-by-programme"' not in other.get_data(as_text=True)

@@ -52,6 +52,8 @@ class AttendanceFigures:
     by_referent: list[AttendanceRow]
     days_to_first_meeting: float | None  # median, over the pathways started in the period
     pathways_met: int  # of those, how many had a first appointment the person came to
+    # per programme: (median days, pathways met), the programmes with at least one such pathway
+    first_meeting_by_programme: dict[str, tuple[float, int]]
 
 
 def attendance(
@@ -81,7 +83,11 @@ def attendance(
         .where(*held)
         .group_by(Account.display_name, Appointment.attendance)
     ).all()
-    delays = _days_to_first_meeting(session, start, end, structure)
+    found = _days_to_first_meeting(session, start, end, structure)
+    delays = [days for _, days in found]
+    per_programme: dict[str, list[float]] = {}
+    for code, days in found:
+        per_programme.setdefault(code, []).append(days)
     return AttendanceFigures(
         first,
         last,
@@ -89,6 +95,7 @@ def attendance(
         _rows(by_referent),
         median(delays) if delays else None,
         len(delays),
+        {code: (median(days), len(days)) for code, days in sorted(per_programme.items())},
     )
 
 
@@ -109,7 +116,8 @@ def _rows(counts: Iterable[Any]) -> list[AttendanceRow]:
 
 def _days_to_first_meeting(
     session: Session, start: datetime, end: datetime, structure: int | None
-) -> list[float]:
+) -> list[tuple[str, float]]:
+    """Each pathway started in the period that had an attended appointment: programme, days."""
     first_met = (
         select(Appointment.pathway_id, func.min(Appointment.starts_at).label("met_at"))
         .where(Appointment.attendance == Attendance.VENU, Appointment.pathway_id.is_not(None))
@@ -117,15 +125,15 @@ def _days_to_first_meeting(
         .subquery()
     )
     query = (
-        select(Pathway.started_at, first_met.c.met_at)
+        select(Pathway.programme, Pathway.started_at, first_met.c.met_at)
         .join(first_met, first_met.c.pathway_id == Pathway.id)
         .where(Pathway.started_at >= start, Pathway.started_at < end)
     )
     if structure is not None:
         query = query.where(Pathway.structure_id == structure)
     return [
-        max((_aware(met_at) - started_at).total_seconds(), 0) / 86400
-        for started_at, met_at in session.execute(query)
+        (programme, max((_aware(met_at) - started_at).total_seconds(), 0) / 86400)
+        for programme, started_at, met_at in session.execute(query)
     ]
 
 
