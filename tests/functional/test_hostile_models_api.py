@@ -63,19 +63,17 @@ def test_healthz_answers_while_a_runaway_script_runs_in_another_request(world):
     thread.start()
     time.sleep(0.3)  # the script is running now
     client = world.app.test_client()
-    answered = []
-    while thread.is_alive() and len(answered) < 10:
-        started = time.monotonic()
+    during = 0  # probes answered while the runaway was still running
+    while thread.is_alive() and during < 10:
         assert client.get("/healthz").status_code == 200
-        answered.append(time.monotonic() - started)
+        during += thread.is_alive()
         time.sleep(0.05)
     thread.join(timeout=30)
     assert outcome["status"] == 422, outcome
     assert 1.5 < float(outcome["seconds"]) < 10  # stopped by its time budget, not earlier, not never
-    assert len(answered) >= 5, "the runaway should still have been running"
-    # Blocked behind the runaway, a probe would wait for its 2 s budget; under a loaded CI machine a
-    # free probe still answers well under a second.
-    assert max(answered) < 1.0, answered
+    # Blocked behind the runaway, no probe would come back before it ended (no timing asserted: a
+    # loaded CI machine may pause any thread for a while, but not answer while blocked).
+    assert during >= 3, during
     with world.sessions() as session:
         (incident,) = incidents.open_incidents(session, pathway_id)
         assert "time budget of 2,000 ms per evaluation" in incident.message
