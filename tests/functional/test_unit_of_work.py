@@ -11,7 +11,7 @@ import json
 import shutil
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ import pytest
 from sqlalchemy import func, select
 
 from parcours_engine.accounts import accounts
+from parcours_engine.engine import budgets
+from parcours_engine.engine.budgets import Budgets
 from parcours_engine.persistence.models import Incident, ProcessVersion, Throttle
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import ACCUEIL, World
@@ -35,15 +37,18 @@ ratio = 10 / diviseur"""
 
 
 @pytest.fixture
-def hostile(world: World, tmp_path: Path) -> World:
-    """A second version of `reference` whose script fails or poisons the save."""
+def hostile(world: World, tmp_path: Path) -> Iterator[World]:
+    """A second version of `reference` whose script fails or poisons the save; time budgets generous
+    enough that a loaded machine meets the depth and size budgets first."""
     root = tmp_path / "library"
     shutil.copytree(FIXTURE_LIBRARY, root)
     model = root / "processes" / "reference.bpmn"
     xml = model.read_text()
     model.write_text(xml.replace("ratio = 10 / diviseur", HOSTILE_SCRIPT))
     publish_fixture(world.sessions, world.clock, root)
-    return world
+    budgets.configure(Budgets(script_ms=20_000, transition_ms=40_000))
+    yield world
+    budgets.configure(None)
 
 
 def _suivi_pointing_at_a_server_file(world: World) -> None:
