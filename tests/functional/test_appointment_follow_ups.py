@@ -58,6 +58,10 @@ def test_an_unexcused_absence_puts_one_follow_up_in_the_referents_inbox_and_an_e
     assert 'id="follow-ups"' in inbox and "ABSENTE Léa" in inbox and "12/01/2026" in inbox
     assert f"/relances/{made.id}" in inbox
     assert 'id="follow-ups"' not in world.client("collegue").get("/taches").get_data(as_text=True)
+    listed = world.api("conseiller").get("/follow-ups").get_json()["items"]
+    assert [(i["id"], i["appointment_id"], i["overdue"]) for i in listed] == [(made.id, missed, False)]
+    assert world.api("collegue").get("/follow-ups").get_json() == {"items": []}
+    assert world.api("superviseur").get("/follow-ups").status_code == 403
     with unit_of_work(world.sessions) as session:  # once per appointment, whoever asks again
         appointment = session.get(Appointment, missed)
         assert appointment is not None

@@ -86,6 +86,14 @@ def open_for(session: Session, clock: Clock, account: Account) -> list[FollowUpR
     ]
 
 
+def listed(session: Session, clock: Clock, account: Account, route: str) -> list[FollowUpRow]:
+    """The account's follow-ups to do, for the API: FOLLOW_UP required, logged as one list."""
+    access.require(account, Action.FOLLOW_UP)
+    rows = open_for(session, clock, account)
+    access.log_list(session, clock, account, route, len(rows))
+    return rows
+
+
 def one(session: Session, clock: Clock, account: Account, follow_up_id: int, route: str) -> FollowUpRow:
     """A follow-up of the account's (logged as a read of the person's file)."""
     row = _mine(session, account, follow_up_id)

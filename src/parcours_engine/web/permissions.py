@@ -131,6 +131,7 @@ ROUTES: dict[str, Action] = {
     "api.move_appointment": A.BOOK_APPOINTMENT,
     "api.cancel_appointment": A.BOOK_APPOINTMENT,
     "api.record_attendance": A.BOOK_APPOINTMENT,
+    "api.list_follow_ups": A.FOLLOW_UP,  # one's own "Relancer la personne" still to do
 }
 
 

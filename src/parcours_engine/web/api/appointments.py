@@ -1,4 +1,5 @@
-"""Appointments in /api/v1 (issue 17): a person's list, book, move, cancel, record attendance.
+"""Appointments in /api/v1 (issue 17): a person's list, book, move, cancel, record attendance; the
+caller's "Relancer la personne" follow-ups still to do.
 
 The same use cases and rights as the pages (READ_APPOINTMENTS, BOOK_APPOINTMENT); times are a Paris
 date and an `HH:MM` time in, UTC instants out. Their part of the OpenAPI document:
@@ -13,7 +14,7 @@ from typing import Any
 from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 
-from parcours_engine.appointments import appointments
+from parcours_engine.appointments import appointments, follow_ups
 from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.persistence.appointment_models import Appointment
 from parcours_engine.web.agenda.forms import read_time
@@ -79,6 +80,27 @@ def record_attendance(person_id: int, appointment_id: int) -> ResponseReturnValu
         db_session(), clock(), current_account(), person_id, appointment_id, data["attendance"], route_name()
     )
     return jsonify(_appointment(done))
+
+
+@bp.get("/follow-ups")
+def list_follow_ups() -> ResponseReturnValue:
+    rows = follow_ups.listed(db_session(), clock(), current_account(), route_name())
+    return jsonify(
+        {
+            "items": [
+                {
+                    "id": row.follow_up.id,
+                    "beneficiary_id": row.follow_up.beneficiary_id,
+                    "pathway_id": row.follow_up.pathway_id,
+                    "appointment_id": row.follow_up.appointment_id,
+                    "missed_at": row.missed_at.isoformat(),
+                    "due_at": row.follow_up.due_at.isoformat(),
+                    "overdue": row.overdue,
+                }
+                for row in rows
+            ]
+        }
+    )
 
 
 def _slot(data: dict[str, Any]) -> appointments.Slot:

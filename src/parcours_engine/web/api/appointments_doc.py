@@ -38,7 +38,20 @@ def schemas() -> dict[str, Any]:
                 "cancel_reason": {"enum": [*rules.CancelReason, None]},
                 "revision": {"type": "integer"},
             },
-        }
+        },
+        "FollowUp": {
+            "type": "object",
+            "required": ["id", "beneficiary_id", "appointment_id", "missed_at", "due_at", "overdue"],
+            "properties": {
+                "id": {"type": "integer"},
+                "beneficiary_id": {"type": "integer"},
+                "pathway_id": nullable_id,
+                "appointment_id": {"type": "integer"},
+                "missed_at": {"type": "string", "format": "date-time"},
+                "due_at": {"type": "string", "format": "date-time"},
+                "overdue": {"type": "boolean"},
+            },
+        },
     }
 
 
@@ -104,6 +117,23 @@ def paths(op: Any, json: Any, ref: Any, body: Any, path_id: Any, text: Any) -> d
                 404,
                 operationId="listAppointments",
                 parameters=[person],
+            ),
+        },
+        "/follow-ups": {
+            "get": op(
+                "Your 'Relancer la personne' follow-ups still to do (unexcused absences to call back),"
+                " the earliest due first",
+                {
+                    "200": json(
+                        {
+                            "type": "object",
+                            "required": ["items"],
+                            "properties": {"items": {"type": "array", "items": ref("FollowUp")}},
+                        },
+                        "the follow-ups",
+                    )
+                },
+                operationId="listFollowUps",
             ),
         },
         "/appointments": {
