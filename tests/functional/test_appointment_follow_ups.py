@@ -15,6 +15,7 @@ from parcours_engine.persistence.models import AccessLog, Pathway
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import World
 from tests.functional.test_permissions import person_of
+from tests.functional.test_security_pdf import _shown_text
 
 SUIVI = {"kind": "suivi", "at": "14:00", "duration_minutes": "60", "mode": "lieu", "place": "Bureau 3"}
 
@@ -94,6 +95,10 @@ def test_the_referent_records_the_follow_ups_outcome_from_a_closed_list_once(wor
     assert 'id="follow-ups"' not in client.get("/taches").get_data(as_text=True)
     assert client.post(url, {"outcome": "joint"}).status_code == 409
     assert _follow_ups(world)[0].outcome == "nouveau_rdv_pris"
+    exported = client.get(f"/personnes/{person_id}/donnees.json").get_json()  # RGPD Art. 15
+    assert [row["outcome"] for row in exported["appointment_follow_ups"]] == ["nouveau_rdv_pris"]
+    printed = _shown_text(client.get(f"/personnes/{person_id}/donnees.pdf").data)
+    assert "Relances apr" in printed and "nouveau_rdv_pris" in printed
     with world.sessions() as session:
         logged = session.scalars(
             select(AccessLog.action).where(AccessLog.route.contains("/relances/")).order_by(AccessLog.id)

@@ -29,6 +29,7 @@ _SECTIONS = (
     ("contact_details", "Coordonnées"),
     ("contact_consents", "Rappels acceptés"),
     ("appointments", "Rendez-vous"),
+    ("appointment_follow_ups", "Relances après une absence"),
     ("access_log", "Accès à votre dossier"),
 )
 _PATHWAY_LISTS = (("events", "Événements"), ("tasks", "Tâches"))

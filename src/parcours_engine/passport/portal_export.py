@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import NotFound
 from parcours_engine.pathways import models_cache
-from parcours_engine.persistence.appointment_models import Appointment, ContactConsent, ContactDetails
+from parcours_engine.persistence.appointment_models import (
+    Appointment,
+    AppointmentFollowUp,
+    ContactConsent,
+    ContactDetails,
+)
 from parcours_engine.persistence.models import (
     AccessLog,
     Beneficiary,
@@ -62,6 +67,9 @@ def export(session: Session, clock: Clock, beneficiary_id: int) -> dict[str, Any
         "contact_details": _rows(session, ContactDetails, ContactDetails.beneficiary_id == person.id),
         "contact_consents": _rows(session, ContactConsent, ContactConsent.beneficiary_id == person.id),
         "appointments": _rows(session, Appointment, Appointment.beneficiary_id == person.id),
+        "appointment_follow_ups": _rows(
+            session, AppointmentFollowUp, AppointmentFollowUp.beneficiary_id == person.id
+        ),
         "access_log": _rows(session, AccessLog, AccessLog.beneficiary_id == person.id),
     }
 
