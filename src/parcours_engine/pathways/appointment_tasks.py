@@ -9,8 +9,9 @@ of work as the attendance:
 - *absent non excusé*: the task stays open too, the pathway's history records the missed appointment
   at that step, and the referent gets a "Relancer la personne" notice naming the person (any unexcused
   absence at an appointment booked for a pathway does, task or not).
-The models' tasks all come from BPMN, so the follow-up is the model's own task kept open and marked,
-not a task the host invents beside the model.
+The model's own task is kept open and marked; the referent's "Relancer la personne" follow-up is a
+host-side row beside it, made by the appointments feature (appointments.follow_ups), never a task of
+the model.
 """
 
 from __future__ import annotations
