@@ -187,6 +187,7 @@ PAGES: dict[str, tuple[str, ...]] = {
         "/personnes/<id>/passeport",
         "/personnes/<id>/coordonnees",
         "/personnes/<id>/acces",
+        "/relances/<id>",  # a follow-up of an unexcused absence, from the inbox
     ),
     "reception": (
         *WORK,
