@@ -145,4 +145,4 @@ def test_a_stored_form_with_a_catastrophic_pattern_is_unusable_not_run():
     started = time.monotonic()
     with pytest.raises(forms_service.FormUnusable, match="repeats a repetition"):
         forms_service.validate(stored, "vieux.schema.json", {"motif": "a" * 40 + "!"})  # type: ignore[arg-type]
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 10  # at once: a hang here was minutes

@@ -38,7 +38,7 @@ def _refused(script: str) -> str:
     started = time.monotonic()
     with pytest.raises(WorkflowTaskException) as raised:
         workflow.do_engine_steps()
-    assert time.monotonic() - started < 2, "a budget must stop the script, not the machine"
+    assert time.monotonic() - started < 10, "a budget must stop the script, not the machine"
     return str(raised.value)
 
 
@@ -137,7 +137,7 @@ def test_deep_expressions_are_refused_with_a_line(source: str, mode: Any) -> Non
 def test_timers_over_budget_are_refused_at_publish(expression: str, kind: Any, budget: str) -> None:
     started = time.monotonic()
     message = check_timer_expression(expression, kind)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 10  # at once: a hang here was minutes
     assert message is not None and budget in message
 
 
@@ -185,7 +185,7 @@ def test_multi_instance_cardinality_over_budget_is_an_engine_failure(
             _multi_instance(sequential, cardinality),
             '<bpmn:sequenceFlow id="f9" sourceRef="first" targetRef="end"/>',
         )
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10  # at once: a hang here was minutes
     assert raised.value.element_id == "first"
     assert "budget of 1,000 instances per multi-instance activity" in str(raised.value)
 
