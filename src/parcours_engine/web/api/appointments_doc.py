@@ -1,13 +1,13 @@
 """The appointments' part of the OpenAPI document (web.api.appointments' routes), joined by
-`openapi.document`; built with the document's own helpers, passed in."""
+`openapi.document`; built with the document's helpers (`openapi_helpers`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from parcours_engine.domain import appointments as rules
+from parcours_engine.web.api.openapi_helpers import ID, body, items_of, json_answer, op, path_id, ref, text
 
-_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 _TIME = {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "description": "Paris time, HH:MM"}
 _SLOT = {
     "day": {"type": "string", "format": "date", "description": "Paris date"},
@@ -55,9 +55,9 @@ def schemas() -> dict[str, Any]:
     }
 
 
-def paths(op: Any, json: Any, ref: Any, body: Any, path_id: Any, text: Any) -> dict[str, Any]:
-    """The appointments' paths, built with the document's own helpers (passed in: no import cycle)."""
-    one = json(ref("Appointment"), "the appointment")
+def paths() -> dict[str, Any]:
+    """The appointments' paths."""
+    one = json_answer(ref("Appointment"), "the appointment")
     person = path_id("beneficiary_id")
     appointment = [person, path_id("appointment_id")]
 
@@ -81,28 +81,24 @@ def paths(op: Any, json: Any, ref: Any, body: Any, path_id: Any, text: Any) -> d
             )
         }
 
-    listing = {
-        "type": "object",
-        "required": ["items"],
-        "properties": {"items": {"type": "array", "items": ref("Appointment")}},
-    }
+    listing = items_of("Appointment")
     booking = {
         "type": "object",
         "additionalProperties": False,
         "required": ["beneficiary_id", "kind", "day", "at", "duration_minutes", "mode"],
         "properties": {
-            "beneficiary_id": _ID,
+            "beneficiary_id": ID,
             "kind": {"enum": list(rules.AppointmentKind)},
             **_SLOT,
             "mode": {"enum": list(rules.AppointmentMode)},
             "place": text(rules.PLACE_LENGTH),
-            "counsellor_id": _ID,
-            "pathway_id": _ID,
+            "counsellor_id": ID,
+            "pathway_id": ID,
         },
     }
     created = {
         "201": {
-            **json(ref("Appointment"), "booked"),
+            **json_answer(ref("Appointment"), "booked"),
             "headers": {
                 "Location": {"description": "the person's appointments", "schema": {"type": "string"}}
             },
@@ -113,7 +109,7 @@ def paths(op: Any, json: Any, ref: Any, body: Any, path_id: Any, text: Any) -> d
         base: {
             "get": op(
                 "A person's appointments, newest first (the read is logged)",
-                {"200": json(listing, "the appointments")},
+                {"200": json_answer(listing, "the appointments")},
                 404,
                 operationId="listAppointments",
                 parameters=[person],
@@ -123,16 +119,7 @@ def paths(op: Any, json: Any, ref: Any, body: Any, path_id: Any, text: Any) -> d
             "get": op(
                 "Your 'Relancer la personne' follow-ups still to do (unexcused absences to call back),"
                 " the earliest due first",
-                {
-                    "200": json(
-                        {
-                            "type": "object",
-                            "required": ["items"],
-                            "properties": {"items": {"type": "array", "items": ref("FollowUp")}},
-                        },
-                        "the follow-ups",
-                    )
-                },
+                {"200": json_answer(items_of("FollowUp"), "the follow-ups")},
                 operationId="listFollowUps",
             ),
         },
