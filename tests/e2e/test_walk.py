@@ -11,10 +11,13 @@ those again (a person from a pathway). On each page:
 3. no horizontal overflow at 1,366 px nor at 390 px;
 4. no serious or critical axe-core violation (WCAG 2.0/2.1 A and AA, and best practices; axe-core from
    npm, injected into the page): once per kind of page, for the first role that reaches it;
-5. the app's own time for the page under `SERVER_MS` x `SERVER_MARGIN`, read from its Server-Timing
-   header (server side, not the browser's wall time: the house rule keeps timings out of tests, so the
-   margin is wide, and a page over it is asked once more, since a first request may fill a cache);
-   every time is written to `walk-server-timing.txt` in pytest's basetemp.
+5. server time under 300 ms: the app's CPU time for the page (its Server-Timing `cpu` metric, the
+   request thread's own work, SQLite included) under `SERVER_MS`, and its wall time (`app`) under
+   `SERVER_MS` x `SERVER_MARGIN`. The CPU time barely grows when parallel test workers and browsers
+   share the cores, so it takes the bound as is; the wall time does grow, so it gets a margin and only
+   catches a page that hangs or waits on something. A page over either is asked once more, since a
+   first request may fill a cache. Every time is written to `walk-server-timing.txt` in pytest's
+   basetemp.
 
 The walk runs once per role (module fixture, one xdist group); each page is then a test of its own, so a
 page being rebuilt is marked as an expected failure alone (`EXPECTED_FAILURES`) and the others stay strict.
@@ -60,8 +63,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("walk")]
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 WIDE, NARROW = 1366, 390
-SERVER_MS = 300  # issue 15's bound, on the app's Server-Timing (server side); see SERVER_MARGIN
-SERVER_MARGIN = 4  # the test machine is shared by parallel test workers and browsers: 4x before failing
+SERVER_MS = 300  # issue 15's bound, on the app's CPU time for a page (Server-Timing `cpu`)
+SERVER_MARGIN = 4  # the wall time's (Server-Timing `app`): the machine is shared by workers and browsers
 PEOPLE = 24  # demo people: enough for every kind of page, few enough to load in seconds
 
 # Element ids as modellers write them or bpmn-js generates them.
@@ -256,9 +259,10 @@ EXPECTED_FAILURES: dict[tuple[str, str], str] = {}
 @dataclass
 class Finding:
     url: str
-    server_ms: float | None = None
+    server_ms: float | None = None  # wall time (Server-Timing `app`)
+    cpu_ms: float | None = None  # CPU time of the request's thread (Server-Timing `cpu`)
     problems: list[str] = field(default_factory=list)
-    cold_ms: float | None = None  # the first request's time, when it was over the bound
+    cold_ms: float | None = None  # the first request's wall time, when it was over a bound
 
 
 @dataclass
@@ -333,10 +337,22 @@ def page_key(url: str, codes: set[str]) -> str:
 SKIPPED = re.compile(r"\.(?:pdf|csv|json|bpmn|svg|png|xml)$|/deconnexion|/static/|/api/")
 
 
-def server_ms(response: Any) -> float | None:
+def server_ms(response: Any, metric: str = "app") -> float | None:
+    """A metric's duration in the response's Server-Timing header (`app`: wall time, `cpu`: CPU time)."""
     header = response.header_value("server-timing") if response is not None else None
-    found = re.search(r"dur=([0-9.]+)", header or "")
+    found = re.search(rf"(?:^|,)\s*{metric};(?:[^,]*;)?dur=([0-9.]+)", header or "")
     return float(found.group(1)) if found else None
+
+
+def over_bound(finding: Finding) -> str | None:
+    """What is over the bounds of point 5, or None."""
+    if finding.cpu_ms is None or finding.server_ms is None:
+        return "no Server-Timing header"
+    if finding.cpu_ms > SERVER_MS:
+        return f"server time {finding.cpu_ms:.0f} ms of CPU (bound {SERVER_MS} ms)"
+    if finding.server_ms > SERVER_MS * SERVER_MARGIN:
+        return f"server time {finding.server_ms:.0f} ms of wall time (bound {SERVER_MS * SERVER_MARGIN} ms)"
+    return None
 
 
 def check_page(page: Page, url: str, role: Role, codes: set[str], audited: set[str]) -> Finding | None:
@@ -355,19 +371,19 @@ def check_shown(
     page: Page, response: Any, role: Role, codes: set[str], audited: set[str], status: int = 200
 ) -> Finding:
     """What the page shown now (after `response`, expected with `status`) shows that it should not."""
-    finding = Finding(page.url, server_ms(response))
+    finding = Finding(page.url, server_ms(response), server_ms(response, "cpu"))
     if response is None or response.status != status:
         finding.problems.append(f"HTTP {response.status if response else '?'}")
-    if finding.server_ms is None:
-        finding.problems.append("no Server-Timing header")
-    elif finding.server_ms > SERVER_MS * SERVER_MARGIN and response.request.method == "GET":
+    over = over_bound(finding)
+    if over and finding.server_ms is not None and response.request.method == "GET":
         # Once more: a page's first request may pay a one-time cost (a cache filled); both are reported.
         finding.cold_ms = finding.server_ms
-        finding.server_ms = server_ms(page.goto(page.url))
-        if finding.server_ms is None or finding.server_ms > SERVER_MS * SERVER_MARGIN:
-            finding.problems.append(f"server time {finding.cold_ms:.0f} ms, then {finding.server_ms} ms")
-    elif finding.server_ms > SERVER_MS * SERVER_MARGIN:
-        finding.problems.append(f"server time {finding.server_ms:.0f} ms")
+        again = page.goto(page.url)
+        finding.server_ms, finding.cpu_ms = server_ms(again), server_ms(again, "cpu")
+        if then := over_bound(finding):
+            finding.problems.append(f"{over}, then {then}")
+    elif over:
+        finding.problems.append(over)
     text, prose = page.evaluate(VISIBLE_TEXT, False), page.evaluate(VISIBLE_TEXT, True)
     finding.problems.extend(text_problems(text, prose, page.url, codes))
     for width in sorted({role.width, NARROW, WIDE}, reverse=True):
@@ -521,7 +537,7 @@ def walks(browser: Browser, demo_live: Live, tmp_path_factory: pytest.TempPathFa
     yield walked
     rows = sorted(
         (
-            (f.server_ms or 0.0, f.cold_ms, role, key)
+            (f.cpu_ms or 0.0, f.server_ms or 0.0, f.cold_ms, role, key)
             for role, w in done.items()
             for key, f in w.pages.items()
         ),
@@ -530,8 +546,9 @@ def walks(browser: Browser, demo_live: Live, tmp_path_factory: pytest.TempPathFa
     report = tmp_path_factory.getbasetemp() / "walk-server-timing.txt"
     report.write_text(
         "".join(
-            f"{ms:8.1f} ms  {role:<12} {key}{f'  (first request {cold:.0f} ms)' if cold else ''}\n"
-            for ms, cold, role, key in rows
+            f"{cpu:8.1f} ms CPU {ms:8.1f} ms wall  {role:<12} {key}"
+            f"{f'  (first request {cold:.0f} ms)' if cold else ''}\n"
+            for cpu, ms, cold, role, key in rows
         )
     )
 
@@ -603,7 +620,9 @@ def test_the_checks_find_what_they_look_for(browser: Browser, demo_live: Live) -
         page.route(
             f"{demo_live.url}/essai",
             lambda route: route.fulfill(
-                status=200, body=body, headers={"Content-Type": "text/html", "Server-Timing": "app;dur=5000"}
+                status=200,
+                body=body,
+                headers={"Content-Type": "text/html", "Server-Timing": "app;dur=900, cpu;dur=400"},
             ),
         )
         problems = "\n".join(
@@ -622,7 +641,10 @@ def test_the_checks_find_what_they_look_for(browser: Browser, demo_live: Live) -
         "horizontal overflow",
         "at 390 px",
         "critical label",
-        "server time 5000 ms",
+        "server time 400 ms of CPU",
     ):
         assert expected in problems
     assert "Activity_1g45hao" not in problems  # hidden: not shown as text
+    waited = over_bound(Finding("/essai", server_ms=SERVER_MS * SERVER_MARGIN + 1, cpu_ms=10))
+    assert waited is not None and "of wall time" in waited  # a page that waits, not computes
+    assert over_bound(Finding("/essai", server_ms=SERVER_MS * 3, cpu_ms=SERVER_MS - 1)) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from parcours_engine.web import create_app
@@ -12,6 +13,15 @@ def test_healthz_checks_the_database(world):
     response = world.client().get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_every_answer_carries_its_wall_and_cpu_server_time(world):
+    """Server-Timing has the app's wall time and the CPU time of the request (the Chromium walk holds
+    pages to the CPU time: tests/e2e/test_walk.py)."""
+    client = world.client("conseiller")
+    for response in (client.get("/taches"), world.client().get("/healthz"), client.get("/nulle-part")):
+        header = response.headers["Server-Timing"]
+        assert re.fullmatch(r"app;dur=[0-9]+\.[0-9], cpu;dur=[0-9]+\.[0-9]", header), header
 
 
 def test_pages_need_sign_in_and_speak_french_by_default(world):
