@@ -5,14 +5,17 @@ spend time in counted `for` loops and comprehensions, and memory through the ope
 here. Each evaluation gets a fresh `Run` (its deadline, its loop turns, what it built so far):
 
 - time: the deadline is checked at every loop turn, attribute access and guarded operation, and
-  a transition's own deadline (`transition`) caps every evaluation inside it;
+  a transition's own deadline (`transition_budget.transition`) caps every evaluation inside it;
 - memory: every operation that can build a large value checks the result's size *before* building
   it: `+ * ** << %` on strings, lists and numbers, the growing string methods (`ljust`, `center`,
   `zfill`, `expandtabs`, `replace`, `join`, `translate`...), `list.extend`, `dict.update`, `str()` of
-  containers, f-string widths and `%` widths; the sizes add up to the evaluation's allocation budget;
+  containers, f-string widths and `%` widths (the growing methods' sizers are in `growing_methods.py`,
+  the sizes of values in `data_size.py`); the sizes add up to the evaluation's allocation budget;
 - quadratic builtins: `sum()` adds numbers only (summing lists is quadratic);
-- the data a script leaves is measured before it is kept (`check_data`): how many values, how deep,
-  how large a number, so that saving it can neither blow up nor hit a recursion limit.
+- the data a script leaves is measured before it is kept (`data_size.check_data`): how many values,
+  how deep, how large a number, so that saving it can neither blow up nor hit a recursion limit.
+
+`transition`, `count_step` and `check_data` are re-exported here for the engine's callers.
 """
 
 from __future__ import annotations
@@ -22,10 +25,7 @@ import operator
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -34,7 +34,23 @@ from RestrictedPython.Guards import full_write_guard, guarded_unpack_sequence, s
 from parcours_engine.domain.errors import ScriptError
 from parcours_engine.engine import budgets
 from parcours_engine.engine.budgets import BudgetExceeded, Budgets
+from parcours_engine.engine.data_size import TEXT, check_data, text_size
+from parcours_engine.engine.growing_methods import GROWING, GROWING_TYPES, Sized
 from parcours_engine.engine.script_helpers import HELPERS
+from parcours_engine.engine.transition_budget import count_step, current_deadline, transition
+
+__all__ = [
+    "GUARDED_BINOPS",
+    "WALL_CLOCK_ATTRIBUTES",
+    "Run",
+    "check_data",
+    "count_step",
+    "guarded_apply",
+    "guarded_getitem",
+    "recursion_headroom",
+    "run_builtins",
+    "transition",
+]
 
 GUARDED_BINOPS: dict[type[ast.operator], str] = {
     ast.Add: "+",
@@ -65,112 +81,13 @@ _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "&=": operator.iand,
 }
 _SEQUENCES = (str, bytes, list, tuple)
-_TEXT = (str, bytes)
 # Attributes of date/datetime that read the wall clock (or the server's zone) behind the clock's back.
 WALL_CLOCK_ATTRIBUTES = frozenset({"today", "now", "utcnow", "fromtimestamp", "utcfromtimestamp"})
 # `%` conversions: flags, then a width and a precision that may be `*` (taken from the arguments).
 _PERCENT_SPEC = re.compile(rb"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _DIGITS = re.compile(r"\d+")
-# JSON (the saved state) cannot write an integer of more digits than Python converts to text.
-_MAX_SAVED_INT_BITS = int(4_000 * 3.32)
 # How often (seconds) a running evaluation hands the interpreter over to the process's other threads.
 _YIELD_EVERY = 0.001
-
-
-# --- the transition: one deadline and one step count for everything a transition runs -----------
-
-
-@dataclass
-class _Transition:
-    deadline: float
-    steps_left: int
-
-
-_TRANSITION: ContextVar[_Transition | None] = ContextVar("parcours_engine_transition", default=None)
-
-
-@contextmanager
-def transition() -> Iterator[None]:
-    """Run a transition (start, task completion, timer firing) under its time and step budgets."""
-    limits = budgets.current()
-    token = _TRANSITION.set(_Transition(time.monotonic() + limits.transition_ms / 1000, limits.engine_steps))
-    try:
-        yield
-    finally:
-        _TRANSITION.reset(token)
-
-
-def count_step(task: Any) -> None:
-    """SpiffWorkflow's `did_complete_task` callback: one more automatic step in this transition."""
-    current = _TRANSITION.get()
-    if current is None:
-        return
-    current.steps_left -= 1
-    over = None
-    if current.steps_left < 0:
-        over = BudgetExceeded("engine_steps", "the pathway runs in a loop that waits for nobody")
-    elif time.monotonic() > current.deadline:
-        over = BudgetExceeded("transition_ms", "the transition took too long")
-    if over is not None:
-        over.element_id = getattr(task.task_spec, "bpmn_id", None)
-        raise over
-
-
-# --- sizes ------------------------------------------------------------------------------------
-
-
-def text_size(value: Any, limit: int) -> int:
-    """About how many characters `str(value)` has; stops counting past `limit` (returns limit + 1).
-
-    Shared references count each time they appear, as they would in the text: `[a] * 1000` where
-    `a` is a long list is a long text, even though it is small in memory.
-    """
-    total, stack = 0, [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, _TEXT):
-            total += len(item) + 3
-        elif isinstance(item, bool) or item is None:
-            total += 5
-        elif isinstance(item, int):
-            total += item.bit_length() // 3 + 2
-        elif isinstance(item, Mapping):
-            total += 2 + 2 * len(item)
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            total += 2 + 2 * len(item)
-            stack.extend(item)
-        else:
-            total += 40  # floats, dates, helpers: short texts
-        if total > limit:
-            return limit + 1
-    return total
-
-
-def check_data(values: Mapping[str, Any]) -> None:
-    """Refuse data a script would leave that cannot be saved: too many values, too deep, huge numbers."""
-    limits = budgets.current()
-    count, stack = len(values), [(value, 1) for value in values.values() if _needs_walk(value)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, int):
-            raise BudgetExceeded("int_bits", "a number of more than 4,000 digits cannot be saved")
-        if depth > limits.depth:
-            raise BudgetExceeded("depth", "the data the script leaves is nested too deeply to save")
-        children = item.values() if isinstance(item, Mapping) else item
-        count += len(item)
-        if count > limits.data_items:
-            raise BudgetExceeded("data_items", "the data the script leaves is too large to save")
-        stack.extend((child, depth + 1) for child in children if _needs_walk(child))
-    if count > limits.data_items:
-        raise BudgetExceeded("data_items", "the data the script leaves is too large to save")
-
-
-def _needs_walk(value: Any) -> bool:
-    if isinstance(value, (Mapping, list, tuple, set, frozenset)):
-        return True
-    return isinstance(value, int) and value.bit_length() > _MAX_SAVED_INT_BITS
 
 
 def _width(spec: str) -> int:
@@ -186,8 +103,7 @@ class Run:
     def __init__(self, limits: Budgets) -> None:
         self.limits = limits
         self.deadline = time.monotonic() + limits.script_ms / 1000
-        outer = _TRANSITION.get()
-        self.transition_deadline = outer.deadline if outer is not None else None
+        self.transition_deadline = current_deadline()
         self.turns_left = limits.iterations
         self.allocated = 0
         self.yielded_at = time.monotonic()
@@ -237,7 +153,7 @@ class Run:
         elif op == "<<" and isinstance(left, int) and isinstance(right, int):
             if left.bit_length() + right > bits:
                 raise BudgetExceeded("int_bits", "the result of '<<' would be too large")
-        elif op == "%" and isinstance(left, _TEXT):
+        elif op == "%" and isinstance(left, TEXT):
             self._check_percent(left, right)
         else:
             self.tick()
@@ -325,91 +241,10 @@ class Run:
         if name in WALL_CLOCK_ATTRIBUTES and (isinstance(obj, date) or is_date_class):
             raise ScriptError(f"'{name}' reads the server clock: use today() or now()")
         value = safer_getattr_raise(obj, name)
-        sizer = _GROWING.get((type(obj), name)) if type(obj) in _GROWING_TYPES else None
+        sizer = GROWING.get((type(obj), name)) if type(obj) in GROWING_TYPES else None
         if sizer is None:
             return value
-        return _Sized(self, value, obj, sizer, f".{name}()")
-
-
-class _Sized:
-    """A growing method bound to its object: sizes its result before calling it."""
-
-    __slots__ = ("method", "obj", "run", "sizer", "what")
-
-    def __init__(self, run: Run, method: Any, obj: Any, sizer: Callable[..., int], what: str) -> None:
-        self.run, self.method, self.obj, self.sizer, self.what = run, method, obj, sizer, what
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.sizer is _join and args and not isinstance(args[0], (list, tuple)):
-            args = (list(args[0]), *args[1:])  # a generator can repeat one long text: size it first
-        try:
-            size = self.sizer(self.obj, *args, **kwargs)
-        except TypeError:
-            size = 0  # wrong arguments: let the method itself say so
-        self.run.grow(size, self.what)
-        return self.method(*args, **kwargs)
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) else 0
-
-
-def _padded(s: Any, width: Any = 0, *_: Any) -> int:
-    return max(len(s), _int(width))
-
-
-def _padded_int(_number: Any, length: Any = 1, *_: Any, **__: Any) -> int:
-    return _int(length)
-
-
-def _expandtabs(s: Any, tabsize: Any = 8) -> int:
-    tab = b"\t" if isinstance(s, bytes) else "\t"
-    return len(s) + s.count(tab) * max(_int(tabsize), 0)
-
-
-def _replace(s: Any, old: Any, new: Any, count: Any = -1) -> int:
-    if not isinstance(old, type(s)) or not isinstance(new, type(s)):
-        return len(s)
-    times = s.count(old) if old else len(s) + 1
-    if isinstance(count, int) and count >= 0:
-        times = min(times, count)
-    return len(s) + times * max(len(new) - len(old), 0)
-
-
-def _join(s: Any, iterable: Any) -> int:
-    items = iterable if isinstance(iterable, (list, tuple)) else ()
-    return sum(len(i) for i in items if isinstance(i, _TEXT)) + len(s) * max(len(items) - 1, 0)
-
-
-def _translate(s: Any, table: Any) -> int:
-    if not isinstance(table, Mapping):
-        return len(s) * 1_000  # a table that is not a dict: assume the worst
-    longest = max((len(v) for v in table.values() if isinstance(v, _TEXT)), default=1)
-    return len(s) * max(longest, 1)
-
-
-def _encode(s: Any, *_: Any, **__: Any) -> int:
-    return 4 * len(s)
-
-
-def _extend(target: Any, other: Any) -> int:
-    return len(target) + (len(other) if hasattr(other, "__len__") else 0)
-
-
-_GROWING: dict[tuple[type, str], Callable[..., int]] = {
-    **{(kind, name): _padded for kind in _TEXT for name in ("ljust", "rjust", "center", "zfill")},
-    **{(kind, "expandtabs"): _expandtabs for kind in _TEXT},
-    **{(kind, "replace"): _replace for kind in _TEXT},
-    **{(kind, "join"): _join for kind in _TEXT},
-    **{(kind, "translate"): _translate for kind in _TEXT},
-    (str, "encode"): _encode,
-    (int, "to_bytes"): _padded_int,
-    (bool, "to_bytes"): _padded_int,
-    (list, "extend"): _extend,
-    (dict, "update"): _extend,
-    (set, "update"): _extend,
-}
-_GROWING_TYPES = frozenset(kind for kind, _ in _GROWING)
+        return Sized(self, value, obj, sizer, f".{name}()")
 
 
 class _DroppedPrint:
