@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from parcours_engine import access
 from parcours_engine.domain.appointments import Channel
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import ConflictError, FieldError, FieldErrors, InvalidInput
+from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence import consents
 from parcours_engine.persistence.appointment_models import ContactConsent, ContactDetails
@@ -145,25 +145,14 @@ def give_consent(
     person = access.beneficiary_for(session, clock, account, person_id, Action.CHANGE_CONTACT, route)
     if channel not in set(Channel):
         raise InvalidInput(field_errors={"channel": [FieldError("field.choice")]})
-    today = clock.now().date()
-    if given_on > today:
-        raise InvalidInput(field_errors={"given_on": [FieldError("field.date_before", limit=today)]})
+    consents.check_given_on(clock, given_on)
     details = view(session, person.id).details
     address = None if details is None else (details.email if channel == Channel.EMAIL else details.phone)
     if not address:
         raise InvalidInput(field_errors={"channel": [FieldError("contact.channel_without_address")]})
-    if _active(session, person.id, channel) is not None:
-        raise ConflictError("consent.in_force")
-    consent = ContactConsent(
-        beneficiary_id=person.id,
-        channel=channel,
-        given_on=given_on,
-        recorded_at=clock.now(),
-        recorded_by=account.username,
+    return consents.record(
+        session, clock, ContactConsent, person.id, given_on, account.username, channel=channel
     )
-    session.add(consent)
-    session.flush()
-    return consent
 
 
 def withdraw_consent(
@@ -172,14 +161,3 @@ def withdraw_consent(
     """Record that the person no longer accepts reminders on a channel: nothing more is sent on it."""
     person = access.beneficiary_for(session, clock, account, person_id, Action.CHANGE_CONTACT, route)
     return consents.withdraw(session, clock, ContactConsent, person.id, consent_id, account.username)
-
-
-def _active(session: Session, person_id: int, channel: str) -> ContactConsent | None:
-    found: ContactConsent | None = session.scalar(
-        select(ContactConsent).where(
-            ContactConsent.beneficiary_id == person_id,
-            ContactConsent.channel == channel,
-            ContactConsent.withdrawn_at.is_(None),
-        )
-    )
-    return found

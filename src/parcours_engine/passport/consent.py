@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from parcours_engine import access
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.errors import ConflictError, FieldError, InvalidInput
+from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence import consents
 from parcours_engine.persistence.models import Account, Structure
@@ -29,14 +29,7 @@ def active(session: Session, beneficiary_id: int, structure_id: int | None) -> S
     """The consent in force for this person and structure, if any."""
     if structure_id is None:
         return None
-    consent: SharingConsent | None = session.scalar(
-        select(SharingConsent).where(
-            SharingConsent.beneficiary_id == beneficiary_id,
-            SharingConsent.structure_id == structure_id,
-            SharingConsent.withdrawn_at.is_(None),
-        )
-    )
-    return consent
+    return consents.in_force(session, SharingConsent, beneficiary_id, structure_id=structure_id)
 
 
 def give(
@@ -52,21 +45,10 @@ def give(
     person = access.beneficiary_for(session, clock, account, beneficiary_id, Action.RECORD_CONSENT, route)
     if session.get(Structure, structure_id) is None:
         raise InvalidInput(field_errors={"structure_id": [FieldError("field.choice")]})
-    if given_on > clock.now().date():
-        today = clock.now().date()
-        raise InvalidInput(field_errors={"given_on": [FieldError("field.date_before", limit=today)]})
-    if active(session, person.id, structure_id) is not None:
-        raise ConflictError("consent.in_force")
-    consent = SharingConsent(
-        beneficiary_id=person.id,
-        structure_id=structure_id,
-        given_on=given_on,
-        recorded_at=clock.now(),
-        recorded_by=account.username,
+    consents.check_given_on(clock, given_on)
+    return consents.record(
+        session, clock, SharingConsent, person.id, given_on, account.username, structure_id=structure_id
     )
-    session.add(consent)
-    session.flush()
-    return consent
 
 
 def withdraw(
