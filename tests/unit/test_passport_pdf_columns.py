@@ -14,6 +14,7 @@ import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
 
+from parcours_engine import printing
 from parcours_engine.passport import pdf
 from parcours_engine.passport.passport import CompetenceView, PassportView
 from parcours_engine.passport.referential import referential
@@ -65,7 +66,7 @@ def tables(monkeypatch: pytest.MonkeyPatch) -> list[Table]:
             built.extend(f for f in flowables if isinstance(f, Table))
             super().build(flowables, *args, **kwargs)
 
-    monkeypatch.setattr(pdf, "SimpleDocTemplate", Recording)
+    monkeypatch.setattr(printing, "SimpleDocTemplate", Recording)  # where every document is built
     data = pdf.render(_view(), datetime(2026, 1, 6, 10, tzinfo=UTC))
     assert data.startswith(b"%PDF-")
     return built

@@ -8,13 +8,11 @@ markup). Reading it is a read of the person's file (READ_APPOINTMENTS), in the a
 
 from __future__ import annotations
 
-from io import BytesIO
 from xml.sax.saxutils import escape
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Paragraph, Spacer
 from reportlab.platypus.flowables import Flowable
 from sqlalchemy.orm import Session
 
@@ -24,6 +22,7 @@ from parcours_engine.appointments.reminders import WEEKDAYS
 from parcours_engine.domain.appointments import AppointmentKind, AppointmentMode, to_paris
 from parcours_engine.domain.clock import Clock
 from parcours_engine.persistence.models import Account
+from parcours_engine.printing import build
 
 
 def render(
@@ -67,17 +66,5 @@ def render(
         Spacer(1, 8 * mm),
         Paragraph(f"Édité le {to_paris(clock.now()):%d/%m/%Y}.", styles["Normal"]),
     ]
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=20 * mm,
-        bottomMargin=20 * mm,
-        title="Convocation",
-        author="parcours-engine",
-        invariant=True,
-    )
-    doc.build(story)
-    return buffer.getvalue(), f"convocation_{person.identifier}_{local:%Y%m%d_%H%M}.pdf"
+    body = build(story, "Convocation", side_margin=20 * mm, top_margin=20 * mm)
+    return body, f"convocation_{person.identifier}_{local:%Y%m%d_%H%M}.pdf"

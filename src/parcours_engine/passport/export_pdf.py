@@ -1,7 +1,7 @@
 """Everything held about a person (RGPD Art. 15) as a PDF, for a person who wants it on paper.
 
 The content is the JSON document of `portal_export`, section by section, so the PDF never says more
-or less than the JSON. Every value goes through the passport PDF's `_text` (ReportLab's markup
+or less than the JSON. Every value goes through `printing.text` (ReportLab's markup
 escaped): a name such as `<b>x</b><img src=x>` is printed as typed, never read as markup.
 French only, like the passport's PDF.
 """
@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from io import BytesIO
 from typing import Any
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Paragraph, Spacer
 from reportlab.platypus.flowables import Flowable
 
-from parcours_engine.passport.pdf import _day, _table, _text
+from parcours_engine.printing import build, printed_on, table, text
 
 _SECTIONS = (
     ("identity_corrections", "Corrections d'identité"),
@@ -43,28 +41,16 @@ _WIDTHS = [55 * mm, 119 * mm]
 
 def render(document: Mapping[str, Any], printed_at: datetime) -> bytes:
     """The PDF bytes of an export document (`portal_export.export`)."""
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title="Données personnelles",
-        author="parcours-engine",
-        invariant=True,
-    )
     styles = getSampleStyleSheet()
     person = document["person"]
     story: list[Flowable] = [
         Paragraph("Vos données personnelles", styles["Title"]),
-        _text(f"{person.get('first_name', '')} {person.get('last_name', '')}", styles["Heading3"]),
+        text(f"{person.get('first_name', '')} {person.get('last_name', '')}", styles["Heading3"]),
         Paragraph("Identité", styles["Heading2"]),
         _fields(person, styles),
     ]
     for index, pathway in enumerate(document.get("pathways", []), start=1):
-        story.append(_text(f"Parcours {index} : {pathway.get('programme_name', '')}", styles["Heading2"]))
+        story.append(text(f"Parcours {index} : {pathway.get('programme_name', '')}", styles["Heading2"]))
         scalars = {k: v for k, v in pathway.items() if not isinstance(v, list | dict)}
         story.append(_fields(scalars, styles))
         if pathway.get("data"):
@@ -82,16 +68,15 @@ def render(document: Mapping[str, Any], printed_at: datetime) -> bytes:
             story += _list(passport.get(key, []), title, styles)
     for key, title in _SECTIONS:
         story += _list(document.get(key, []), title, styles, heading="Heading2")
-    story += [Spacer(1, 6 * mm), Paragraph(f"Édité le {_day(printed_at.date())}", styles["Italic"])]
-    doc.build(story)
-    return buffer.getvalue()
+    story += printed_on(printed_at.date(), styles)
+    return build(story, "Données personnelles")
 
 
 def _fields(values: Mapping[str, Any], styles: Any) -> Flowable:
     """A two-column table: each field and its value, both escaped."""
     body = styles["BodyText"]
-    rows = [["Champ", "Valeur"]] + [[_text(str(k), body), _text(_value(v), body)] for k, v in values.items()]
-    return _table(rows, _WIDTHS)
+    rows = [["Champ", "Valeur"]] + [[text(str(k), body), text(_value(v), body)] for k, v in values.items()]
+    return table(rows, _WIDTHS)
 
 
 def _list(
