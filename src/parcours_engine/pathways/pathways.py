@@ -1,4 +1,7 @@
-"""Pathways: start one, complete its tasks, fire its timers, change its referent, exit by hand.
+"""Pathways: complete their tasks, fire their timers, change their referent, exit by hand.
+
+Starting one is in pathways.starting, the events a transition leaves in pathways.journal (both
+re-exported here).
 
 Every transition loads the workflow from the pathway's saved state, advances it, and saves state and
 projections together. If the engine fails half-way, nothing is written: `TransitionFailed` carries an
@@ -7,9 +10,7 @@ incident that the unit of work records after rolling back (persistence.uow.unit_
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
@@ -19,91 +20,46 @@ from sqlalchemy.orm import Session, joinedload
 from parcours_engine import access
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import PathwayStatus, SystemActor, WorkItemStatus
-from parcours_engine.domain.errors import (
-    ConflictError,
-    FieldError,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    TransitionFailed,
-)
+from parcours_engine.domain.errors import ConflictError, FieldError, InvalidInput, NotFound, TransitionFailed
 from parcours_engine.domain.outcomes import BY_CODE as OUTCOMES
-from parcours_engine.domain.permissions import Action, Profile, Scope, may_be_referent, may_start_for
+from parcours_engine.domain.permissions import Action
 from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.runtime import EngineFailure, Runtime, TaskNotReady, Workflow
 from parcours_engine.engine.timers import PARIS
 from parcours_engine.passport import tasks as passport_tasks
 from parcours_engine.pathways import forms, models_cache, projection, referents
-from parcours_engine.persistence.models import Account, Beneficiary, Pathway, PathwayEvent, WorkItem
-from parcours_engine.persistence.uow import lost_race_as_conflict
-from parcours_engine.studio import versions
+from parcours_engine.pathways.journal import (  # re-exported: callers know them from here
+    conflicts_reported,
+    flush_or_conflict,
+    log,
+    log_event,
+    log_if_finished,
+)
+from parcours_engine.pathways.starting import (  # re-exported: callers know them from here
+    beneficiary_data,
+    route,
+    start_for,
+    start_pathway,
+    start_refusal,
+)
+from parcours_engine.persistence.models import Account, Pathway, WorkItem
 
-
-def beneficiary_data(person: Beneficiary, programme: str) -> dict[str, Any]:
-    """What a model may read at start (processes/README.md lists it): closed fields only."""
-    return {
-        "date_naissance": person.birth_date.isoformat(),
-        "sexe": person.sex,
-        "niveau_qualification": person.qualification_level,
-        "quartier_prioritaire": person.priority_district,
-        "departement": person.departement,
-        "territoire": person.territory,
-        "ase": person.ase,
-        "mna": person.mna,
-        "programme_code": programme,
-    }
-
-
-def start_pathway(
-    session: Session,
-    clock: Clock,
-    programme: str,
-    beneficiary_id: int,
-    actor: str,
-    referent_id: int | None = None,
-    structure_id: int | None = None,
-) -> Pathway:
-    """Start `programme` for a beneficiary on the newest published version.
-
-    The pathway belongs to `structure_id`, else to the structure of the starting account (`actor`).
-    """
-    person = session.get(Beneficiary, beneficiary_id)
-    if person is None:
-        raise NotFound("person.not_found", id=beneficiary_id)
-    if referent_id is not None and session.get(Account, referent_id) is None:
-        raise NotFound("account.not_found", id=referent_id)
-    if structure_id is None:
-        structure_id = session.scalar(select(Account.structure_id).where(Account.username == actor))
-    version = versions.latest(session, programme)
-    model = models_cache.model_for(version)
-    now = clock.now()
-    pathway = Pathway(
-        programme=programme,
-        process_version=version,
-        beneficiary_id=person.id,
-        referent_id=None,
-        structure_id=structure_id,
-        entry_sex=person.sex,
-        entry_qualification_level=person.qualification_level,
-        entry_priority_district=person.priority_district,
-        status=PathwayStatus.ACTIVE,
-        started_at=now,
-        updated_at=now,
-    )
-    try:
-        workflow = models_cache.runtime().start(model, beneficiary_data(person, programme), clock)
-    except EngineFailure as failure:
-        # No pathway row exists yet to hang an incident on: refuse the start with the reason.
-        raise TransitionFailed(f"{programme}: {failure.element_id or 'start'}: {failure}") from failure
-    session.add(pathway)
-    projection.save(session, pathway, workflow, model, now, actor)
-    session.flush()
-    _log(session, pathway, clock, actor, "started", None, {"version": version.version})
-    if referent_id is not None and pathway.status == PathwayStatus.ACTIVE:
-        referents.transfer(session, clock, pathway, referent_id, actor)
-    _route(session, clock, pathway, workflow, actor)
-    _log_if_finished(session, pathway, clock, actor)
-    return pathway
+__all__ = [
+    "AlreadyDone",
+    "beneficiary_data",
+    "complete_work_item",
+    "end_pathway",
+    "exit_pathway",
+    "fire_timers",
+    "flush_or_conflict",
+    "get_pathway",
+    "log_event",
+    "require_open",
+    "set_referent",
+    "start_for",
+    "start_pathway",
+    "start_refusal",
+]
 
 
 _PATHWAY = select(Pathway).where(Pathway.id == bindparam("pathway_id")).options(joinedload(Pathway.state))
@@ -177,8 +133,8 @@ def complete_work_item(
         session, clock, pathway, model, actor, "complete_task", operation, run, item.task_uuid, retry_of
     )
     passport_tasks.on_task_completed(session, clock, pathway, item, clean, actor)  # passport forms feed it
-    _log(session, pathway, clock, actor, "task_completed", item.element_id, {"work_item": item.id})
-    _log_if_finished(session, pathway, clock, actor)
+    log(session, pathway, clock, actor, "task_completed", item.element_id, {"work_item": item.id})
+    log_if_finished(session, pathway, clock, actor)
     flush_or_conflict(session)  # the pathway's version-checked UPDATE and the events: one flush
     return pathway
 
@@ -197,8 +153,8 @@ def fire_timers(session: Session, clock: Clock, pathway_id: int, retry_of: int |
     model = models_cache.model_for(pathway.process_version)
     _transition(session, clock, pathway, model, "scheduler", "fire_timers", {}, run, None, retry_of)
     if fired:
-        _log(session, pathway, clock, "scheduler", "timer_fired", None, {"count": fired})
-        _log_if_finished(session, pathway, clock, "scheduler")
+        log(session, pathway, clock, "scheduler", "timer_fired", None, {"count": fired})
+        log_if_finished(session, pathway, clock, "scheduler")
     flush_or_conflict(session)
     return fired
 
@@ -233,61 +189,6 @@ def require_open(session: Session, item: WorkItem) -> None:
 
 
 SYSTEM_ACTORS = frozenset(SystemActor)
-
-
-def start_for(
-    session: Session,
-    clock: Clock,
-    actor: Account,
-    programme: str,
-    beneficiary_id: int,
-    route: str,
-    referent_id: int | None = None,
-) -> Pathway:
-    """`actor` starts `programme` for a person (domain.permissions: START_PATHWAY, `may_start_for`;
-    a named referent is one `may_be_referent` accepts); logged once."""
-    access.require(actor, Action.START_PATHWAY)
-    person = session.get(Beneficiary, beneficiary_id)
-    if person is None:
-        raise NotFound("person.not_found", id=beneficiary_id)
-    refusal = start_refusal(session, actor, person)
-    if refusal is not None:
-        raise Forbidden(refusal)
-    structure_id = person.structure_id or actor.structure_id
-    if programme not in versions.catalogue(session):
-        raise InvalidInput("error.invalid_input", {"programme": [FieldError("field.choice")]})
-    if referent_id is not None:
-        target = session.get(Account, referent_id)
-        if target is None or not may_be_referent(
-            target.role, target.team, target.active, target.structure_id, structure_id
-        ):
-            raise InvalidInput("referent.cannot_change", {"referent": [FieldError("referent.not_eligible")]})
-    started = start_pathway(
-        session, clock, programme, person.id, actor.username, referent_id, structure_id=structure_id
-    )
-    access.log(session, clock, actor, person.id, started.id, Action.START_PATHWAY, route)
-    return started
-
-
-def start_refusal(session: Session, actor: Account, person: Beneficiary) -> str | None:
-    """Why `actor` may not start a pathway for `person` (a catalogue code), or None when it may: what
-    `start_for` refuses, and what the person's page does not offer."""
-    scopes = access.scopes_of(actor, Action.START_PATHWAY)
-    if not scopes:
-        return "access.not_for_your_role"
-    structure_id = person.structure_id or actor.structure_id
-    if Scope.ALL not in scopes and (actor.structure_id is None or structure_id != actor.structure_id):
-        return "start.other_structure"
-    held = session.execute(
-        select(Pathway.status, Pathway.referent_id).where(Pathway.beneficiary_id == person.id)
-    ).all()
-    who = access.profile_of(actor)
-    active = [referent for status, referent in held if status == PathwayStatus.ACTIVE]
-    if not may_start_for(who, actor.id, bool(held), active):
-        return (
-            "start.reception_first_only" if held and who is Profile.RECEPTION else "start.followed_elsewhere"
-        )
-    return None
 
 
 def set_referent(
@@ -334,25 +235,14 @@ def end_pathway(session: Session, clock: Clock, pathway_id: int, outcome: str, a
     workflow = models_cache.runtime().load(model, pathway.state.state_json, pathway.state.serializer_version)
     Runtime.cancel(workflow)
     now = clock.now()
-    with _conflicts_reported():
+    with conflicts_reported():
         projection.save(session, pathway, workflow, model, now, actor)
         # An exit is an end with an outcome (indicators count it), whatever the model had left to do.
         pathway.status, pathway.outcome, pathway.ended_at = PathwayStatus.COMPLETED, outcome, now
         pathway.idle_since = pathway.next_timer_due = None
         session.flush()
-    _log(session, pathway, clock, actor, "exited", None, {"outcome": outcome})
+    log(session, pathway, clock, actor, "exited", None, {"outcome": outcome})
     return pathway
-
-
-def _route(session: Session, clock: Clock, pathway: Pathway, workflow: Workflow, actor: str) -> None:
-    """Give the pathway the referent its model's routing names (IEJ sets `csp_affecte`), if none yet."""
-    if pathway.referent_id is not None or pathway.status != PathwayStatus.ACTIVE:
-        return
-    code = Runtime.data_value(workflow, referents.ROUTING_FIELD)
-    if code is None:
-        code = next(iter(Runtime.waiting_values(workflow, referents.ROUTING_FIELD)), None)
-    if referents.route(session, clock, pathway, code, actor):
-        flush_or_conflict(session)
 
 
 def _transition(
@@ -372,7 +262,7 @@ def _transition(
     was = projection.before(workflow)
     try:
         run(workflow)
-        with _conflicts_reported():
+        with conflicts_reported():
             projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id, was)
     except EngineFailure as failure:
         incident = _incident(pathway, clock, failure.element_id, operation, operation_data, str(failure))
@@ -385,8 +275,8 @@ def _transition(
         raise TransitionFailed(message, incident={**incident, "retry_of": retry_of}) from exc
     # Not flushed here: the caller flushes once, after its events (a query below may autoflush, so a
     # lost race is reported as a conflict on this pathway here too).
-    with _conflicts_reported():
-        _route(session, clock, pathway, workflow, actor)
+    with conflicts_reported():
+        route(session, clock, pathway, workflow, actor)
         _start_follow_on(session, clock, pathway, workflow, actor)
 
 
@@ -438,7 +328,7 @@ def _start_follow_on(
         referent_id=pathway.referent_id,
         structure_id=pathway.structure_id,
     )
-    _log(
+    log(
         session,
         pathway,
         clock,
@@ -447,52 +337,3 @@ def _start_follow_on(
         None,
         {"to_pathway": successor.id, "programme": following},
     )
-
-
-def flush_or_conflict(session: Session) -> None:
-    """Flush; a lost race with another writer becomes ConflictError (HTTP 409), never a 500."""
-    with _conflicts_reported():
-        session.flush()
-
-
-def _conflicts_reported() -> AbstractContextManager[None]:
-    return lost_race_as_conflict("pathway.changed_meanwhile")
-
-
-def _log(
-    session: Session,
-    pathway: Pathway,
-    clock: Clock,
-    actor: str,
-    kind: str,
-    element_id: str | None,
-    detail: dict[str, Any],
-) -> None:
-    session.add(
-        PathwayEvent(
-            pathway_id=pathway.id,
-            at=clock.now(),
-            actor=actor,
-            kind=kind,
-            element_id=element_id,
-            detail_json=json.dumps(detail, default=_json_default),
-        )
-    )
-
-
-def log_event(
-    session: Session, pathway: Pathway, clock: Clock, actor: str, kind: str, detail: dict[str, Any]
-) -> None:
-    """Record something that happened to a pathway (closed data only)."""
-    _log(session, pathway, clock, actor, kind, None, detail)
-
-
-def _log_if_finished(session: Session, pathway: Pathway, clock: Clock, actor: str) -> None:
-    if pathway.status == PathwayStatus.COMPLETED and pathway.ended_at == clock.now():
-        _log(session, pathway, clock, actor, "completed", None, {"outcome": pathway.outcome})
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
