@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine import access
@@ -20,6 +20,7 @@ from parcours_engine.studio import versions
 from parcours_engine.web.agenda import bp, forms, route_name
 from parcours_engine.web.app import clock, db_session, fresh_session
 from parcours_engine.web.auth import current_account
+from parcours_engine.web.downloads import private_file
 from parcours_engine.web.errors import field_messages, text
 
 
@@ -169,8 +170,4 @@ def letter_pdf(person_id: int, appointment_id: int) -> Response:
     body, name = letter.render(
         db_session(), clock(), current_account(), person_id, appointment_id, route_name()
     )
-    response = make_response(body)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_file(body, "application/pdf", name)

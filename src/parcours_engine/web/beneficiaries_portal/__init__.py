@@ -13,7 +13,6 @@ the staff: web.security.
 
 from __future__ import annotations
 
-from io import BytesIO
 from typing import Any
 
 from flask import (
@@ -22,11 +21,9 @@ from flask import (
     Response,
     abort,
     g,
-    make_response,
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -38,6 +35,7 @@ from parcours_engine.passport import pdf as passport_pdf
 from parcours_engine.passport.referential import referential
 from parcours_engine.web import security
 from parcours_engine.web.app import clock, db_session
+from parcours_engine.web.downloads import private_file, private_json
 from parcours_engine.web.errors import text
 
 bp = Blueprint("portal", __name__, url_prefix="/mon-passeport")
@@ -118,13 +116,13 @@ def passport_page() -> str:
 def passport_pdf_download() -> Response:
     view = passport.view(db_session(), _person_id())
     body = passport_pdf.render(view, clock().now())
-    return _download(body, "application/pdf", f"passeport_emploi_{view.person.identifier}.pdf")
+    return private_file(body, "application/pdf", f"passeport_emploi_{view.person.identifier}.pdf")
 
 
 @bp.get("/references/<int:reference_id>")
 def reference(reference_id: int) -> Response:
     document = passport.reference_document(db_session(), _person_id(), reference_id)
-    return _download(document.content, document.media_type, passport.download_name(document))
+    return private_file(document.content, document.media_type, passport.download_name(document))
 
 
 @bp.get("/parcours")
@@ -154,14 +152,4 @@ def rights_page() -> str:
 def export() -> Response:
     person_id = _person_id()
     data = portal_export.export(db_session(), clock(), person_id)
-    response = make_response(data)
-    response.headers["Content-Disposition"] = 'attachment; filename="mes_donnees.json"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _download(body: bytes, media_type: str, name: str) -> Response:
-    response = send_file(BytesIO(body), mimetype=media_type, as_attachment=True, download_name=name)
-    response.headers["Cache-Control"] = "no-store"  # a shared computer keeps no copy
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_json(data, "mes_donnees.json")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine import access
@@ -20,6 +20,7 @@ from parcours_engine.studio import versions
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import bp, route_name
+from parcours_engine.web.downloads import private_file, private_json
 from parcours_engine.web.errors import field_message, field_messages, text
 
 FIELDS = ("last_name", "first_name", "birth_date", "sex", "qualification_level", "departement", "territory")
@@ -161,11 +162,7 @@ def rectify(person_id: int) -> Any:
 def export_person(person_id: int) -> Response:
     """Everything held about the person, for them (RGPD Art. 15), as the portal gives it; logged."""
     data = staff_export.export(db_session(), clock(), current_account(), person_id, route_name())
-    response = make_response(data)
-    name = f"donnees_{data['person']['identifier']}.json"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_json(data, f"donnees_{data['person']['identifier']}.json")
 
 
 @bp.get("/personnes/<int:person_id>/donnees.pdf")
@@ -174,11 +171,7 @@ def export_person_pdf(person_id: int) -> Response:
     identifier, body = staff_export.export_as_pdf(
         db_session(), clock(), current_account(), person_id, route_name()
     )
-    response = make_response(body)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="donnees_{identifier}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_file(body, "application/pdf", f"donnees_{identifier}.pdf")
 
 
 @bp.route("/personnes/<int:person_id>/anonymisation", methods=["GET", "POST"])

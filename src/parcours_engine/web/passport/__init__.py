@@ -8,10 +8,9 @@ passport.consent / passport.passport / passport.portal. Every page needs a signe
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 from typing import Any, cast
 
-from flask import Blueprint, Response, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -23,6 +22,7 @@ from parcours_engine.passport import pdf as passport_pdf
 from parcours_engine.passport.referential import referential
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
+from parcours_engine.web.downloads import private_file
 from parcours_engine.web.params import required_whole_number, whole_number
 from parcours_engine.web.permissions import gate
 
@@ -69,7 +69,7 @@ def page(person_id: int) -> str:
 def pdf(person_id: int) -> Response:
     view = passport.read(db_session(), clock(), current_account(), person_id, _route())
     body = passport_pdf.render(view, clock().now())
-    return _download(body, "application/pdf", f"passeport_emploi_{view.person.identifier}.pdf")
+    return private_file(body, "application/pdf", f"passeport_emploi_{view.person.identifier}.pdf")
 
 
 @bp.get("/passeport/references/<int:reference_id>")
@@ -77,7 +77,7 @@ def reference(person_id: int, reference_id: int) -> Response:
     session = db_session()
     passport.read(session, clock(), current_account(), person_id, _route())
     document = passport.reference_document(session, person_id, reference_id)
-    return _download(document.content, document.media_type, passport.download_name(document))
+    return private_file(document.content, document.media_type, passport.download_name(document))
 
 
 @bp.post("/passeport/ouvrir")
@@ -184,10 +184,3 @@ def access_card(person_id: int) -> Any:
 def _date(raw: str | None, field: str) -> date:
     """A required date of the form (domain.dates: ISO or French; the use case checks its bounds)."""
     return cast(date, parse_date(raw, field))  # required: never None (parse_date raises instead)
-
-
-def _download(body: bytes, media_type: str, name: str) -> Response:
-    response = send_file(BytesIO(body), mimetype=media_type, as_attachment=True, download_name=name)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
