@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from parcours_engine import access
 from parcours_engine.appointments.appointments import AgendaRow, rows_of_counsellor
-from parcours_engine.domain.appointments import AppointmentKind, AppointmentStatus
+from parcours_engine.appointments.wording import kind_name
+from parcours_engine.domain.appointments import AppointmentStatus
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import NotFound
 from parcours_engine.domain.permissions import Action
@@ -31,14 +32,6 @@ from parcours_engine.persistence.models import Account
 TOKEN_BYTES = 32
 MAX_TOKEN_LENGTH = 64
 PAST, AHEAD = timedelta(days=31), timedelta(days=366)  # what a subscription shows around today
-KIND_NAMES = {
-    AppointmentKind.PREMIER_ACCUEIL: "Premier accueil",
-    AppointmentKind.DIAGNOSTIC: "Diagnostic",
-    AppointmentKind.SUIVI: "Suivi",
-    AppointmentKind.SIGNATURE_CONTRAT: "Signature du contrat",
-    AppointmentKind.COMMISSION: "Commission",
-    AppointmentKind.ATELIER_COLLECTIF: "Atelier collectif",
-}
 
 
 def _digest(token: str) -> str:
@@ -107,7 +100,7 @@ def _calendar(
         event.add("dtstart", appointment.starts_at)
         event.add("dtend", appointment.ends_at)
         event.add("sequence", appointment.revision)
-        kind = KIND_NAMES.get(AppointmentKind(appointment.kind), appointment.kind)
+        kind = kind_name(appointment)
         event.add("summary", f"{kind} · {person.last_name.upper()} {person.first_name[:1]}.")
         if appointment.place:
             event.add("location", appointment.place)

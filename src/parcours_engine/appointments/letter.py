@@ -17,12 +17,11 @@ from reportlab.platypus.flowables import Flowable
 from sqlalchemy.orm import Session
 
 from parcours_engine.appointments import appointments, contacts
-from parcours_engine.appointments.calendar_feed import KIND_NAMES
-from parcours_engine.appointments.reminders import WEEKDAYS
-from parcours_engine.domain.appointments import AppointmentKind, AppointmentMode, to_paris
+from parcours_engine.appointments.wording import kind_name, when, where
+from parcours_engine.domain.appointments import to_paris
 from parcours_engine.domain.clock import Clock
 from parcours_engine.persistence.models import Account
-from parcours_engine.printing import build
+from parcours_engine.printing import build, text
 
 
 def render(
@@ -40,13 +39,7 @@ def render(
         address += [
             escape(part) for part in (details.address_line, details.postal_code, details.city) if part
         ]
-    if appointment.mode == AppointmentMode.TELEPHONE:
-        where = "Par téléphone : votre conseiller vous appellera."
-    elif appointment.mode == AppointmentMode.VISIO:
-        where = f"En visio : {escape(appointment.place or 'le lien vous sera donné par votre conseiller')}."
-    else:
-        where = f"Lieu : {escape(appointment.place or '')}."
-    kind = KIND_NAMES.get(AppointmentKind(appointment.kind), appointment.kind)
+    kind = kind_name(appointment)
     story: list[Flowable] = [
         Paragraph("<br/>".join(address), styles["Normal"]),
         Spacer(1, 12 * mm),
@@ -54,11 +47,11 @@ def render(
         Paragraph(f"Bonjour {name},", styles["Normal"]),
         Spacer(1, 4 * mm),
         Paragraph(
-            f"Vous avez rendez-vous avec {escape(row.counsellor_name)} le <b>{WEEKDAYS[local.weekday()]} "
-            f"{local:%d/%m/%Y} à {local:%H:%M}</b> ({escape(kind)}, {appointment.duration_minutes} minutes).",
+            f"Vous avez rendez-vous avec {escape(row.counsellor_name)} le <b>{when(appointment)}</b>"
+            f" ({escape(kind)}, {appointment.duration_minutes} minutes).",
             styles["Normal"],
         ),
-        Paragraph(where, styles["Normal"]),
+        text(where(appointment), styles["Normal"]),
         Spacer(1, 4 * mm),
         Paragraph(
             "Si vous ne pouvez pas venir, prévenez votre conseiller dès que possible.", styles["Normal"]

@@ -35,10 +35,8 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from parcours_engine.appointments.calendar_feed import KIND_NAMES
+from parcours_engine.appointments.wording import kind_name, when, where
 from parcours_engine.domain.appointments import (
-    AppointmentKind,
-    AppointmentMode,
     AppointmentStatus,
     Channel,
     message_kind,
@@ -59,7 +57,6 @@ SENDING, SENT, FAILED = "sending", "sent", "failed"
 MAX_ATTEMPTS = 3
 SMS_LENGTH = 320  # two SMS at most
 HORIZON = timedelta(days=366)
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
 @dataclass(frozen=True)
@@ -269,27 +266,20 @@ def _text(
 ) -> tuple[str, str]:
     """The subject and text of a message (an SMS: one short text, no subject)."""
     local = to_paris(appointment.starts_at)
-    when = f"{WEEKDAYS[local.weekday()]} {local:%d/%m/%Y} à {local:%H:%M}"
     title = "Convocation" if kind == message_kind(None) else "Rappel"
-    what = KIND_NAMES.get(AppointmentKind(appointment.kind), appointment.kind)
-    if appointment.mode == AppointmentMode.TELEPHONE:
-        where = "Par téléphone : votre conseiller vous appellera."
-    elif appointment.mode == AppointmentMode.VISIO:
-        where = f"En visio : {appointment.place or 'le lien vous sera donné par votre conseiller'}."
-    else:
-        where = f"Lieu : {appointment.place}."
+    day, what, place = when(appointment), kind_name(appointment), where(appointment)
     subject = f"{title} : rendez-vous le {local:%d/%m/%Y} à {local:%H:%M}"
     if channel == Channel.SMS:
         short = (
-            f"{title} : rendez-vous avec {counsellor} le {when} ({what}). {where} Empêché(e) ? Prévenez-nous."
+            f"{title} : rendez-vous avec {counsellor} le {day} ({what}). {place} Empêché(e) ? Prévenez-nous."
         )
         return "", short[:SMS_LENGTH]
     body = "\n".join(
         [
             f"Bonjour {person.first_name} {person.last_name},",
             "",
-            f"Vous avez rendez-vous avec {counsellor} le {when} ({what}, {appointment.duration_minutes} minutes).",
-            where,
+            f"Vous avez rendez-vous avec {counsellor} le {day} ({what}, {appointment.duration_minutes} minutes).",
+            place,
             "",
             "Si vous ne pouvez pas venir, prévenez votre conseiller dès que possible.",
             "",
