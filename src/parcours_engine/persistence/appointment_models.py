@@ -7,12 +7,13 @@ its content nor the address it went to.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parcours_engine.persistence.models import Base, partial_index
+from parcours_engine.persistence.models.consent import ConsentColumns
 from parcours_engine.persistence.types import UTCDateTime
 
 
@@ -32,7 +33,7 @@ class ContactDetails(Base):
     updated_by: Mapped[str] = mapped_column(String(80))
 
 
-class ContactConsent(Base):
+class ContactConsent(ConsentColumns, Base):
     """The person accepts reminders on a channel (email, sms) from a date, until withdrawn."""
 
     __tablename__ = "contact_consent"
@@ -46,14 +47,7 @@ class ContactConsent(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
     channel: Mapped[str] = mapped_column(String(8))  # domain.appointments.Channel
-    given_on: Mapped[date] = mapped_column(Date)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    recorded_by: Mapped[str] = mapped_column(String(80))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    withdrawn_by: Mapped[str | None] = mapped_column(String(80))
 
 
 class Appointment(Base):

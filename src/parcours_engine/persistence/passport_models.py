@@ -13,6 +13,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Un
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parcours_engine.persistence.models import Base, partial_index
+from parcours_engine.persistence.models.consent import ConsentColumns
 from parcours_engine.persistence.types import UTCDateTime
 
 
@@ -98,7 +99,7 @@ class ReferenceDocument(Base):
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"))
 
 
-class SharingConsent(Base):
+class SharingConsent(ConsentColumns, Base):
     """The person agreed to share their passport with a structure (a partner), until withdrawn."""
 
     __tablename__ = "sharing_consent"
@@ -112,14 +113,7 @@ class SharingConsent(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
     structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"))
-    given_on: Mapped[date] = mapped_column(Date)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    recorded_by: Mapped[str] = mapped_column(String(80))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    withdrawn_by: Mapped[str | None] = mapped_column(String(80))
 
 
 class PortalAccess(Base):
