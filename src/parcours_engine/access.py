@@ -34,7 +34,7 @@ from parcours_engine.persistence.models import (
     PathwayState,
     WorkItem,
 )
-from parcours_engine.persistence.passport_models import SharingConsent
+from parcours_engine.persistence.models.passport import SharingConsent
 from parcours_engine.persistence.uow import defer, deferred, unit_of_work
 
 log_ = logging.getLogger(__name__)

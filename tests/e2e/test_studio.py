@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from parcours_engine.persistence.models import Pathway
-from parcours_engine.persistence.studio_models import ModelDraft
+from parcours_engine.persistence.models.studio import ModelDraft
 
 # The workspace's live server (waitress on 127.0.0.1, production cookie and CSRF settings).
 from tests.e2e.conftest import Live, sign_in

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from parcours_engine.accounts import accounts, tokens
-from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account, Structure
+from parcours_engine.persistence.models.admin import AccountEvent
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import PASSWORD, World
 

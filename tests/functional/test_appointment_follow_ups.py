@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from parcours_engine.appointments import follow_ups
-from parcours_engine.persistence.appointment_models import Appointment, AppointmentFollowUp
 from parcours_engine.persistence.models import AccessLog, Pathway
+from parcours_engine.persistence.models.appointments import Appointment, AppointmentFollowUp
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import World
 from tests.functional.test_permissions import person_of

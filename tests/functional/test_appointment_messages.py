@@ -26,7 +26,7 @@ from sqlalchemy import inspect, select
 
 from parcours_engine.accounts import accounts
 from parcours_engine.appointments import appointments, contacts
-from parcours_engine.persistence.appointment_models import AppointmentMessage
+from parcours_engine.persistence.models.appointments import AppointmentMessage
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.scheduler.jobs import send_appointment_messages
 from tests.functional.conftest import World

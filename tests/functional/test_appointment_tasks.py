@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from parcours_engine.persistence.appointment_models import Appointment
 from parcours_engine.persistence.models import Notification, Pathway, PathwayEvent, WorkItem
+from parcours_engine.persistence.models.appointments import Appointment
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import World, build_world
 from tests.support.library import publish_fixture

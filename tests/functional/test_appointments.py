@@ -15,9 +15,9 @@ from sqlalchemy import select, text
 from parcours_engine.accounts import accounts
 from parcours_engine.appointments import appointments
 from parcours_engine.domain.errors import ConflictError
-from parcours_engine.persistence.appointment_models import Appointment
 from parcours_engine.persistence.db import make_engine, session_factory
 from parcours_engine.persistence.models import AccessLog, Base
+from parcours_engine.persistence.models.appointments import Appointment
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import World, build_world
 from tests.functional.test_permissions import person_of

@@ -11,8 +11,8 @@ from typing import Any
 from icalendar import Calendar
 from sqlalchemy import select
 
-from parcours_engine.persistence.appointment_models import Appointment, CalendarFeed
 from parcours_engine.persistence.models import AccessLog
+from parcours_engine.persistence.models.appointments import Appointment, CalendarFeed
 from tests.functional.conftest import World
 from tests.functional.test_appointments import SUIVI
 from tests.functional.test_permissions import person_of

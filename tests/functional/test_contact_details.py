@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from parcours_engine.pathways import retention
-from parcours_engine.persistence.appointment_models import ContactConsent, ContactDetails
 from parcours_engine.persistence.models import AccessLog
+from parcours_engine.persistence.models.appointments import ContactConsent, ContactDetails
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import World
 from tests.functional.test_permissions import person_of

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from parcours_engine.demo.workspace import DEMO_PASSWORD, load_demo
-from parcours_engine.persistence.appointment_models import Appointment, ContactConsent
+from parcours_engine.persistence.models.appointments import Appointment, ContactConsent
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.web import create_app
 from tests.functional.conftest import World

@@ -18,7 +18,7 @@ from parcours_engine.demo.workspace import DEMO_PASSWORD, load_demo
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.passport import portal
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, WorkItem
-from parcours_engine.persistence.passport_models import (
+from parcours_engine.persistence.models.passport import (
     CompetenceAssessment,
     Experience,
     Passport,

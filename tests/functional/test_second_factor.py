@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from parcours_engine.accounts import second_factor
 from parcours_engine.cli import main
-from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account
-from parcours_engine.persistence.second_factor_models import RecoveryCode, SecondFactor
+from parcours_engine.persistence.models.admin import AccountEvent
+from parcours_engine.persistence.models.second_factor import RecoveryCode, SecondFactor
 from parcours_engine.web import create_app
 from tests.functional.conftest import PASSWORD, Client, World
 

@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from parcours_engine.accounts import accounts, tokens
 from parcours_engine.passport import portal
-from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import ApiToken, Beneficiary
+from parcours_engine.persistence.models.admin import AccountEvent
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.web import create_app
 from tests.functional.conftest import PASSWORD, Client, World

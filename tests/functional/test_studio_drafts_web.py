@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from parcours_engine.persistence.studio_models import ModelDraft
+from parcours_engine.persistence.models.studio import ModelDraft
 from tests.functional.conftest import World
 from tests.functional.test_studio import (
     NEW_FORM,

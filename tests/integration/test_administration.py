@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from parcours_engine.accounts import accounts, administration
 from parcours_engine.domain.errors import ConflictError, InvalidInput
-from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account
+from parcours_engine.persistence.models.admin import AccountEvent
 from parcours_engine.persistence.uow import unit_of_work
 
 

@@ -21,7 +21,7 @@ from parcours_engine.passport import tasks as passport_tasks
 from parcours_engine.passport.tasks import CONTRACT_KINDS
 from parcours_engine.pathways import beneficiaries, pathways
 from parcours_engine.persistence.models import AccessLog, Account, WorkItem
-from parcours_engine.persistence.passport_models import CompetenceAssessment, Experience
+from parcours_engine.persistence.models.passport import CompetenceAssessment, Experience
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.studio.publishing import publish_library
 from tests.conftest import REPO

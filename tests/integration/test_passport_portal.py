@@ -17,7 +17,7 @@ from parcours_engine.domain.errors import Forbidden
 from parcours_engine.passport import consent, passport, portal, portal_export
 from parcours_engine.passport import pdf as passport_pdf
 from parcours_engine.persistence.models import Beneficiary
-from parcours_engine.persistence.passport_models import PortalAccess
+from parcours_engine.persistence.models.passport import PortalAccess
 from parcours_engine.persistence.uow import unit_of_work
 from tests.integration.test_passport import _pathway_with_referent, account, people
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from parcours_engine.domain.errors import ConflictError, FieldError, Forbidden, InvalidInput, ModelError
 from parcours_engine.persistence.models import Account, Pathway, ProcessVersion
-from parcours_engine.persistence.studio_models import ModelDraft
+from parcours_engine.persistence.models.studio import ModelDraft
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.studio import studio, versions
 from tests.functional.test_studio import NEW_FORM, NEW_SCHEMA, REFERENCE, XXE_PROLOGUE, with_new_task

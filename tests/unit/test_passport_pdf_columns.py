@@ -19,7 +19,7 @@ from parcours_engine.passport import pdf
 from parcours_engine.passport.passport import CompetenceView, PassportView
 from parcours_engine.passport.referential import referential
 from parcours_engine.persistence.models import Beneficiary
-from parcours_engine.persistence.passport_models import Experience, Passport
+from parcours_engine.persistence.models.passport import Experience, Passport
 
 LONG_COMPANY = (
     "Association intercommunale d'aide à domicile et de services à la personne du bassin de Montluçon "

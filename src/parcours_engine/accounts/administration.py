@@ -38,8 +38,8 @@ from parcours_engine.domain.enums import AccountRole, PathwayStatus
 from parcours_engine.domain.errors import FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
 from parcours_engine.domain.roles import LANE_ROLES
 from parcours_engine.persistence import throttles
-from parcours_engine.persistence.admin_models import AccountEvent
 from parcours_engine.persistence.models import Account, Pathway, Structure
+from parcours_engine.persistence.models.admin import AccountEvent
 from parcours_engine.persistence.uow import lost_race_as_conflict
 
 ADMIN = AccountRole.ADMIN

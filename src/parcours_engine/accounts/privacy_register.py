@@ -25,11 +25,7 @@ from sqlalchemy.orm import Session
 from parcours_engine import access
 from parcours_engine.domain.permissions import TABLE, Action, Profile
 from parcours_engine.domain.retention import RetentionRules, rules_from
-from parcours_engine.persistence import (  # noqa: F401 (their tables join the metadata)
-    appointment_models,
-    passport_models,
-)
-from parcours_engine.persistence.models import Account, Base, ProcessVersion
+from parcours_engine.persistence.models import Account, Base, ProcessVersion  # with every table
 
 PERSONAL_KEYS = ("beneficiary_id", "pathway_id", "passport_id")  # a row about one person
 _PUBLIC_INTEREST = (

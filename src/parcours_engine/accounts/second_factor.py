@@ -43,7 +43,7 @@ from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import AccountRole
 from parcours_engine.persistence import throttles
 from parcours_engine.persistence.models import Account
-from parcours_engine.persistence.second_factor_models import RecoveryCode, SecondFactor
+from parcours_engine.persistence.models.second_factor import RecoveryCode, SecondFactor
 
 ISSUER = "parcours-engine"
 STEP_SECONDS = 30

@@ -41,8 +41,8 @@ from parcours_engine.domain.errors import (
 )
 from parcours_engine.domain.permissions import Action, Scope
 from parcours_engine.pathways import appointment_tasks, referents
-from parcours_engine.persistence.appointment_models import Appointment
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway
+from parcours_engine.persistence.models.appointments import Appointment
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

@@ -26,8 +26,8 @@ from parcours_engine.domain.appointments import AppointmentStatus
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import NotFound
 from parcours_engine.domain.permissions import Action
-from parcours_engine.persistence.appointment_models import CalendarFeed
 from parcours_engine.persistence.models import Account
+from parcours_engine.persistence.models.appointments import CalendarFeed
 
 TOKEN_BYTES = 32
 MAX_TOKEN_LENGTH = 64

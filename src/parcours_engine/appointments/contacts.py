@@ -25,8 +25,8 @@ from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence import consents
-from parcours_engine.persistence.appointment_models import ContactConsent, ContactDetails
 from parcours_engine.persistence.models import Account
+from parcours_engine.persistence.models.appointments import ContactConsent, ContactDetails
 
 DEFAULT_REGION = "FR"
 LIMITS = {"phone": 32, "email": 254, "address_line": 120, "postal_code": 10, "city": 80}

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from parcours_engine import access
 from parcours_engine.domain.appointments import AppointmentStatus, Attendance, day_bounds
 from parcours_engine.domain.permissions import Action
-from parcours_engine.persistence.appointment_models import Appointment
 from parcours_engine.persistence.models import Account, Pathway
+from parcours_engine.persistence.models.appointments import Appointment
 
 NO_PROGRAMME = ""  # appointments booked for no pathway
 

@@ -27,8 +27,8 @@ from parcours_engine.domain.appointments import (
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import ConflictError, FieldError, Forbidden, InvalidInput, NotFound
 from parcours_engine.domain.permissions import Action
-from parcours_engine.persistence.appointment_models import Appointment, AppointmentFollowUp
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway
+from parcours_engine.persistence.models.appointments import Appointment, AppointmentFollowUp
 
 
 @dataclass(frozen=True)

@@ -43,13 +43,13 @@ from parcours_engine.domain.appointments import (
     reminder_days,
     to_paris,
 )
-from parcours_engine.persistence.appointment_models import (
+from parcours_engine.persistence.models import Account, Beneficiary
+from parcours_engine.persistence.models.appointments import (
     Appointment,
     AppointmentMessage,
     ContactConsent,
     ContactDetails,
 )
-from parcours_engine.persistence.models import Account, Beneficiary
 
 log = logging.getLogger(__name__)
 

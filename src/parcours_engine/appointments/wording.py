@@ -6,7 +6,7 @@ it before ReportLab's markup reads it."""
 from __future__ import annotations
 
 from parcours_engine.domain.appointments import AppointmentKind, AppointmentMode, to_paris
-from parcours_engine.persistence.appointment_models import Appointment
+from parcours_engine.persistence.models.appointments import Appointment
 
 KIND_NAMES = {
     AppointmentKind.PREMIER_ACCUEIL: "Premier accueil",

@@ -19,8 +19,8 @@ from parcours_engine.domain.appointments import AppointmentKind, Attendance, to_
 from parcours_engine.domain.clock import Clock, FrozenClock
 from parcours_engine.domain.enums import Lane, PathwayStatus
 from parcours_engine.domain.errors import ParcoursError
-from parcours_engine.persistence.appointment_models import Appointment
 from parcours_engine.persistence.models import Account, Pathway
+from parcours_engine.persistence.models.appointments import Appointment
 
 PEOPLE_PER_REFERENT = 6
 ROUTE = "demo"

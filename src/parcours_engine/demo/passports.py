@@ -30,7 +30,7 @@ from parcours_engine.passport.referential import Referential, referential
 from parcours_engine.passport.tasks import OPENING
 from parcours_engine.pathways import beneficiaries, pathways
 from parcours_engine.persistence.models import Account, Beneficiary, Pathway, WorkItem
-from parcours_engine.persistence.passport_models import Experience, Passport
+from parcours_engine.persistence.models.passport import Experience, Passport
 from parcours_engine.studio import versions
 
 DEMO_PORTAL_CODE = "PASS-2345"  # a documented demo credential: the demo portal people only

@@ -22,7 +22,7 @@ from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence import consents
 from parcours_engine.persistence.models import Account, Structure
-from parcours_engine.persistence.passport_models import SharingConsent
+from parcours_engine.persistence.models.passport import SharingConsent
 
 
 def active(session: Session, beneficiary_id: int, structure_id: int | None) -> SharingConsent | None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from parcours_engine.passport.referential import Referential, referential
 from parcours_engine.persistence.models import Pathway, Structure
-from parcours_engine.persistence.passport_models import (
+from parcours_engine.persistence.models.passport import (
     CompetenceAssessment,
     Experience,
     Passport,

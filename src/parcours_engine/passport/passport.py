@@ -30,7 +30,7 @@ from parcours_engine.domain.permissions import Action
 from parcours_engine.passport.indicators import indicators as indicators
 from parcours_engine.passport.referential import Referential, referential
 from parcours_engine.persistence.models import Account, Beneficiary
-from parcours_engine.persistence.passport_models import (
+from parcours_engine.persistence.models.passport import (
     CompetenceAssessment,
     Experience,
     Passport,

@@ -29,7 +29,7 @@ from parcours_engine.domain.errors import FieldError, InvalidInput, ParcoursErro
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence import throttles
 from parcours_engine.persistence.models import AccessLog, Account, Beneficiary, Pathway, Structure, WorkItem
-from parcours_engine.persistence.passport_models import PortalAccess
+from parcours_engine.persistence.models.passport import PortalAccess
 
 MAX_FAILURES = 10  # wrong codes from one address, whatever the identifiers
 LOCK_DURATION = timedelta(minutes=30)

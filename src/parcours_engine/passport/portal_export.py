@@ -17,12 +17,6 @@ from sqlalchemy.orm import Session
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import NotFound
 from parcours_engine.pathways import models_cache
-from parcours_engine.persistence.appointment_models import (
-    Appointment,
-    AppointmentFollowUp,
-    ContactConsent,
-    ContactDetails,
-)
 from parcours_engine.persistence.models import (
     AccessLog,
     Beneficiary,
@@ -32,7 +26,13 @@ from parcours_engine.persistence.models import (
     ReferentAssignment,
     WorkItem,
 )
-from parcours_engine.persistence.passport_models import (
+from parcours_engine.persistence.models.appointments import (
+    Appointment,
+    AppointmentFollowUp,
+    ContactConsent,
+    ContactDetails,
+)
+from parcours_engine.persistence.models.passport import (
     CompetenceAssessment,
     Experience,
     Passport,

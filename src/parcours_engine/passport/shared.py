@@ -17,7 +17,7 @@ from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.persistence.models import Account, Beneficiary
-from parcours_engine.persistence.passport_models import SharingConsent
+from parcours_engine.persistence.models.passport import SharingConsent
 
 NAME_LIMIT = 120
 

@@ -37,7 +37,7 @@ from parcours_engine.passport.passport import (
     record_levels,
 )
 from parcours_engine.persistence.models import Account, Pathway, WorkItem
-from parcours_engine.persistence.passport_models import CompetenceAssessment, Experience, Passport
+from parcours_engine.persistence.models.passport import CompetenceAssessment, Experience, Passport
 
 OPENING = "passeport_ouverture.schema.json"
 EXPERIENCE = "experience_professionnelle.schema.json"

@@ -23,8 +23,8 @@ from parcours_engine.domain.appointments import Attendance, to_paris
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import PathwayStatus, WorkItemStatus
 from parcours_engine.pathways import models_cache, notifications, pathways, projection
-from parcours_engine.persistence.appointment_models import Appointment
 from parcours_engine.persistence.models import Pathway, WorkItem
+from parcours_engine.persistence.models.appointments import Appointment
 
 MISSED_KIND = "appointment_missed"  # the referent's notice: call the person back
 

@@ -17,8 +17,8 @@ from parcours_engine.domain.enums import PathwayStatus
 from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.runtime import Runtime, Workflow
 from parcours_engine.engine.timers import PARIS
-from parcours_engine.persistence.appointment_models import Appointment
 from parcours_engine.persistence.models import IdlePeriod, Pathway, WaitingElement, WorkItem
+from parcours_engine.persistence.models.appointments import Appointment
 
 
 def project_idle(

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import PathwayStatus
 from parcours_engine.domain.retention import RetentionRules
-from parcours_engine.persistence.appointment_models import ContactConsent, ContactDetails
 from parcours_engine.persistence.models import (
     AccessLog,
     Beneficiary,
@@ -34,7 +33,8 @@ from parcours_engine.persistence.models import (
     PathwayEvent,
     PathwayState,
 )
-from parcours_engine.persistence.passport_models import Experience, Passport, PortalAccess, ReferenceDocument
+from parcours_engine.persistence.models.appointments import ContactConsent, ContactDetails
+from parcours_engine.persistence.models.passport import Experience, Passport, PortalAccess, ReferenceDocument
 
 RETENTION, REQUEST = "retention", "request"
 ANONYMOUS = "ANONYME"

@@ -35,7 +35,7 @@ from parcours_engine.engine.checks import check_expressions
 from parcours_engine.engine.loader import check_library
 from parcours_engine.engine.xml import DOCUMENT, parse_document
 from parcours_engine.persistence.models import Account, ProcessVersion
-from parcours_engine.persistence.studio_models import ModelDraft
+from parcours_engine.persistence.models.studio import ModelDraft
 from parcours_engine.persistence.uow import lost_race_as_conflict
 from parcours_engine.studio import versions
 from parcours_engine.studio.pathway_migration import MIGRATING_ROLES

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from parcours_engine.persistence import (  # noqa: F401 - their tables join Base.metadata
-    admin_models,
-    appointment_models,
-    passport_models,
-    second_factor_models,
-    studio_models,
-)
 from parcours_engine.persistence.db import make_engine
-from parcours_engine.persistence.models import Base
+from parcours_engine.persistence.models import Base  # the package imports every table's module
 
 config = context.config
 target_metadata = Base.metadata

@@ -10,14 +10,22 @@ screen filters or sorts on lives in the narrow projection rows (`pathway`, `work
 - `catalogue`: published process versions and their elements;
 - `pathways`: pathways, their state, work items, waiting elements, events, incidents, referents;
 - `figures`: idle periods and objectives;
-- `operations`: the health check row.
+- `operations`: the health check row;
+- `consent`: the columns every consent table has;
+- the features' own tables, imported by their module path (`from parcours_engine.persistence.models.
+  appointments import Appointment`): `appointments` (contact details, appointments, their messages,
+  follow-ups, agenda feeds), `passport` (the employment passport and the person's portal access),
+  `studio` (model drafts), `second_factor`, `admin` (the administration's journal).
 
-The other features' tables (appointments, passport, studio drafts, second factor, administration) are
-in the sibling `*_models` modules, which derive from the same `Base`.
+Importing the package imports every module, so `Base.metadata` holds every table (Alembic's env, the
+privacy register).
 """
 
 from __future__ import annotations
 
+# The features' modules: imported so that Base.metadata holds their tables (their names are read from
+# their own modules).
+from parcours_engine.persistence.models import admin, appointments, passport, second_factor, studio
 from parcours_engine.persistence.models.accounts import Account, ApiToken, Notification, Structure, Throttle
 from parcours_engine.persistence.models.base import NAMING, Base, partial_index
 from parcours_engine.persistence.models.catalogue import ProcessElement, ProcessVersion
@@ -58,5 +66,10 @@ __all__ = [
     "Throttle",
     "WaitingElement",
     "WorkItem",
+    "admin",
+    "appointments",
     "partial_index",
+    "passport",
+    "second_factor",
+    "studio",
 ]

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 
 from parcours_engine.appointments import appointments, follow_ups
 from parcours_engine.domain.errors import FieldError, InvalidInput
-from parcours_engine.persistence.appointment_models import Appointment
+from parcours_engine.persistence.models.appointments import Appointment
 from parcours_engine.web.agenda.forms import read_time
 from parcours_engine.web.api import bp
 from parcours_engine.web.api.routes import _body

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from parcours_engine.domain.errors import FieldError, InvalidInput, ModelProblem, NotFound
 from parcours_engine.persistence.models import ProcessVersion
-from parcours_engine.persistence.studio_models import ModelDraft
+from parcours_engine.persistence.models.studio import ModelDraft
 from parcours_engine.studio import studio, versions
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account

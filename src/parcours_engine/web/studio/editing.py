@@ -24,7 +24,7 @@ from parcours_engine.domain.errors import (
     ModelProblem,
     NotFound,
 )
-from parcours_engine.persistence.studio_models import ModelDraft
+from parcours_engine.persistence.models.studio import ModelDraft
 from parcours_engine.studio import studio, versions
 from parcours_engine.web.actors import actor_name
 from parcours_engine.web.app import clock, db_session, fresh_session

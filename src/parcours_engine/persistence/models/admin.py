@@ -1,6 +1,6 @@
 """The administration's journal: every change an admin makes to an account or a structure.
 
-Kept apart from `models.py` (same `Base`, same metadata), like the passport's and the studio's tables.
+Part of `persistence.models` (same `Base`, same metadata), like the passport's and the studio's tables.
 Closed data only: ids, a closed kind, and `{field: [old, new]}` with codes (role, team, structure
 code, routing code, active) or a structure's name. Never a password, never a person's free text.
 """
@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parcours_engine.persistence.models import Base
+from parcours_engine.persistence.models.base import Base
 from parcours_engine.persistence.types import UTCDateTime
 
 

@@ -1,6 +1,6 @@
 """Tables of the employment passport (seed 002) and of the beneficiary's own access.
 
-Kept apart from `models.py` (same `Base`, same metadata): the passport is one feature with its own
+Part of `persistence.models` (same `Base`, same metadata): the passport is one feature with its own
 tables. Closed codes, dates, company names and documents only: there is no free-text field about a
 person anywhere here (seed 002: "pas d'espace rédactionnel").
 """
@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parcours_engine.persistence.models import Base, partial_index
+from parcours_engine.persistence.models.base import Base, partial_index
 from parcours_engine.persistence.models.consent import ConsentColumns
 from parcours_engine.persistence.types import UTCDateTime
 

@@ -1,6 +1,6 @@
 """A staff account's second factor: a TOTP secret (RFC 6238) and its single-use recovery codes.
 
-Kept apart from `models.py` (same `Base`, same metadata), like the administration's journal. The TOTP
+Part of `persistence.models` (same `Base`, same metadata), like the administration's journal. The TOTP
 secret must be readable to check a code, so it is kept sealed (AES-GCM under a key derived from the
 deployment's secret key: accounts.second_factor), not hashed; the recovery codes are argon2 hashes,
 as passwords are. `last_step` is the time step of
@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parcours_engine.persistence.models import Base
+from parcours_engine.persistence.models.base import Base
 from parcours_engine.persistence.types import UTCDateTime
 
 

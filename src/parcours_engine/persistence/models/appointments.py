@@ -1,6 +1,6 @@
 """Tables of contact details, appointments, the messages sent about them and the agenda feeds (issue 17).
 
-Kept apart from `models.py` (same `Base`, same metadata). No free text about a person: contact
+Part of `persistence.models` (same `Base`, same metadata). No free text about a person: contact
 fields, closed codes and dates; a message row says what was sent, when and on which channel, never
 its content nor the address it went to.
 """
@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parcours_engine.persistence.models import Base, partial_index
+from parcours_engine.persistence.models.base import Base, partial_index
 from parcours_engine.persistence.models.consent import ConsentColumns
 from parcours_engine.persistence.types import UTCDateTime
 

@@ -1,6 +1,6 @@
 """Drafts of programme models: what a coordinator is editing before it becomes a published version.
 
-Kept apart from `models.py` (same `Base`, same metadata), like the passport's tables. A draft holds the
+Part of `persistence.models` (same `Base`, same metadata), like the passport's tables. A draft holds the
 whole library its programme needs (its own BPMN file, every block it calls, every form), so that it
 can be checked and published as a whole; it never holds a file the loader refuses to parse or a
 script the restricted environment refuses (studio.studio gates every write).
@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parcours_engine.persistence.models import Base
+from parcours_engine.persistence.models.base import Base
 from parcours_engine.persistence.types import UTCDateTime
 
 
