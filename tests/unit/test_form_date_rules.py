@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from parcours_engine.engine.checks import check_form_file
+from parcours_engine.engine.form_checks import check_form_file
 from parcours_engine.pathways.forms import date_rule_errors
 
 DATE = {"type": "string", "format": "date"}

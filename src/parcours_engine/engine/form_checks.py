@@ -1,4 +1,5 @@
-"""Checks on what a form schema makes the server do when it validates an answer.
+"""Checks of a form file (`check_form_file`: JSON, a JSON Schema of an object, no `typename` field),
+and of what a form schema makes the server do when it validates an answer.
 
 A form's `pattern` runs in Python's backtracking regular expression engine on every answer: a
 pattern with nested repetitions (`^(a+)+$`) takes exponential time on a crafted answer and cannot be
@@ -19,13 +20,16 @@ naming another date field of the same object (`date_rules_problems`, refused at 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from re import _constants as sre  # type: ignore[attr-defined]  # the parser of `re`, to read a pattern
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
+from parcours_engine.domain.errors import ModelProblem
 from parcours_engine.domain.messages import render
+from parcours_engine.engine.xml import DOCUMENT
 
 FREE_TEXT_MAX_LENGTH = 200
 WARNING_KEY = "x-avertissement"
@@ -176,3 +180,73 @@ def date_rules_problems(schema: Any) -> Iterator[Problem]:
 
 def _is_date(spec: dict[str, Any]) -> bool:
     return spec.get("format") == "date"
+
+
+def check_form_file(name: str, data: bytes) -> list[ModelProblem]:
+    """A JSON Schema (draft 2020-12) form, or its UI schema when the name says so."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        return [ModelProblem.coded(name, None, DOCUMENT, "check.not_utf8")]
+    try:
+        content = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [
+            ModelProblem.coded(
+                name, exc.lineno, DOCUMENT, "check.invalid_json_at", detail=exc.msg, column=exc.colno
+            )
+        ]
+    except (UnicodeDecodeError, RecursionError, ValueError) as exc:
+        return [ModelProblem.coded(name, None, DOCUMENT, "check.invalid_json", detail=str(exc))]
+    if not isinstance(content, dict):
+        return [ModelProblem.coded(name, 1, DOCUMENT, "check.form_not_object")]
+    if name.endswith(".uischema.json"):
+        return []
+    return _schema_problems(name, content, text)
+
+
+def _schema_problems(name: str, schema: dict[str, Any], text: str) -> list[ModelProblem]:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        where = "#/" + "/".join(str(part) for part in exc.path)
+        return [ModelProblem.coded(name, None, where, "check.invalid_schema", detail=exc.message)]
+    problems = []
+    if schema.get("type") != "object":
+        problems.append(ModelProblem.coded(name, None, "#/type", "check.schema_not_object"))
+    for path in _typename_fields(schema, "#"):
+        problems.append(ModelProblem.coded(name, None, path, "check.typename_reserved"))
+    for found in (*form_problems(schema), *free_text_problems(schema), *date_rules_problems(schema)):
+        line = _json_line(text, found.where)
+        problems.append(ModelProblem.coded(name, line, found.where, found.code, **found.params))
+    return problems
+
+
+def _json_line(text: str, pointer: str) -> int | None:
+    """The line of the last key of a JSON pointer, searched after its parents' keys (good enough for
+    the forms' usual layout; None when not found)."""
+    position = 0
+    for key in pointer.split("/")[1:]:
+        if key.isdigit():
+            continue  # an index in a list, not a key
+        found = text.find(json.dumps(key), position)
+        if found < 0:
+            return None
+        position = found
+    return text.count("\n", 0, position) + 1
+
+
+def _typename_fields(schema: Any, path: str) -> Iterator[str]:
+    # Task data keyed `typename` breaks SpiffWorkflow's deserialization, at any depth.
+    if isinstance(schema, dict):
+        props = schema.get("properties")
+        if isinstance(props, dict) and "typename" in props:
+            yield f"{path}/properties/typename"
+        for key, value in schema.items():
+            yield from _typename_fields(value, f"{path}/{key}")
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            yield from _typename_fields(value, f"{path}/{index}")

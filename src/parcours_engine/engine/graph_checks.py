@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from lxml import etree
 
 from parcours_engine.domain.errors import ModelProblem
-from parcours_engine.engine.xml import Document
+from parcours_engine.engine.xml import Document, local
 
 # Where a token stops until a person, a message, a timer or a called process moves it on.
 WAIT_STATES = frozenset(
@@ -72,8 +72,6 @@ def _cycles(graph: Mapping[str, list[str]]) -> list[list[str]]:
 
 def check_wait_free_loops(doc: Document, flow_nodes: list[etree._Element]) -> Iterator[ModelProblem]:
     """A loop of sequence flows through automatic steps only (script → gateway → back) never stops."""
-    from parcours_engine.engine.checks import local
-
     automatic = {node.get("id"): node for node in flow_nodes if local(node) not in WAIT_STATES}
     order = {node_id: position for position, node_id in enumerate(automatic)}
     graph: dict[str, list[str]] = {node_id: [] for node_id in automatic if node_id}

@@ -12,6 +12,7 @@ from lxml import etree
 
 from parcours_engine.domain.errors import ModelError, ModelProblem
 from parcours_engine.engine import checks
+from parcours_engine.engine.form_checks import check_form_file
 from parcours_engine.engine.programme_model import ElementMeta, ProcessModel, element_meta, property_value
 from parcours_engine.engine.spiff_errors import spiff_problem
 from parcours_engine.engine.xml import DOCUMENT, Document, parse_document, xsd_problems
@@ -60,7 +61,7 @@ class Analysis:
             self._safely(filename, partial(checks.check_document, self.docs[filename], ctx))
         forms = self._named_forms(docs) & set(self.form_files) if self.full else set()
         for name in sorted(forms):
-            self._safely(name, partial(checks.check_form_file, name, self.form_files[name]))
+            self._safely(name, partial(check_form_file, name, self.form_files[name]))
         known = [pid for pid in wanted if pid in self.processes]
         to_build = known if only is not None else sorted({p for pid in known for p in self._closure(pid)})
         self._safely(LIBRARY, partial(self._build_specs, to_build))

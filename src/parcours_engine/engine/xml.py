@@ -157,6 +157,11 @@ def _index_ids(root: etree._Element) -> dict[str, etree._Element]:
     return by_id
 
 
+def local(element: etree._Element) -> str:
+    """The element's tag without its namespace: `userTask`, `sequenceFlow`..."""
+    return etree.QName(element).localname
+
+
 def shorten(text: str) -> str:
     """Replace namespace URIs in braces by the usual prefixes, for readable messages."""
     for uri, prefix in _SHORT_NS.items():

@@ -31,7 +31,7 @@ from parcours_engine.domain.errors import (
     ModelProblem,
     NotFound,
 )
-from parcours_engine.engine.checks import check_expressions
+from parcours_engine.engine.code_checks import check_expressions
 from parcours_engine.engine.loader import check_library
 from parcours_engine.engine.xml import DOCUMENT, parse_document
 from parcours_engine.persistence.models import Account, ProcessVersion
