@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from parcours_engine.pathways import pathways
-from parcours_engine.persistence.models import Pathway
+from parcours_engine.persistence.models import Pathway, PathwayEvent
 from parcours_engine.persistence.uow import unit_of_work
 from tests.support.library import complete_open, open_item, publish_fixture, start
 
@@ -91,5 +91,31 @@ def test_a_timer_firing_costs_few_statements_and_one_commit(engine, sessions, cl
 
     with sessions() as session:
         assert session.get(Pathway, pathway_id).current_elements == "Task_sortie"
+    assert counted.commits == 1
+    assert len(counted.statements) <= MAX_STATEMENTS, "\n".join(counted.statements)
+
+
+def test_the_completion_that_ends_a_pathway_costs_few_statements_and_one_commit(engine, sessions, clock):
+    """Its two events (the task completed, the pathway completed) go in one statement."""
+    publish_fixture(sessions, clock)
+    pathway_id = start(sessions, clock)
+    for answers in BEFORE_TIMER:
+        complete_open(sessions, clock, pathway_id, answers)
+    clock.advance(days=8)
+    with unit_of_work(sessions) as session:
+        pathways.fire_timers(session, clock, pathway_id)
+    with sessions() as session:
+        item_id = open_item(session, pathway_id).id
+
+    with counting(engine) as counted, unit_of_work(sessions) as session:
+        pathways.complete_work_item(session, clock, item_id, {"issue": "cdi"}, "test")
+
+    with sessions() as session:
+        ended = session.get(Pathway, pathway_id)
+        assert ended.status == "completed" and ended.outcome == "cdi"
+        kinds = session.scalars(
+            select(PathwayEvent.kind).where(PathwayEvent.pathway_id == pathway_id).order_by(PathwayEvent.id)
+        ).all()
+    assert kinds[-2:] == ["task_completed", "completed"]
     assert counted.commits == 1
     assert len(counted.statements) <= MAX_STATEMENTS, "\n".join(counted.statements)

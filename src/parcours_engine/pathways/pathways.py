@@ -29,11 +29,13 @@ from parcours_engine.engine.timers import PARIS
 from parcours_engine.passport import tasks as passport_tasks
 from parcours_engine.pathways import forms, models_cache, projection, referents
 from parcours_engine.pathways.journal import (  # re-exported: callers know them from here
+    Entry,
     conflicts_reported,
+    finished_entries,
     flush_or_conflict,
     log,
+    log_all,
     log_event,
-    log_if_finished,
 )
 from parcours_engine.pathways.starting import (  # re-exported: callers know them from here
     beneficiary_data,
@@ -133,9 +135,9 @@ def complete_work_item(
         session, clock, pathway, model, actor, "complete_task", operation, run, item.task_uuid, retry_of
     )
     passport_tasks.on_task_completed(session, clock, pathway, item, clean, actor)  # passport forms feed it
-    log(session, pathway, clock, actor, "task_completed", item.element_id, {"work_item": item.id})
-    log_if_finished(session, pathway, clock, actor)
-    flush_or_conflict(session)  # the pathway's version-checked UPDATE and the events: one flush
+    completed: list[Entry] = [("task_completed", item.element_id, {"work_item": item.id})]
+    log_all(session, pathway, clock, actor, completed + finished_entries(pathway, clock))
+    flush_or_conflict(session, pathway)  # the pathway's version-checked UPDATE, then the ORM's rest
     return pathway
 
 
@@ -153,9 +155,9 @@ def fire_timers(session: Session, clock: Clock, pathway_id: int, retry_of: int |
     model = models_cache.model_for(pathway.process_version)
     _transition(session, clock, pathway, model, "scheduler", "fire_timers", {}, run, None, retry_of)
     if fired:
-        log(session, pathway, clock, "scheduler", "timer_fired", None, {"count": fired})
-        log_if_finished(session, pathway, clock, "scheduler")
-    flush_or_conflict(session)
+        entries: list[Entry] = [("timer_fired", None, {"count": fired})]
+        log_all(session, pathway, clock, "scheduler", entries + finished_entries(pathway, clock))
+    flush_or_conflict(session, pathway)
     return fired
 
 
@@ -209,7 +211,7 @@ def set_referent(
     access.pathway_for(session, clock, actor, pathway_id, Action.TRANSFER_REFERENT, route)
     pathway = get_pathway(session, pathway_id)
     referents.transfer(session, clock, pathway, referent_id, actor.username, kind, ends_on)
-    flush_or_conflict(session)
+    flush_or_conflict(session, pathway)
     return pathway
 
 
