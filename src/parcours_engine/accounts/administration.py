@@ -1,7 +1,7 @@
 """A département's admin manages structures and accounts; every change is written to `account_event`.
 
-The admin area (web/admin) calls these; the CLI keeps accounts.accounts, on which this builds. Each
-change writes one journal row in the caller's transaction: who (the admin's id), when, what (a kind and
+The admin area (web/admin) calls these (and `structures` for the structures); the CLI keeps
+accounts.accounts, on which this builds. Each change writes one journal row (`admin_journal`) in the caller's transaction: who (the admin's id), when, what (a kind and
 `{field: [old, new]}` with codes only; a structure's name when it is renamed). A generated password is
 returned once for the caller to show and is stored only as its argon2 hash, never in the journal.
 
@@ -22,7 +22,6 @@ Field errors are codes of the one catalogue (`field.required`, `field.taken`, `a
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -30,16 +29,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from parcours_engine.accounts import accounts, second_factor, tokens
+from parcours_engine.accounts.admin_journal import record, require_admin
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import AccountRole, PathwayStatus
-from parcours_engine.domain.errors import FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
+from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput, NotFound
 from parcours_engine.domain.roles import LANE_ROLES
 from parcours_engine.persistence import throttles
 from parcours_engine.persistence.models import Account, Pathway, Structure
-from parcours_engine.persistence.models.admin import AccountEvent
 from parcours_engine.persistence.uow import lost_race_as_conflict
 
 ADMIN = AccountRole.ADMIN
@@ -47,10 +46,8 @@ NO_STRUCTURE = "-"  # the accounts filter's value for accounts without a structu
 TEAMS = tuple(role.code for role in LANE_ROLES)
 # Account fields an admin may change after creation; the journal names them so.
 EDITABLE = ("role", "team", "structure", "routing_code")
-HISTORY_LIMIT = 200
 RACE = "admin.changed_meanwhile"
 
-_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{1,39}")  # structure codes: ml_nord, csp-moulins
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,79}")
 _ROUTING = re.compile(r"[A-Za-z0-9_-]{1,40}")
 # Generated passwords: no look-alike characters (0/o, 1/l/i), read aloud or copied without a mistake.
@@ -72,102 +69,9 @@ class SecondFactorSummary:
     recovery_codes_left: int
 
 
-@dataclass(frozen=True)
-class StructureRow:
-    structure: Structure
-    accounts: int
-
-
-@dataclass(frozen=True)
-class Event:
-    """One journal row, with its actor's username for display."""
-
-    at: datetime
-    actor: str
-    kind: str
-    changes: dict[str, list[Any]]
-
-
-def require_admin(actor: Account) -> None:
-    if actor.role != ADMIN:
-        raise Forbidden("admin.only")
-
-
 def generate_password() -> str:
     """Four groups of four characters (about 79 bits): `abcd-efgh-jkmn-pqrs`."""
     return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(4))
-
-
-# Structures -------------------------------------------------------------------------------------
-
-
-def list_structures(session: Session) -> list[StructureRow]:
-    """Every structure by code, with how many accounts it has."""
-    counts = (
-        select(Account.structure_id, func.count(Account.id).label("n"))
-        .group_by(Account.structure_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Structure, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.structure_id == Structure.id)
-        .order_by(Structure.code)
-    )
-    return [StructureRow(structure, int(n)) for structure, n in rows]
-
-
-def get_structure(session: Session, structure_id: int) -> Structure:
-    structure = session.get(Structure, structure_id)
-    if structure is None:
-        raise NotFound("structure.not_found", id=structure_id)
-    return structure
-
-
-def create_structure(
-    session: Session, clock: Clock, actor: Account, *, code: str, name: str, kind: str
-) -> Structure:
-    require_admin(actor)
-    code, name = code.strip(), name.strip()
-    errors: FieldErrors = {}
-    if not code:
-        errors["code"] = [FieldError("field.required")]
-    elif not _CODE.fullmatch(code):
-        errors["code"] = [FieldError("field.pattern")]
-    elif session.scalar(select(Structure.id).where(Structure.code == code)) is not None:
-        errors["code"] = [FieldError("field.taken")]
-    _check_name(name, errors)
-    if kind not in accounts.STRUCTURE_KINDS:
-        errors["kind"] = [FieldError("field.choice")]
-    if errors:
-        raise InvalidInput(field_errors=errors)
-    structure = Structure(code=code, name=name, kind=kind)
-    session.add(structure)
-    session.flush()
-    changes = {"code": [None, code], "name": [None, name], "kind": [None, kind]}
-    _record(session, clock, actor, "structure_created", structure_id=structure.id, changes=changes)
-    return structure
-
-
-def rename_structure(session: Session, clock: Clock, actor: Account, structure_id: int, name: str) -> None:
-    require_admin(actor)
-    structure = get_structure(session, structure_id)
-    name = name.strip()
-    errors: FieldErrors = {}
-    _check_name(name, errors)
-    if errors:
-        raise InvalidInput(field_errors=errors)
-    if name == structure.name:
-        return
-    changes = {"name": [structure.name, name]}
-    structure.name = name
-    _record(session, clock, actor, "structure_renamed", structure_id=structure.id, changes=changes)
-
-
-def _check_name(name: str, errors: FieldErrors) -> None:
-    if not name:
-        errors["name"] = [FieldError("field.required")]
-    elif len(name) > 200:
-        errors["name"] = [FieldError("field.too_long", limit=200)]
 
 
 # Accounts ---------------------------------------------------------------------------------------
@@ -239,7 +143,7 @@ def create_account(
     )
     changes: dict[str, list[Any]] = {"username": [None, username]}
     changes.update({name: [None, value] for name, value in fields.items() if value is not None})
-    _record(session, clock, actor, "account_created", account_id=account.id, changes=changes)
+    record(session, clock, actor, "account_created", account_id=account.id, changes=changes)
     return IssuedPassword(account, password)
 
 
@@ -267,7 +171,7 @@ def update_account(
         account.routing_code = wanted["routing_code"]
         account.structure = structure
         accounts.end_sessions(session, account)  # signed in again, with the new rights
-        _record(session, clock, actor, "account_changed", account_id=account.id, changes=changes)
+        record(session, clock, actor, "account_changed", account_id=account.id, changes=changes)
 
 
 @dataclass(frozen=True)
@@ -310,7 +214,7 @@ def set_active(session: Session, clock: Clock, actor: Account, account_id: int, 
             accounts.end_sessions(session, account)
             tokens.revoke_all(session, clock, account, by=actor.username)
         kind = "reactivated" if active else "deactivated"
-        _record(session, clock, actor, kind, account_id=account.id, changes={"active": [not active, active]})
+        record(session, clock, actor, kind, account_id=account.id, changes={"active": [not active, active]})
 
 
 def reset_password(session: Session, clock: Clock, actor: Account, account_id: int) -> IssuedPassword:
@@ -324,7 +228,7 @@ def reset_password(session: Session, clock: Clock, actor: Account, account_id: i
     tokens.revoke_all(session, clock, account, by=actor.username)
     # A person locked out by failed attempts gets in with the new password at once.
     accounts.lift_lock(session, account.username)
-    _record(session, clock, actor, "password_reset", account_id=account.id, changes={})
+    record(session, clock, actor, "password_reset", account_id=account.id, changes={})
     return IssuedPassword(account, password)
 
 
@@ -354,7 +258,7 @@ def reset_second_factor(session: Session, clock: Clock, actor: Account, account_
         return False
     accounts.end_sessions(session, account)
     throttles.clear(session, second_factor.BY_USERNAME.scope, account.username)
-    _record(session, clock, actor, "second_factor_reset", account_id=account.id, changes={})
+    record(session, clock, actor, "second_factor_reset", account_id=account.id, changes={})
     return True
 
 
@@ -369,25 +273,7 @@ def revoke_token(session: Session, clock: Clock, actor: Account, account_id: int
     found = tokens.revoke(session, clock, actor, token_id)
     if found.account_id != account_id:
         raise NotFound("token.not_found", id=token_id)
-    _record(
-        session, clock, actor, "token_revoked", account_id=account_id, changes={"token": [token_id, None]}
-    )
-
-
-def history(
-    session: Session, *, account_id: int | None = None, structure_id: int | None = None
-) -> list[Event]:
-    """The journal of one account or one structure, newest first."""
-    actor = aliased(Account)
-    query = select(AccountEvent, actor.username).join(actor, actor.id == AccountEvent.actor_id)
-    if account_id is not None:
-        query = query.where(AccountEvent.account_id == account_id)
-    if structure_id is not None:
-        query = query.where(AccountEvent.structure_id == structure_id)
-    rows = session.execute(
-        query.order_by(AccountEvent.at.desc(), AccountEvent.id.desc()).limit(HISTORY_LIMIT)
-    )
-    return [Event(event.at, username, event.kind, json.loads(event.changes_json)) for event, username in rows]
+    record(session, clock, actor, "token_revoked", account_id=account_id, changes={"token": [token_id, None]})
 
 
 def _check_fields(session: Session, fields: dict[str, str | None]) -> FieldErrors:
@@ -437,26 +323,3 @@ def _other_active_admins(session: Session, account: Account) -> int:
 def _blank(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
-
-
-def _record(
-    session: Session,
-    clock: Clock,
-    actor: Account,
-    kind: str,
-    *,
-    account_id: int | None = None,
-    structure_id: int | None = None,
-    changes: dict[str, list[Any]],
-) -> None:
-    session.add(
-        AccountEvent(
-            at=clock.now(),
-            actor_id=actor.id,
-            kind=kind,
-            account_id=account_id,
-            structure_id=structure_id,
-            changes_json=json.dumps(changes, ensure_ascii=False, sort_keys=True),
-        )
-    )
-    session.flush()

@@ -11,7 +11,14 @@ from flask import make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from parcours_engine.accounts import accounts, administration, second_factor, tokens
+from parcours_engine.accounts import (
+    accounts,
+    admin_journal,
+    administration,
+    second_factor,
+    structures,
+    tokens,
+)
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.persistence.models import Account
 from parcours_engine.web.admin import bp
@@ -146,7 +153,7 @@ def _account_page(found: Account, values: dict[str, str], errors: dict[str, list
         factor_reset=request.args.get("facteur") == "1",
         factor=second_factor.factor_of(db_session(), found),
         is_me=found.id == current_account().id,
-        events=administration.history(db_session(), account_id=found.id),
+        events=admin_journal.history(db_session(), account_id=found.id),
         api_tokens=tokens.list_of(db_session(), current_account(), found.id),
         now_utc=clock().now(),
         **_choices(),
@@ -167,7 +174,7 @@ def _choices() -> dict[str, object]:
     return {
         "roles": accounts.STAFF_ROLES,
         "teams": administration.TEAMS,
-        "structures": [row.structure for row in administration.list_structures(db_session())],
+        "structures": [row.structure for row in structures.list_structures(db_session())],
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from parcours_engine.accounts import accounts, administration
+from parcours_engine.accounts import accounts, admin_journal, structures
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.web.admin import bp
 from parcours_engine.web.app import clock, db_session
@@ -22,7 +22,7 @@ def structure_list() -> ResponseReturnValue:
 def create_structure() -> ResponseReturnValue:
     values = {key: request.form.get(key, "") for key in ("code", "name", "kind")}
     try:
-        created = administration.create_structure(db_session(), clock(), current_account(), **values)
+        created = structures.create_structure(db_session(), clock(), current_account(), **values)
     except InvalidInput as error:
         return _list_page(values, field_messages(error.field_errors)), 400
     return redirect(url_for("admin.structure_list", creee=created.code), code=303)
@@ -30,7 +30,7 @@ def create_structure() -> ResponseReturnValue:
 
 @bp.get("/structures/<int:structure_id>")
 def structure(structure_id: int) -> ResponseReturnValue:
-    found = administration.get_structure(db_session(), structure_id)
+    found = structures.get_structure(db_session(), structure_id)
     return _structure_page(structure_id, found.name, {})
 
 
@@ -38,7 +38,7 @@ def structure(structure_id: int) -> ResponseReturnValue:
 def rename_structure(structure_id: int) -> ResponseReturnValue:
     name = request.form.get("name", "")
     try:
-        administration.rename_structure(db_session(), clock(), current_account(), structure_id, name)
+        structures.rename_structure(db_session(), clock(), current_account(), structure_id, name)
     except InvalidInput as error:
         return _structure_page(structure_id, name, field_messages(error.field_errors)), 400
     return redirect(url_for("admin.structure", structure_id=structure_id), code=303)
@@ -47,7 +47,7 @@ def rename_structure(structure_id: int) -> ResponseReturnValue:
 def _list_page(values: dict[str, str], errors: dict[str, list[str]]) -> str:
     return render_template(
         "admin/structures.html",
-        rows=administration.list_structures(db_session()),
+        rows=structures.list_structures(db_session()),
         kinds=accounts.STRUCTURE_KINDS,
         values=values,
         errors=errors,
@@ -59,8 +59,8 @@ def _structure_page(structure_id: int, name: str, errors: dict[str, list[str]]) 
     session = db_session()
     return render_template(
         "admin/structure.html",
-        structure=administration.get_structure(session, structure_id),
+        structure=structures.get_structure(session, structure_id),
         name=name,
         errors=errors,
-        events=administration.history(session, structure_id=structure_id),
+        events=admin_journal.history(session, structure_id=structure_id),
     )
