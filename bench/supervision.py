@@ -27,6 +27,11 @@ queries, flattering for writes. After loading, the tables are analysed (and on P
 as autovacuum would have done in a running system: index-only scans need the visibility map).
 
 Usage: python -m bench.supervision [--large] [--pathways N] [--runs 30] [--no-postgres] [--no-sqlite]
+       [--keep DIR] [--only NAME ...]
+
+--keep DIR keeps the SQLite file and the PostgreSQL cluster in DIR between runs (loading 1,000,000
+pathways takes minutes): a later run with the same DIR and the same count reuses them, after
+upgrading the schema to the current head (then analysing again). --only runs some scenarios only.
 """
 
 from __future__ import annotations
@@ -36,12 +41,12 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain import supervision as rules
@@ -149,12 +154,7 @@ def load(engine: Engine, count: int, seed: int = 7) -> None:
             for s in range(1, STRUCTURES + 1)
         ),
     )
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-    else:
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+    _analyse(engine)
 
 
 def _version(n: int, programme: str) -> dict[str, Any]:
@@ -387,14 +387,39 @@ def scenarios(session: Session) -> dict[str, tuple[Callable[[], object], Callabl
     }
 
 
-def bench(url: str, count: int, runs: int) -> list[tuple[str, float, float, float, float]]:
+def _loaded(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(Pathway.__table__)) or 0)
+
+
+def _analyse(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+
+
+def bench(
+    url: str, count: int, runs: int, only: Sequence[str] = ()
+) -> list[tuple[str, float, float, float, float]]:
     engine = make_engine(url)
     started = time.perf_counter()
-    load(engine, count)
-    print(f"  loaded {count:,} pathways in {time.perf_counter() - started:.0f} s")
+    found = _loaded(engine)
+    if found == 0:
+        load(engine, count)
+        print(f"  loaded {count:,} pathways in {time.perf_counter() - started:.0f} s")
+    elif found != count:
+        raise SystemExit(f"the kept database holds {found:,} pathways, not {count:,}: use another --keep")
+    else:
+        _analyse(engine)
+        print(f"  reused {count:,} pathways kept from an earlier run")
     figures = []
     with session_factory(engine)() as session:
         for name, (query, baseline) in scenarios(session).items():
+            if only and name not in only:
+                continue
             p50, p95 = timed(query, runs)
             b50, b95 = timed(baseline, runs)
             figures.append((name, p50, p95, b50, b95))
@@ -450,24 +475,53 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep the databases in this folder between runs")
+    parser.add_argument("--only", nargs="+", default=(), help="these scenarios only")
     args = parser.parse_args()
     count = args.pathways or (1_000_000 if args.large else 200_000)
     print(f"supervision queries, {count:,} pathways, {args.runs} runs each (p50/p95 in ms)")
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+            folder = args.keep or Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{folder / f'bench-{count}.sqlite3'}"
             upgrade(url)
-            report("sqlite", bench(url, count, args.runs), count)
+            report("sqlite", bench(url, count, args.runs, args.only), count)
     if not args.no_postgres:
-        from tests.support.pgcluster import Cluster
-
-        cluster = Cluster()
+        cluster = _cluster(args.keep, count)
         try:
             url = cluster.start()
             upgrade(url)
-            report("postgresql", bench(url, count, args.runs), count)
+            report("postgresql", bench(url, count, args.runs, args.only), count)
         finally:
             cluster.stop()
+
+
+def _cluster(keep: Path | None, count: int) -> Any:
+    """A throwaway cluster; with `keep`, one that lives in keep/pg-<count> across runs."""
+    from tests.support.pgcluster import Cluster
+
+    if keep is None:
+        return Cluster()
+
+    class Kept(Cluster):
+        def start(self) -> str:
+            if not (self.root / "data").exists():
+                return super().start()
+            options = (
+                f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            )
+            data, log = self.root / "data", self.root / "log"
+            self._run(self.bindir / "pg_ctl", "-D", data, "-l", log, "-o", options, "-w", "start")
+            return self.url("postgres")
+
+        def stop(self) -> None:  # keeps the data folder
+            self._run(self.bindir / "pg_ctl", "-D", self.root / "data", "-m", "fast", "stop")
+
+    root = keep / f"pg-{count}"
+    root.mkdir(parents=True, exist_ok=True)
+    return Kept(root)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ that stalls again later is flagged again.
 from __future__ import annotations
 
 import json
+import typing
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,9 +28,10 @@ from sqlalchemy import (
     Select,
     String,
     Subquery,
+    Table,
     and_,
+    bindparam,
     cast,
-    exists,
     func,
     insert,
     literal,
@@ -52,7 +55,6 @@ from parcours_engine.persistence.models import (
     WaitingElement,
     WorkItem,
 )
-from parcours_engine.persistence.types import UTCDateTime
 
 STALLED_KIND = "pathway_stalled"  # to the referent, one digest a day listing their new stalls
 DIGEST_KIND = "stalled_digest"  # to each supervisor, one per sweep that flagged something
@@ -143,68 +145,99 @@ def sweep(session: Session, now: datetime, previous: datetime | None = None) -> 
     concurrent sweeps could both notify the same new stall.
     """
     flagged = _flag_new(session, now, previous)
-    changed = _refresh_reasons(session, now, previous)
-    cleared = _clear_ended(session, now, previous)
+    if previous is None:
+        changed, cleared = _refresh_and_clear(session, now)
+    else:
+        changed, cleared = _refresh_reasons(session, now, previous), 0
     return SweepResult(flagged=flagged, cleared=cleared, reason_changed=changed)
 
 
+@dataclass(frozen=True)
+class _NewStall:
+    pathway_id: int
+    referent_id: int | None
+    structure_id: int | None
+    reason: str
+    element_id: str | None
+
+
 def _flag_new(session: Session, now: datetime, previous: datetime | None) -> int:
+    """Flag the pathways stalled now and not flagged yet, in one UPDATE that returns them; their
+    events and notices are written from those rows (ranking the conditions once, not per statement)."""
     top = top_conditions(now, Scope(unflagged=True, deadlines_after=previous))
-    new = (
-        Pathway.id == top.c.pathway_id,
-        Pathway.stalled_since.is_(None),
-        Pathway.status == PathwayStatus.ACTIVE,
-    )
-    at = literal(now, UTCDateTime())
-    detail = (
-        literal('{"reason": "')
-        + top.c.reason
-        + literal('", "element": ')
-        + func.coalesce(literal('"') + top.c.element_id + literal('"'), literal("null"))
-        + literal("}")
-    )
-    columns = ["account_id", "kind", "pathway_id", "detail_json", "created_at"]
-    to_referents = select(Pathway.referent_id, Pathway.id, top.c.reason, top.c.element_id).where(
-        *new, Pathway.referent_id.is_not(None)
-    )
-    _digest_to_referents(
-        session, now, [tuple(row) for row in session.execute(to_referents.order_by(Pathway.id))]
-    )
-    supervisors = (
-        select(
-            Account.id,
-            literal(DIGEST_KIND),
-            null(),
-            literal('{"count": ') + cast(func.count(Pathway.id), String) + literal("}"),
-            at,
-        )
-        .where(*new)
-        .join(
-            Account,
-            and_(
-                Account.role == AccountRole.SUPERVISOR,
-                Account.active.is_(True),
-                or_(Account.structure_id.is_(None), Account.structure_id == Pathway.structure_id),
-            ),
-        )
-        .group_by(Account.id)
-    )
-    session.execute(insert(Notification).from_select(columns, supervisors))
-    events = select(Pathway.id, at, literal("scheduler"), literal("stalled"), top.c.element_id, detail).where(
-        *new
-    )
-    session.execute(
-        insert(PathwayEvent).from_select(
-            ["pathway_id", "at", "actor", "kind", "element_id", "detail_json"], events
-        )
-    )
-    result = session.execute(
+    flagged = session.execute(
         update(Pathway)
-        .where(*new)
+        .where(
+            Pathway.id == top.c.pathway_id,
+            Pathway.stalled_since.is_(None),
+            Pathway.status == PathwayStatus.ACTIVE,
+        )
         .values(stalled_since=top.c.since, stall_reason=top.c.reason, stall_element_id=top.c.element_id)
+        .returning(
+            Pathway.id,
+            Pathway.referent_id,
+            Pathway.structure_id,
+            Pathway.stall_reason,
+            Pathway.stall_element_id,
+        )
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    new = sorted(
+        (
+            _NewStall(pathway_id, referent_id, structure_id, str(reason), element_id)
+            for pathway_id, referent_id, structure_id, reason, element_id in flagged
+        ),
+        key=lambda stall: stall.pathway_id,
+    )
+    if not new:
+        return 0
+    session.execute(  # Core, not the ORM's bulk insert: it would split the batch at each NULL element
+        insert(typing.cast(Table, PathwayEvent.__table__)),
+        [
+            {
+                "pathway_id": stall.pathway_id,
+                "at": now,
+                "actor": "scheduler",
+                "kind": "stalled",
+                "element_id": stall.element_id,
+                "detail_json": json.dumps({"reason": stall.reason, "element": stall.element_id}),
+            }
+            for stall in new
+        ],
+    )
+    _digest_to_referents(
+        session,
+        now,
+        [(s.referent_id, s.pathway_id, s.reason, s.element_id) for s in new if s.referent_id is not None],
+    )
+    _digest_to_supervisors(session, now, new)
+    return len(new)
+
+
+def _digest_to_supervisors(session: Session, now: datetime, new: Sequence[_NewStall]) -> None:
+    """One notice per active supervisor and sweep: how many of the new stalls are in their scope
+    (their structure's, or every structure's for a supervisor attached to none)."""
+    per_structure = Counter(stall.structure_id for stall in new)
+    supervisors = session.execute(
+        select(Account.id, Account.structure_id)
+        .where(Account.role == AccountRole.SUPERVISOR, Account.active.is_(True))
+        .order_by(Account.id)
+    )
+    notices = []
+    for account_id, structure_id in supervisors:
+        count = len(new) if structure_id is None else per_structure.get(structure_id, 0)
+        if count:
+            notices.append(
+                {
+                    "account_id": account_id,
+                    "kind": DIGEST_KIND,
+                    "pathway_id": None,
+                    "detail_json": json.dumps({"count": count}),
+                    "created_at": now,
+                }
+            )
+    if notices:
+        session.execute(insert(typing.cast(Table, Notification.__table__)), notices)
 
 
 def _digest_to_referents(session: Session, now: datetime, flagged: Sequence[tuple[Any, ...]]) -> None:
@@ -249,13 +282,11 @@ def _digest_to_referents(session: Session, now: datetime, flagged: Sequence[tupl
     session.flush()
 
 
-def _refresh_reasons(session: Session, now: datetime, previous: datetime | None) -> int:
-    """A stalled pathway whose most specific condition changed with time keeps its flag, new reason."""
-    if previous is None:
-        top = top_conditions(now)
-    else:  # rank only the pathways where a deadline passed since `previous`, with all their conditions
-        recent = select(conditions(now, Scope(deadlines_after=previous)).c.pathway_id)
-        top = top_conditions(now, Scope(within=recent))
+def _refresh_reasons(session: Session, now: datetime, previous: datetime) -> int:
+    """A stalled pathway whose most specific condition changed with time keeps its flag, new reason:
+    ranks only the pathways where a deadline passed since `previous`, with all their conditions."""
+    recent = select(conditions(now, Scope(deadlines_after=previous)).c.pathway_id)
+    top = top_conditions(now, Scope(within=recent))
     result = session.execute(
         update(Pathway)
         .where(
@@ -272,22 +303,50 @@ def _refresh_reasons(session: Session, now: datetime, previous: datetime | None)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _clear_ended(session: Session, now: datetime, previous: datetime | None) -> int:
-    """A safety net, in full sweeps only: the projection clears a stall at the save that ends it."""
-    if previous is not None:
-        return 0
-    # NOT EXISTS, not NOT IN: PostgreSQL turns NOT IN into a per-row scan of the whole list once the
-    # list outgrows work_mem (a full sweep at 1,000,000 pathways ran for over half an hour).
-    holding = conditions(now)
-    still_holds = exists().where(holding.c.pathway_id == Pathway.id)
-    ended = or_(Pathway.status != PathwayStatus.ACTIVE, ~still_holds)
-    result = session.execute(
-        update(Pathway)
-        .where(Pathway.stalled_since.is_not(None), ended)
-        .values(stalled_since=None, stall_reason=None, stall_element_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+CHUNK = 1000  # ids per UPDATE ... WHERE id IN (...): within every database's parameter limit
+
+
+def _refresh_and_clear(session: Session, now: datetime) -> tuple[int, int]:
+    """The full sweep's check of every flagged pathway, in one pass: each one's top condition
+    (ranked once for every pathway) is outer-joined to it; a reason that changed is refreshed, and
+    a flag left behind is cleared (a safety net: the projection clears a stall at the save that
+    ends it). Only the few rows that change come back and are updated by id."""
+    top = top_conditions(now)
+    changes = session.execute(
+        select(Pathway.id, top.c.reason, top.c.element_id)
+        .outerjoin(top, and_(top.c.pathway_id == Pathway.id, Pathway.status == PathwayStatus.ACTIVE))
+        .where(
+            Pathway.stalled_since.is_not(None),
+            or_(
+                top.c.reason.is_(None),
+                Pathway.stall_reason != top.c.reason,
+                Pathway.stall_element_id.is_distinct_from(top.c.element_id),
+            ),
+        )
+        .order_by(Pathway.id)
+    ).all()
+    ended = [pathway_id for pathway_id, reason, _element in changes if reason is None]
+    for part in range(0, len(ended), CHUNK):
+        session.execute(
+            update(Pathway)
+            .where(Pathway.id.in_(ended[part : part + CHUNK]))
+            .values(stalled_since=None, stall_reason=None, stall_element_id=None)
+            .execution_options(synchronize_session=False)
+        )
+    changed = [
+        {"pathway_id": pathway_id, "reason": reason, "element_id": element}
+        for pathway_id, reason, element in changes
+        if reason is not None
+    ]
+    if changed:
+        table = typing.cast(Table, Pathway.__table__)
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("pathway_id"))
+            .values(stall_reason=bindparam("reason"), stall_element_id=bindparam("element_id")),
+            changed,
+        )
+    return len(changed), len(ended)
 
 
 # --- reading ---------------------------------------------------------------------------------------
