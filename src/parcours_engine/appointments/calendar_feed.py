@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parcours_engine import access
-from parcours_engine.appointments.appointments import AgendaRow, rows_of_counsellor
+from parcours_engine.appointments.agenda import AgendaRow, rows_of_counsellor
 from parcours_engine.appointments.wording import kind_name
 from parcours_engine.domain.appointments import AppointmentStatus
 from parcours_engine.domain.clock import Clock

@@ -16,7 +16,7 @@ from reportlab.platypus import Paragraph, Spacer
 from reportlab.platypus.flowables import Flowable
 from sqlalchemy.orm import Session
 
-from parcours_engine.appointments import appointments, contacts
+from parcours_engine.appointments import agenda, contacts
 from parcours_engine.appointments.wording import kind_name, when, where
 from parcours_engine.domain.appointments import to_paris
 from parcours_engine.domain.clock import Clock
@@ -28,7 +28,7 @@ def render(
     session: Session, clock: Clock, account: Account, person_id: int, appointment_id: int, route: str
 ) -> tuple[bytes, str]:
     """The letter's PDF bytes and file name (NotFound, Forbidden as for the appointment's page)."""
-    row = appointments.one(session, clock, account, person_id, appointment_id, route)
+    row = agenda.one(session, clock, account, person_id, appointment_id, route)
     details = contacts.view(session, person_id).details
     appointment, person = row.appointment, row.person
     local = to_paris(appointment.starts_at)

@@ -9,7 +9,7 @@ from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine import access
-from parcours_engine.appointments import appointments, letter, reminders
+from parcours_engine.appointments import agenda, appointments, letter, reminders
 from parcours_engine.domain import appointments as rules
 from parcours_engine.domain.enums import PathwayStatus
 from parcours_engine.domain.errors import ConflictError, InvalidInput, ParcoursError
@@ -26,7 +26,7 @@ from parcours_engine.web.errors import field_messages, text
 
 @bp.get("/personnes/<int:person_id>/rendez-vous")
 def person_appointments(person_id: int) -> str:
-    rows = appointments.of_person(db_session(), clock(), current_account(), person_id, route_name())
+    rows = agenda.of_person(db_session(), clock(), current_account(), person_id, route_name())
     values = {"pathway_id": request.args.get("parcours", ""), "day": request.args.get("jour", "")}
     values["at"] = request.args.get("heure", "")
     values["kind"] = request.args.get("type", "")  # a task asking for an appointment of that kind
@@ -35,7 +35,7 @@ def person_appointments(person_id: int) -> str:
 
 def _list_page(
     person_id: int,
-    rows: list[appointments.AgendaRow],
+    rows: list[agenda.AgendaRow],
     values: dict[str, str] | None = None,
     errors: dict[str, list[str]] | None = None,
     refusal: str | None = None,
@@ -76,7 +76,7 @@ def book(person_id: int) -> Any:
             db_session(), clock(), current_account(), person_id, given, route_name(), form_errors
         )
     except (InvalidInput, ConflictError) as error:
-        rows = appointments.of_person(fresh_session(), clock(), current_account(), person_id, route_name())
+        rows = agenda.of_person(fresh_session(), clock(), current_account(), person_id, route_name())
         return _refused_page(
             error, lambda errors, refusal: _list_page(person_id, rows, values, errors, refusal)
         )
@@ -85,12 +85,12 @@ def book(person_id: int) -> Any:
 
 @bp.get("/personnes/<int:person_id>/rendez-vous/<int:appointment_id>")
 def appointment(person_id: int, appointment_id: int) -> str:
-    row = appointments.one(db_session(), clock(), current_account(), person_id, appointment_id, route_name())
+    row = agenda.one(db_session(), clock(), current_account(), person_id, appointment_id, route_name())
     return _detail_page(row)
 
 
 def _detail_page(
-    row: appointments.AgendaRow,
+    row: agenda.AgendaRow,
     values: dict[str, str] | None = None,
     errors: dict[str, list[str]] | None = None,
     refusal: str | None = None,
@@ -120,9 +120,7 @@ def _change(person_id: int, appointment_id: int, change: Any) -> Any:
     try:
         change(db_session(), clock(), current_account())
     except (InvalidInput, ConflictError) as error:
-        row = appointments.one(
-            fresh_session(), clock(), current_account(), person_id, appointment_id, route_name()
-        )
+        row = agenda.one(fresh_session(), clock(), current_account(), person_id, appointment_id, route_name())
         return _refused_page(error, lambda errors, refusal: _detail_page(row, values, errors, refusal))
     return redirect(
         url_for("agenda.appointment", person_id=person_id, appointment_id=appointment_id), code=303

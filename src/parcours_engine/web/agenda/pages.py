@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from flask import Response, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.appointments import appointments, calendar_feed, figures
+from parcours_engine.appointments import agenda, calendar_feed, figures
 from parcours_engine.domain import appointments as rules
 from parcours_engine.domain.dates import read_date
 from parcours_engine.studio import versions
@@ -24,7 +24,7 @@ WORKING_DAYS = 5  # Saturday and Sunday are shown only when they hold an appoint
 @dataclass
 class Day:
     day: date
-    rows: list[appointments.AgendaRow] = field(default_factory=list)
+    rows: list[agenda.AgendaRow] = field(default_factory=list)
     free: list[tuple[datetime, datetime]] = field(default_factory=list)
 
 
@@ -44,7 +44,7 @@ def _agenda(days: int) -> str:
     chosen = read_date(request.args.get("date", "")) or today
     first = rules.week_of(chosen) if days == WEEK_DAYS else chosen
     counsellor_id = whole_number(request.args, "conseiller") or account.id
-    rows = appointments.agenda(session, clock(), account, counsellor_id, first, days, route_name())
+    rows = agenda.agenda(session, clock(), account, counsellor_id, first, days, route_name())
     shown = [Day(first + timedelta(days=offset)) for offset in range(days)]
     for row in rows:
         shown[(rules.to_paris(row.appointment.starts_at).date() - first).days].rows.append(row)
@@ -58,8 +58,8 @@ def _agenda(days: int) -> str:
             found.free = rules.free_slots(found.day, busy, clock().now())
     if days == WEEK_DAYS:
         shown = [d for i, d in enumerate(shown) if i < WORKING_DAYS or d.rows]
-    counsellors = appointments.agenda_counsellors(session, account)
-    follow_ups = appointments.to_follow_up(session, counsellor_id)  # the agenda's check passed above
+    counsellors = agenda.agenda_counsellors(session, account)
+    follow_ups = agenda.to_follow_up(session, counsellor_id)  # the agenda's check passed above
     return render_template(
         "agenda/agenda.html",
         days=shown,
@@ -78,7 +78,7 @@ def _agenda(days: int) -> str:
 def feed(token: str) -> Response:
     """The iCalendar feed its secret token opens (no sign-in: calendar applications subscribe to it)."""
 
-    def link(row: appointments.AgendaRow) -> str:
+    def link(row: agenda.AgendaRow) -> str:
         return url_for(
             "agenda.appointment", person_id=row.person.id, appointment_id=row.appointment.id, _external=True
         )

@@ -14,7 +14,7 @@ from typing import Any
 from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 
-from parcours_engine.appointments import appointments, follow_ups
+from parcours_engine.appointments import agenda, appointments, follow_ups
 from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.persistence.models.appointments import Appointment
 from parcours_engine.web.agenda.forms import read_time
@@ -29,7 +29,7 @@ _BASE = "/beneficiaries/<int:person_id>/appointments"
 
 @bp.get(_BASE)
 def list_appointments(person_id: int) -> ResponseReturnValue:
-    rows = appointments.of_person(db_session(), clock(), current_account(), person_id, route_name())
+    rows = agenda.of_person(db_session(), clock(), current_account(), person_id, route_name())
     return jsonify({"items": [_appointment(row.appointment) for row in rows]})
 
 

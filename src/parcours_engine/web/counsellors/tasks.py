@@ -10,7 +10,7 @@ from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from parcours_engine import access
-from parcours_engine.appointments import appointments, follow_ups
+from parcours_engine.appointments import agenda, follow_ups
 from parcours_engine.domain.errors import InvalidInput
 from parcours_engine.domain.permissions import Action, Profile
 from parcours_engine.pathways import appointment_tasks, forms, models_cache, worklist
@@ -150,12 +150,12 @@ def _render_form(
     return body, status
 
 
-def _booked(item: WorkItem, kind: str | None) -> list[appointments.AgendaRow]:
+def _booked(item: WorkItem, kind: str | None) -> list[agenda.AgendaRow]:
     """An appointment task's appointments of its kind for the pathway, newest first (a missed one
     shows why the task is still open), for those who may read the person's appointments."""
     session, account = db_session(), current_account()
     person_id = item.pathway.beneficiary_id
     if kind is None or not access.may_person(session, account, person_id, Action.READ_APPOINTMENTS):
         return []
-    rows = appointments.of_person(session, clock(), account, person_id, route_name())
+    rows = agenda.of_person(session, clock(), account, person_id, route_name())
     return [r for r in rows if r.appointment.pathway_id == item.pathway_id and r.appointment.kind == kind]
