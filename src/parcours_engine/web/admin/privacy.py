@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from parcours_engine.accounts import access_review
 from parcours_engine.accounts import privacy_register as privacy_register_service
-from parcours_engine.web.admin import bp
+from parcours_engine.web.admin import bp, role_label
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 
@@ -39,16 +39,9 @@ def privacy_register() -> str:
 
 
 def _profile_label(code: str) -> str:
-    labels = {
-        "admin": _("Administrateur"),
-        "coordinator": _("Coordinateur"),
-        "counsellor": _("Conseiller"),
-        "reception": _("Accueil"),
-        "supervisor": _("Superviseur"),
-        "partner": _("Partenaire"),
-        "beneficiary": _("La personne elle-même"),
-    }
-    return labels.get(code, code)
+    """A profile of the permission table: an account's role (`role_label`), reception or the person."""
+    labels = {"reception": _("Accueil"), "beneficiary": _("La personne elle-même")}
+    return labels[code] if code in labels else role_label(code)
 
 
 def _scope_label(code: str) -> str:
