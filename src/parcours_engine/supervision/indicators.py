@@ -39,6 +39,7 @@ from parcours_engine.persistence.models import (
     ProcessVersion,
     WaitingElement,
 )
+from parcours_engine.persistence.models.figures import ProgrammePerson
 
 POSITIVE = tuple(o.code for o in OUTCOMES if o.positive)
 DURABLE = tuple(o.code for o in OUTCOMES if o.durable_employment)
@@ -149,10 +150,12 @@ def breakdowns(
 ) -> tuple[Breakdown, Breakdown]:
     """People present and people who entered, by sex, qualification, district and "renforcé".
 
-    The profile is the person's at entry, copied on the pathway. Two queries, each one pass over a
-    covering index, no sort: the present pathways counted per profile (a few dozen rows, read in
-    the order of ix_pathway_programme_profile), then the rows of the few people with several present
-    pathways, who were counted once per pathway and are taken back to once. The rules (which levels
+    The profile is the person's at entry, copied on the pathway. Two queries: the present pathways
+    counted per profile (one pass over the covering ix_pathway_programme_profile, a few dozen rows,
+    no sort), then the rows of the few people with several present pathways, who were counted once
+    per pathway and are taken back to once; those people are found among the ones with several
+    pathways of the programme at all (`programme_person`, kept by triggers), not by grouping every
+    present pathway by person. The rules (which levels
     are below the baccalauréat, which are "renforcé") apply in Python to those few rows: evaluating
     them on every pathway row costs SQLite more than the scan itself.
     """
@@ -165,9 +168,12 @@ def breakdowns(
         before, after = _measures(sex, level, district, False), _measures(sex, level, district, True)
         for j in range(12):
             totals[j] += (count - count_entered) * before[j] + count_entered * after[j]
+    repeat = select(ProgrammePerson.beneficiary_id).where(
+        ProgrammePerson.programme == programme, ProgrammePerson.pathways > 1
+    )
     several = (
         select(Pathway.beneficiary_id)
-        .where(present)
+        .where(present, Pathway.beneficiary_id.in_(repeat))
         .group_by(Pathway.beneficiary_id)
         .having(func.count() > 1)
     )
@@ -201,7 +207,7 @@ def exits_by_outcome(
     session: Session, programme: str, period: Period, structure_id: int | None = None
 ) -> dict[str, int]:
     query = (
-        select(Pathway.outcome, func.count(Pathway.id))
+        select(Pathway.outcome, func.count())  # count(*): the id is not in ix_pathway_programme_ended
         .where(
             Pathway.programme == programme,
             Pathway.status == PathwayStatus.COMPLETED,
