@@ -19,7 +19,7 @@ from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.persistence.models.appointments import Appointment
 from parcours_engine.web.agenda.forms import read_time
 from parcours_engine.web.api import bp
-from parcours_engine.web.api.routes import _body
+from parcours_engine.web.api.inputs import json_body
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.counsellors import route_name
@@ -37,7 +37,7 @@ def list_appointments(person_id: int) -> ResponseReturnValue:
 def book_appointment() -> ResponseReturnValue:
     """Book for the person the body names (its own path would share the list's, and an id out of range
     there would answer 405 instead of 404)."""
-    data = _body(
+    data = json_body(
         {"beneficiary_id": int, "kind": str, "day": date, "at": str, "duration_minutes": int, "mode": str},
         {"place": str, "counsellor_id": int, "pathway_id": int},
     )
@@ -57,7 +57,7 @@ def book_appointment() -> ResponseReturnValue:
 
 @bp.post(f"{_BASE}/<int:appointment_id>/move")
 def move_appointment(person_id: int, appointment_id: int) -> ResponseReturnValue:
-    data = _body({"day": date, "at": str, "duration_minutes": int}, {})
+    data = json_body({"day": date, "at": str, "duration_minutes": int}, {})
     moved = appointments.move(
         db_session(), clock(), current_account(), person_id, appointment_id, _slot(data), route_name()
     )
@@ -66,7 +66,7 @@ def move_appointment(person_id: int, appointment_id: int) -> ResponseReturnValue
 
 @bp.post(f"{_BASE}/<int:appointment_id>/cancel")
 def cancel_appointment(person_id: int, appointment_id: int) -> ResponseReturnValue:
-    data = _body({"reason": str}, {})
+    data = json_body({"reason": str}, {})
     done = appointments.cancel(
         db_session(), clock(), current_account(), person_id, appointment_id, data["reason"], route_name()
     )
@@ -75,7 +75,7 @@ def cancel_appointment(person_id: int, appointment_id: int) -> ResponseReturnVal
 
 @bp.post(f"{_BASE}/<int:appointment_id>/attendance")
 def record_attendance(person_id: int, appointment_id: int) -> ResponseReturnValue:
-    data = _body({"attendance": str}, {})
+    data = json_body({"attendance": str}, {})
     done = appointments.record_attendance(
         db_session(), clock(), current_account(), person_id, appointment_id, data["attendance"], route_name()
     )

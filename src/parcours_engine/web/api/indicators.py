@@ -6,7 +6,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from parcours_engine.web.api import bp
-from parcours_engine.web.api.routes import query_bounds
+from parcours_engine.web.api.inputs import query_bounds
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
 from parcours_engine.web.supervisors import figures

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -11,12 +10,12 @@ from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
 from parcours_engine import access
-from parcours_engine.domain.dates import date_error, parse_date, read_date
-from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput
+from parcours_engine.domain.errors import FieldError, InvalidInput
 from parcours_engine.domain.permissions import Action
 from parcours_engine.pathways import beneficiaries, pathways, worklist
 from parcours_engine.persistence.models import Beneficiary, Pathway, WorkItem
 from parcours_engine.web.api import bp
+from parcours_engine.web.api.inputs import json_body, one_of, positive, query_bounds, query_date
 from parcours_engine.web.api.openapi import document
 from parcours_engine.web.app import clock, db_session
 from parcours_engine.web.auth import current_account
@@ -64,7 +63,7 @@ def openapi() -> ResponseReturnValue:
 @bp.get("/beneficiaries")
 def search_beneficiaries() -> ResponseReturnValue:
     _query_limits(name=120, identifier=32)
-    born = _query_date("birth_date")
+    born = query_date("birth_date")
     found = worklist.search_beneficiaries(
         db_session(),
         clock(),
@@ -81,7 +80,7 @@ def search_beneficiaries() -> ResponseReturnValue:
 def create_beneficiary() -> ResponseReturnValue:
     account = current_account()
     access.require(account, Action.REGISTER_PERSON)
-    data = _body(
+    data = json_body(
         required={"last_name": str, "first_name": str, "birth_date": date, "sex": str},
         limits={"last_name": 120, "first_name": 120, "departement": 3, "territory": 40},
         optional={
@@ -130,14 +129,14 @@ def get_beneficiary(person_id: int) -> ResponseReturnValue:
 def list_pathways() -> ResponseReturnValue:
     _query_limits(programme=64)
     status = request.args.get("status")
-    _one_of(status, "status", worklist.STATUSES)
+    one_of(status, "status", worklist.STATUSES)
     rows = worklist.pathway_list(
         db_session(),
         clock(),
         current_account(),
         route=route_name(),
         programme=request.args.get("programme") or None,
-        referent_id=_positive(whole_number(request.args, "referent_id"), "referent_id"),
+        referent_id=positive(whole_number(request.args, "referent_id"), "referent_id"),
         status=status,
     )
     return jsonify({"items": [_pathway(row.pathway, row.referent_name) for row in rows]})
@@ -147,7 +146,7 @@ def list_pathways() -> ResponseReturnValue:
 def start_pathway() -> ResponseReturnValue:
     account = current_account()
     access.require(account, Action.START_PATHWAY)
-    data = _body(
+    data = json_body(
         required={"programme": str, "beneficiary_id": int},
         optional={"referent_id": int},
         limits={"programme": 64},
@@ -179,7 +178,7 @@ def get_pathway(pathway_id: int) -> ResponseReturnValue:
 @bp.post("/pathways/<int:pathway_id>/referent")
 def transfer_referent(pathway_id: int) -> ResponseReturnValue:
     account = current_account()
-    data = _body(required={"referent_id": int}, optional={"kind": str, "ends_on": date})
+    data = json_body(required={"referent_id": int}, optional={"kind": str, "ends_on": date})
     changed = pathways.set_referent(
         db_session(),
         clock(),
@@ -200,7 +199,7 @@ def transfer_referent(pathway_id: int) -> ResponseReturnValue:
 def my_work_items() -> ResponseReturnValue:
     _query_limits(programme=64)
     due = request.args.get("due")
-    _one_of(due, "due", worklist.DUE_FILTERS)
+    one_of(due, "due", worklist.DUE_FILTERS)
     box = worklist.inbox(
         db_session(),
         clock(),
@@ -226,7 +225,7 @@ def claim(item_id: int) -> ResponseReturnValue:
 
 @bp.post("/work-items/<int:item_id>/complete")
 def complete(item_id: int) -> ResponseReturnValue:
-    data = _body(required={"data": dict}, optional={"expected_version": int})
+    data = json_body(required={"data": dict}, optional={"expected_version": int})
     pathway = worklist.complete(
         db_session(),
         clock(),
@@ -240,98 +239,6 @@ def complete(item_id: int) -> ResponseReturnValue:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-
-
-MAX_TEXT = 200  # characters of a text field
-# What a field of each type must be, when it is not.
-_TYPE_ERRORS = {int: "field.integer", str: "field.text", bool: "field.boolean", dict: "field.object"}
-
-
-def _body(
-    required: dict[str, type], optional: dict[str, type], limits: dict[str, int] | None = None
-) -> dict[str, Any]:
-    """The JSON object posted, with each field of the expected type and text within its limit in
-    characters (`limits`, MAX_TEXT by default: the OpenAPI document says the same); InvalidInput
-    otherwise."""
-    raw = request.get_json(silent=True)
-    if not isinstance(raw, dict):
-        raise InvalidInput("error.json_body")
-    errors: FieldErrors = {}
-    data: dict[str, Any] = {}
-    for name, kind in {**required, **optional}.items():
-        if name not in raw or raw[name] is None:
-            if name in required:
-                errors[name] = [FieldError("field.required")]
-            continue
-        problem = _problem(raw[name], kind, (limits or {}).get(name, MAX_TEXT))
-        if problem is not None:
-            errors[name] = [problem]
-        else:
-            data[name] = read_date(raw[name]) if kind is date else _whole(raw[name], kind)
-    for name in set(raw) - set(required) - set(optional):
-        errors[str(name)] = [FieldError("field.unknown")]
-    if errors:
-        raise InvalidInput(field_errors=errors)
-    return data
-
-
-def _whole(value: Any, kind: type) -> Any:
-    """JSON does not tell 3 from 3.0 (JSON Schema calls both integers): an integer field takes both."""
-    return int(value) if kind is int and isinstance(value, float) else value
-
-
-def _problem(value: Any, kind: type, limit: int) -> FieldError | None:
-    """What is wrong with `value` as a field of type `kind`, or None."""
-    if kind is date:
-        return date_error(value)
-    if kind is int and isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if kind is int and (
-        isinstance(value, bool) or not isinstance(value, int) or not -(2**31) < value < 2**31
-    ):
-        return FieldError("field.integer")
-    if kind is str and isinstance(value, str):
-        if "\x00" in value:  # PostgreSQL cannot store it: a 400 here, not a 500 from the database
-            return FieldError("field.invalid")
-        if not value.strip():
-            return FieldError("field.required")
-        if len(value) > limit:
-            return FieldError("field.too_long", limit=limit)
-    return None if isinstance(value, kind) else FieldError(_TYPE_ERRORS.get(kind, "field.invalid"))
-
-
-def _one_of(value: str | None, name: str, choices: Sequence[str]) -> None:
-    """A filter of the query string is absent or one of `choices`; InvalidInput otherwise."""
-    if value is not None and value not in choices:
-        raise InvalidInput(field_errors={name: [FieldError("field.one_of", choices=", ".join(choices))]})
-
-
-def _positive(value: int | None, name: str) -> int | None:
-    """An id filter is 1 or more (the document's `minimum`)."""
-    if value is not None and value < 1:
-        raise InvalidInput(field_errors={name: [FieldError("field.integer")]})
-    return value
-
-
-def _query_date(name: str) -> date | None:
-    return parse_date(request.args.get(name), name, required=False)
-
-
-def query_bounds(limits: dict[str, int], dates: Sequence[str] = ()) -> None:
-    """InvalidInput for a text filter longer than its limit, or a date filter given empty (the
-    OpenAPI document says the same: `maxLength`, `format: date`)."""
-    errors: FieldErrors = {
-        name: [FieldError("field.too_long", limit=limit)]
-        for name, limit in limits.items()
-        if len(request.args.get(name) or "") > limit
-    }
-    errors.update({name: [FieldError("field.date")] for name in dates if request.args.get(name) == ""})
-    # PostgreSQL cannot compare text holding a NUL character: a 400 here, not a 500 from the database.
-    errors.update(
-        {name[:64]: [FieldError("field.invalid")] for name, value in request.args.items() if "\x00" in value}
-    )
-    if errors:
-        raise InvalidInput(field_errors=errors)
 
 
 def _query_limits(**limits: int) -> None:
