@@ -80,7 +80,10 @@ def test_generated_answers_and_an_incident_exit_with_status_1(tmp_path):
     )
     result = _run("processes", "simulate", str(FIXTURE_LIBRARY / "processes"), "--scenario", str(zero))
     assert result.exit_code == 1
-    assert "incident 2026-01-05 Script_calcul: Le modèle a échoué : ZeroDivisionError" in result.output
+    assert (
+        "incident 2026-01-05 Script_calcul: Le modèle a échoué à « Calculer l'échéance » (Script_calcul) : "
+        "ligne 2 : division par zéro"
+    ) in result.output
     assert "Waiting at: Diagnostic" in result.output
 
 

@@ -51,7 +51,9 @@ def test_a_pasted_scenario_reports_its_incident_at_the_element(world: World):
     assert response.status_code == 200 and body["ok"] is False
     (incident,) = body["simulation"]["incidents"]
     assert incident["element"] == "Script_calcul"
-    assert incident["message"].startswith("Le modèle a échoué : ZeroDivisionError")
+    assert incident["message"] == (
+        "Le modèle a échoué à « Calculer l'échéance » (Script_calcul) : ligne 2 : division par zéro"
+    )
     assert body["simulation"]["waiting"] == ["Diagnostic"]
     assert body["unmet"] == [
         "Fin attendue : le parcours attend encore à Diagnostic.",

@@ -8,6 +8,8 @@ test renders every code in both languages with the same parameters.
 
 from __future__ import annotations
 
+from parcours_engine.domain.script_messages import SCRIPT_MESSAGES
+
 _GUIDE = "dans le modeleur"
 
 # code: (French, English)
@@ -316,6 +318,8 @@ CHECK_MESSAGES: dict[str, tuple[str, str]] = {
         "le nom de champ typename est réservé au moteur : renommez-le",
         "the field name typename is reserved by the engine: rename it",
     ),
+    # what a script, condition or timer expression did wrong (the `detail` of check.code.*)
+    **SCRIPT_MESSAGES,
 }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from parcours_engine.domain.check_messages import CHECK_MESSAGES
+from parcours_engine.domain.script_messages import Said
 
 LANGUAGES = ("fr", "en")
 
@@ -375,6 +376,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Scenario %(name)s: '%(key)s' is not data the application provides at start (%(expected)s).",
     ),
     "simulation.engine_failure": ("Le modèle a échoué : %(detail)s", "The model failed: %(detail)s"),
+    "simulation.element_failed": (
+        "Le modèle a échoué à %(who)s : %(detail)s",
+        "The model failed at %(who)s: %(detail)s",
+    ),
     "simulation.answers_refused": (
         "Les réponses du scénario pour « %(task)s » ne conviennent pas au formulaire %(form)s "
         "(champs : %(fields)s).",
@@ -594,8 +599,15 @@ def render(code: str, params: Mapping[str, Any] | None = None, language: str = "
     if texts is None:
         return code
     template = texts[1] if language == "en" else texts[0]
+    if "%(" not in template:
+        return template
+    # A parameter that is itself a message (a script's refusal inside a check) is said in `language`.
+    values = {
+        key: value.text(language) if isinstance(value, Said) else value
+        for key, value in (params or {}).items()
+    }
     try:
-        return template % dict(params or {}) if "%(" in template else template
+        return template % values
     except (KeyError, TypeError, ValueError):
         return template
 

@@ -5,16 +5,15 @@ multi-instance cardinalities and loop maximums written as numbers, against the b
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from typing import Literal
 
 from lxml import etree
 
 from parcours_engine.domain.errors import ModelProblem
+from parcours_engine.engine.script_messages import Refusal
 from parcours_engine.engine.xml import Document, local
 
-_SCRIPT_LINE = re.compile(r"^line (\d+):\s*(.*)$", re.DOTALL)
 _TIMER_KINDS: dict[str, Literal["timeDate", "timeDuration", "timeCycle"]] = {
     "timeDate": "timeDate",
     "timeDuration": "timeDuration",
@@ -135,12 +134,12 @@ def _owner(element: etree._Element) -> etree._Element:
 
 
 def _script_problem(
-    doc: Document, owner: etree._Element, text_element: etree._Element, message: str
+    doc: Document, owner: etree._Element, text_element: etree._Element, refusal: Refusal
 ) -> ModelProblem:
     # The code starts right after the opening tag, so its line N is the file's line tag + N - 1.
     line = text_element.sourceline
-    located = _SCRIPT_LINE.match(message)
-    if located and line is not None:
-        line, message = line + int(located.group(1)) - 1, located.group(2)
+    if refusal.line is not None and line is not None:
+        line = line + refusal.line - 1
     kind = local(text_element) if local(text_element) in _CODE_LABELS else "condition"
-    return doc.problem(owner, f"check.code.{kind}", line=line, detail=message)
+    # The detail is said in the reader's language; the command line keeps the checker's English.
+    return doc.problem(owner, f"check.code.{kind}", line=line, detail=refusal.said)

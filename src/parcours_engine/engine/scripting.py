@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import ast
 import functools
-import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from types import CodeType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
@@ -30,8 +29,10 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 
 from parcours_engine.domain.errors import ScriptError
-from parcours_engine.engine import budgets, guards
+from parcours_engine.domain.script_messages import Said
+from parcours_engine.engine import budgets, guards, script_messages
 from parcours_engine.engine.budgets import BudgetExceeded
+from parcours_engine.engine.script_messages import Refusal
 from parcours_engine.engine.timer_values import (
     ISO_LOOKING,
     KIND_LABELS,
@@ -62,60 +63,69 @@ class _ModelPolicy(RestrictingNodeTransformer):
     must put its task in error where someone sees it.
     """
 
-    def _refuse(self, node: ast.AST, message: str) -> VisitResult:
-        self.error(node, message)
+    def _refuse(self, node: ast.AST, message: str, code: str, **params: Any) -> VisitResult:
+        self.error(node, script_messages.refused(code, message, **params))
         return node
 
+    def error(self, node: ast.AST, info: str | Said) -> None:
+        # Each refusal keeps its line and its code, so the studio can say it in French.
+        said = info if isinstance(info, Said) else script_messages.restricted(info)
+        self.errors.append(_Refused(getattr(node, "lineno", None), said))  # type: ignore[arg-type]
+
     def visit_Import(self, node: ast.Import) -> VisitResult:
-        return self._refuse(node, "import is not allowed")
+        return self._refuse(node, "import is not allowed", "script.import")
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> VisitResult:
-        return self._refuse(node, "import is not allowed")
+        return self._refuse(node, "import is not allowed", "script.import")
 
     def visit_While(self, node: ast.While) -> VisitResult:
-        return self._refuse(node, "while loops are not allowed (use 'for ... in range(n)')")
+        return self._refuse(node, "while loops are not allowed (use 'for ... in range(n)')", "script.while")
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> VisitResult:
-        return self._refuse(node, "function definitions (def) are not allowed")
+        return self._refuse(node, "function definitions (def) are not allowed", "script.def")
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> VisitResult:
-        return self._refuse(node, "function definitions (def) are not allowed")
+        return self._refuse(node, "function definitions (def) are not allowed", "script.def")
 
     def visit_Lambda(self, node: ast.Lambda) -> VisitResult:
-        return self._refuse(node, "lambda is not allowed")
+        return self._refuse(node, "lambda is not allowed", "script.lambda")
 
     def visit_ClassDef(self, node: ast.ClassDef) -> VisitResult:
-        return self._refuse(node, "class definitions are not allowed")
+        return self._refuse(node, "class definitions are not allowed", "script.class")
 
     def visit_Try(self, node: ast.Try) -> VisitResult:
-        return self._refuse(node, "try/except is not allowed")
+        return self._refuse(node, "try/except is not allowed", "script.try")
 
     def visit_TryStar(self, node: ast.AST) -> VisitResult:
-        return self._refuse(node, "try/except is not allowed")
+        return self._refuse(node, "try/except is not allowed", "script.try")
 
     def visit_With(self, node: ast.With) -> VisitResult:
-        return self._refuse(node, "with is not allowed")
+        return self._refuse(node, "with is not allowed", "script.with")
 
     def visit_Global(self, node: ast.Global) -> VisitResult:
-        return self._refuse(node, "global is not allowed")
+        return self._refuse(node, "global is not allowed", "script.global")
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> VisitResult:
-        return self._refuse(node, "nonlocal is not allowed")
+        return self._refuse(node, "nonlocal is not allowed", "script.nonlocal")
 
     def visit_Call(self, node: ast.Call) -> VisitResult:
         if isinstance(node.func, ast.Name) and node.func.id in ("eval", "exec"):
-            return self._refuse(node, f"{node.func.id} is not allowed")
+            return self._refuse(
+                node, f"{node.func.id} is not allowed", "script.call_refused", name=node.func.id
+            )
         return super().visit_Call(node)
 
     def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
         if name is not None and name.startswith("_"):
-            self.error(node, f"name {name!r} is not allowed (names starting with '_' are reserved)")
+            english = f"name {name!r} is not allowed (names starting with '_' are reserved)"
+            self.error(node, script_messages.refused("script.underscore_name", english, name=name))
             return
         super().check_name(node, name, allow_magic_methods)
 
     def visit_Attribute(self, node: ast.Attribute) -> VisitResult:
         if node.attr.startswith("_"):
-            return self._refuse(node, f"attribute {node.attr!r} is not allowed (it starts with '_')")
+            english = f"attribute {node.attr!r} is not allowed (it starts with '_')"
+            return self._refuse(node, english, "script.underscore_attribute", name=node.attr)
         return super().visit_Attribute(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> VisitResult:
@@ -162,40 +172,61 @@ def _depth(tree: ast.AST, limit: int) -> tuple[int, int | None]:
     return deepest, line
 
 
-def _first_errors(errors: Sequence[str]) -> str:
-    # RestrictedPython says "Line 2: ..."; keep one line, in the modeller's words.
-    unique = dict.fromkeys(re.sub(r"^Line (\d+|None): ", r"line \1: ", e) for e in errors)
-    return "; ".join(unique)
+class _Refused(NamedTuple):
+    line: int | None
+    said: Said
 
 
-def _compile(source: str, mode: Mode) -> tuple[CodeType | None, str | None]:
+def _first_errors(errors: Sequence[_Refused | str]) -> Refusal:
+    # One line, "line 2: ...; line 3: ...", in the modeller's words; the first one said for the studio.
+    refused = [
+        e if isinstance(e, _Refused) else _Refused(None, Said.of("script.not_allowed", e)) for e in errors
+    ]
+    unique = dict.fromkeys(f"line {e.line}: {e.said.english}" for e in refused)
+    first = refused[0]
+    return Refusal(
+        "; ".join(unique),
+        Said(first.said.code, first.said.params, "; ".join(unique)[len(f"line {first.line}: ") :]),
+        first.line,
+    )
+
+
+def _refusal(line: int | None, said: Said) -> Refusal:
+    return Refusal(f"line {line}: {said.english}", said, line)
+
+
+def _compile(source: str, mode: Mode) -> tuple[CodeType | None, Refusal | None]:
     """Compile model code once (cached by text); return (code, None) or (None, message)."""
     return _compile_cached(source, mode, min(budgets.current().depth, guards.recursion_headroom()))
 
 
 @functools.lru_cache(maxsize=2048)
-def _compile_cached(source: str, mode: Mode, max_depth: int) -> tuple[CodeType | None, str | None]:
+def _compile_cached(source: str, mode: Mode, max_depth: int) -> tuple[CodeType | None, Refusal | None]:
     # BPMN editors indent scripts inside the XML: dedent them instead of failing on the indent.
     text = textwrap.dedent(source) if mode == "exec" else source.strip()
     too_deep = f"nested too deeply: over the depth budget of {max_depth} levels"
     try:
         tree = ast.parse(text, "<string>", mode)
     except SyntaxError as err:
-        return None, f"line {err.lineno}: {err.msg}"
+        return None, _refusal(err.lineno, script_messages.syntax(err.msg))
     except (RecursionError, MemoryError):
         # Python's own parser gave up: the longest line is where the nesting is.
         lines = text.splitlines() or [""]
-        return None, f"line {lines.index(max(lines, key=len)) + 1}: {too_deep}"
+        return None, _refusal(
+            lines.index(max(lines, key=len)) + 1, script_messages.too_deep(too_deep, max_depth)
+        )
     depth, line = _depth(tree, max_depth)
     if depth > max_depth:
-        return None, f"line {line or 1}: {too_deep}"
+        return None, _refusal(line or 1, script_messages.too_deep(too_deep, max_depth))
     compiler = compile_restricted_exec if mode == "exec" else compile_restricted_eval
     try:
         result = compiler(tree, "<string>", policy=_ModelPolicy)  # type: ignore[arg-type]
     except (RecursionError, MemoryError):
-        return None, f"line {line or 1}: {too_deep}"
-    if result.errors or result.code is None:
-        return None, _first_errors(result.errors) or "cannot be compiled"
+        return None, _refusal(line or 1, script_messages.too_deep(too_deep, max_depth))
+    if result.errors:
+        return None, _first_errors(result.errors)
+    if result.code is None:
+        return None, Refusal("cannot be compiled", Said.of("script.cannot_compile", "cannot be compiled"))
     return result.code, None
 
 
@@ -206,7 +237,7 @@ def _compiled(source: str, mode: Mode) -> CodeType:
     return code
 
 
-def check_source(source: str, mode: Mode) -> str | None:
+def check_source(source: str, mode: Mode) -> Refusal | None:
     """None if `source` compiles under the model restrictions, else a one-line message.
 
     `mode` is "exec" for script tasks (and pre/post scripts), "eval" for conditions and expressions.
@@ -217,7 +248,7 @@ def check_source(source: str, mode: Mode) -> str | None:
 # --- timer expressions ---------------------------------------------------------------------------
 
 
-def check_timer_expression(expression: str, kind: TimerKind) -> str | None:
+def check_timer_expression(expression: str, kind: TimerKind) -> Refusal | None:
     """None if a timer's text is usable, else a one-line message.
 
     Accepted: unquoted ISO 8601 of the right kind (`P18M`, `R3/P1M`, `2026-01-01T00:00:00+01:00`),
@@ -227,18 +258,24 @@ def check_timer_expression(expression: str, kind: TimerKind) -> str | None:
     text = (expression or "").strip()
     label = KIND_LABELS[kind]
     if not text:
-        return f"the timer {label} is empty"
+        english = f"the timer {label} is empty"
+        return Refusal(english, script_messages.timer_empty(english))
     try:
         if is_iso8601_literal(text, kind):
             return None
         literal = string_literal(text)
         if literal is not None:
-            return None if is_iso8601_literal(literal, kind) else f"{literal!r} is not an ISO 8601 {label}"
+            return None if is_iso8601_literal(literal, kind) else _not_iso(literal, kind)
     except BudgetExceeded as over:
-        return str(over)
+        return Refusal(str(over), script_messages.over_budget(over))
     if ISO_LOOKING.match(text):
-        return f"{text!r} is not an ISO 8601 {label}"
+        return _not_iso(text, kind)
     return check_source(text, "eval")
+
+
+def _not_iso(text: str, kind: TimerKind) -> Refusal:
+    english = f"{text!r} is not an ISO 8601 {KIND_LABELS[kind]}"
+    return Refusal(english, script_messages.timer_not_iso(english, text, kind))
 
 
 # --- running ---------------------------------------------------------------------------------------

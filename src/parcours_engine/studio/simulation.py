@@ -29,6 +29,8 @@ from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.domain.errors import InvalidInput, ParcoursError
 from parcours_engine.domain.messages import render
 from parcours_engine.domain.roles import role_for_lane
+from parcours_engine.domain.script_messages import Said
+from parcours_engine.engine import script_messages
 from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.runtime import EngineFailure, ReadyTask, Runtime, Step, Workflow
 from parcours_engine.engine.timers import PARIS
@@ -318,16 +320,12 @@ class _Run:
             # after a failure, as the host reloads the state it kept.
             self.saved = Runtime.dump(self._workflow())
         except EngineFailure as failure:
-            self._incident(
-                failure.element_id or element_id,
-                operation,
-                "simulation.engine_failure",
-                {"detail": str(failure)},
-            )
+            self._failed(failure.element_id or element_id, operation, failure)
             self._restore()
             return False
         except _SAVE_FAILURES as exc:
-            detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+            said, _line = script_messages.failure(exc)
+            detail = Said(said.code, said.params, f"{type(exc).__name__}: {str(exc)[:300]}")
             self._incident(element_id, operation, "simulation.engine_failure", {"detail": detail})
             self._restore()
             return False
@@ -335,6 +333,23 @@ class _Run:
         for step in steps:
             self.sim.steps.append(self._path_step(step, now, marked))
         return True
+
+    def _failed(self, element_id: str | None, operation: str, failure: EngineFailure) -> None:
+        """An incident naming the element by its name and what its code did wrong, said in the reader's
+        language (the English is the engine's own text)."""
+        said, line = script_messages.failure(failure)
+        english = str(failure)
+        detail = (
+            Said.of("script.at_line", english, line=line, detail=said)
+            if line
+            else Said(said.code, said.params, english)
+        )
+        meta = self.model.elements.get(element_id or "")
+        if meta is None or element_id is None:
+            self._incident(element_id, operation, "simulation.engine_failure", {"detail": detail})
+            return
+        who = f"« {meta.name} » ({element_id})" if meta.name and meta.name != element_id else element_id
+        self._incident(element_id, operation, "simulation.element_failed", {"who": who, "detail": detail})
 
     def _path_step(self, step: Step, now: datetime, marked: dict[str, Any] | None) -> PathStep:
         meta = self.model.elements.get(step.element_id)
