@@ -23,6 +23,7 @@ from parcours_engine.domain.enums import PathwayStatus, SystemActor, WorkItemSta
 from parcours_engine.domain.errors import ConflictError, FieldError, InvalidInput, NotFound, TransitionFailed
 from parcours_engine.domain.outcomes import BY_CODE as OUTCOMES
 from parcours_engine.domain.permissions import Action
+from parcours_engine.engine import live
 from parcours_engine.engine.loader import ProcessModel
 from parcours_engine.engine.runtime import EngineFailure, Runtime, TaskNotReady, Workflow
 from parcours_engine.engine.timers import PARIS
@@ -259,13 +260,19 @@ def _transition(
     completed_task_id: str | None,
     retry_of: int | None,
 ) -> None:
-    rt = models_cache.runtime()
-    workflow = rt.load(model, pathway.state.state_json, pathway.state.serializer_version)
+    saved = pathway.state
+    # The workflow this process saved last for the pathway, if the database still holds that state
+    # (engine.live); else loaded from the state.
+    workflow = live.WORKFLOWS.take(pathway.id, model, saved.state_json, saved.serializer_version)
+    if workflow is None:
+        workflow = models_cache.runtime().load(model, saved.state_json, saved.serializer_version)
     was = projection.before(workflow)
     try:
         run(workflow)
         with conflicts_reported():
             projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id, was)
+        # `saved` now holds the state just written: the workflow is kept as that state.
+        live.WORKFLOWS.keep(pathway.id, model, saved.state_json, saved.serializer_version, workflow)
     except EngineFailure as failure:
         incident = _incident(pathway, clock, failure.element_id, operation, operation_data, str(failure))
         raise TransitionFailed(str(failure), incident={**incident, "retry_of": retry_of}) from failure

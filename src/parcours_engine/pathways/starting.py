@@ -16,6 +16,7 @@ from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import PathwayStatus
 from parcours_engine.domain.errors import FieldError, Forbidden, InvalidInput, NotFound, TransitionFailed
 from parcours_engine.domain.permissions import Action, Profile, Scope, may_be_referent, may_start_for
+from parcours_engine.engine import live
 from parcours_engine.engine.runtime import EngineFailure, Runtime, Workflow
 from parcours_engine.pathways import models_cache, projection, referents
 from parcours_engine.pathways.journal import flush_or_conflict, log, log_if_finished
@@ -82,6 +83,8 @@ def start_pathway(
     session.add(pathway)
     projection.save(session, pathway, workflow, model, now, actor)
     session.flush()
+    saved = pathway.state
+    live.WORKFLOWS.keep(pathway.id, model, saved.state_json, saved.serializer_version, workflow)
     log(session, pathway, clock, actor, "started", None, {"version": version.version})
     if referent_id is not None and pathway.status == PathwayStatus.ACTIVE:
         referents.transfer(session, clock, pathway, referent_id, actor)
