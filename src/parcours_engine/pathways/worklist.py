@@ -1,41 +1,75 @@
-"""What a counsellor works from: the inbox, the caseload, pathway lists, claiming and completing tasks.
+"""What a counsellor works from: the inbox, claiming, releasing and completing tasks.
 
 Each function takes the acting account, checks the permission table (access) and logs the
-access once: a list or a search logs one row with how many rows it showed. Each list is one query
-whatever its length (no N+1), and its counters are computed from the very rows it shows, so they
-always match.
+access once. The inbox is one query whatever its length (no N+1), and its counters are computed
+from the very rows it shows, so they always match. Lists of pathways: pathway_lists; a pathway's
+history: pathway_detail; finding people: people_search (re-exported here for their callers).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from parcours_engine import access
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.enums import Lane, PathwayStatus, WorkItemStatus
-from parcours_engine.domain.errors import ConflictError, FieldError, Forbidden, InvalidInput
-from parcours_engine.domain.paging import Page, Paging, last_page
+from parcours_engine.domain.enums import Lane, WorkItemStatus
+from parcours_engine.domain.errors import ConflictError, Forbidden
 from parcours_engine.domain.permissions import Action
-from parcours_engine.pathways import pathways, referents
-from parcours_engine.persistence.models import (
-    Account,
-    Beneficiary,
-    Pathway,
-    PathwayEvent,
-    ReferentAssignment,
-    WaitingElement,
-    WorkItem,
+from parcours_engine.pathways import pathways
+from parcours_engine.pathways.pathway_detail import HistoryEntry, PathwayDetail, pathway_detail
+from parcours_engine.pathways.pathway_lists import (
+    PATHWAY_SORTS,
+    STATUSES,
+    PathwayRow,
+    caseload,
+    caseload_page,
+    pathway_list,
+    pathway_page,
+    pathways_of,
 )
+from parcours_engine.pathways.people_search import (
+    PEOPLE_SORTS,
+    FoundPerson,
+    search_beneficiaries,
+    search_page,
+)
+from parcours_engine.persistence.models import Account, Beneficiary, Pathway, WorkItem
+
+__all__ = [
+    "DUE_FILTERS",
+    "PATHWAY_SORTS",
+    "PEOPLE_SORTS",
+    "STATUSES",
+    "AlreadyDone",
+    "FoundPerson",
+    "HistoryEntry",
+    "Inbox",
+    "InboxRow",
+    "PathwayDetail",
+    "PathwayRow",
+    "caseload",
+    "caseload_page",
+    "claim",
+    "complete",
+    "inbox",
+    "may_work_on",
+    "pathway_detail",
+    "pathway_list",
+    "pathway_page",
+    "pathways_of",
+    "release",
+    "search_beneficiaries",
+    "search_page",
+    "task",
+]
 
 DUE_FILTERS = ("overdue", "today", "week", "none")
-STATUSES = tuple(PathwayStatus)
 AlreadyDone = pathways.AlreadyDone  # the one "task still open?" answer (web.errors renders it)
 
 
@@ -104,335 +138,6 @@ def _due_clause(due: str | None, now: datetime) -> ColumnElement[bool]:
     if due == "week":
         return WorkItem.due_at < now + timedelta(days=7)
     return WorkItem.due_at.is_(None)
-
-
-@dataclass(frozen=True)
-class PathwayRow:
-    pathway: Pathway
-    beneficiary: Beneficiary
-    referent_name: str | None
-
-
-def pathway_list(
-    session: Session,
-    clock: Clock,
-    account: Account,
-    *,
-    route: str,
-    programme: str | None = None,
-    referent_id: int | None = None,
-    status: str | None = None,
-    limit: int = 500,
-) -> list[PathwayRow]:
-    """The pathways `account` may see (LIST_PATHWAYS), filtered; one query; the list is logged."""
-    access.require(account, Action.LIST_PATHWAYS)
-    query = _pathway_query(access.pathway_filter(account, Action.LIST_PATHWAYS))
-    if programme:
-        query = query.where(Pathway.programme == programme)
-    if referent_id is not None:
-        query = query.where(Pathway.referent_id == referent_id)
-    if status:
-        query = query.where(Pathway.status == status)
-    rows = [PathwayRow(p, b, name) for p, b, name in session.execute(query.limit(limit))]
-    access.log_list(session, clock, account, route, len(rows))
-    return rows
-
-
-PATHWAY_SORTS = ("sans_mesure", "personne", "programme", "debut", "referent")
-PEOPLE_SORTS = ("nom", "naissance", "identifiant")
-SEARCH_LIMIT = 120
-
-
-def pathway_page(
-    session: Session,
-    clock: Clock,
-    account: Account,
-    paging: Paging,
-    *,
-    route: str,
-    programme: str | None = None,
-    referent_id: int | None = None,
-    status: str | None = None,
-    search: str = "",
-) -> Page[PathwayRow]:
-    """One page of the pathways `account` may see (LIST_PATHWAYS), filtered, searched by the person's
-    name or identifier, sorted by `paging.sort` (then by id: a stable order); two queries (count and
-    page) whatever the page size; the page is logged with how many rows it showed."""
-    access.require(account, Action.LIST_PATHWAYS)
-    search = _bounded_search(search)
-    referent = aliased(Account)
-    where = [access.pathway_filter(account, Action.LIST_PATHWAYS)]
-    if programme:
-        where.append(Pathway.programme == programme)
-    if referent_id is not None:
-        where.append(Pathway.referent_id == referent_id)
-    if status:
-        where.append(Pathway.status == status)
-    if search:
-        where.append(_person_matches(search))
-    joined = select(Pathway.id).join(Beneficiary, Pathway.beneficiary_id == Beneficiary.id).where(*where)
-    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
-    paging = last_page(total, paging)
-    # Empty values (no idle date, no referent) come last in both directions.
-    sorts: dict[str, tuple[list[Any], list[Any]]] = {
-        "sans_mesure": ([Pathway.idle_since.is_(None)], [Pathway.idle_since, Beneficiary.last_name]),
-        "personne": ([], [Beneficiary.last_name, Beneficiary.first_name]),
-        "programme": ([], [Pathway.programme, Beneficiary.last_name]),
-        "debut": ([], [Pathway.started_at]),
-        "referent": ([referent.display_name.is_(None)], [referent.display_name, Beneficiary.last_name]),
-    }
-    columns = sorts[paging.sort or "sans_mesure"]
-    query = (
-        select(Pathway, Beneficiary, referent.display_name)
-        .join(Beneficiary, Pathway.beneficiary_id == Beneficiary.id)
-        .outerjoin(referent, Pathway.referent_id == referent.id)
-        .where(*where)
-        .order_by(*_directed(*columns, paging.descending), Pathway.id)
-        .offset(paging.offset())
-        .limit(paging.size)
-    )
-    rows = [PathwayRow(p, b, name) for p, b, name in session.execute(query)]
-    access.log_list(session, clock, account, route, len(rows))
-    return Page(rows, total, paging)
-
-
-def _bounded_search(search: str | None) -> str:
-    search = (search or "").strip()
-    if len(search) > SEARCH_LIMIT:
-        raise InvalidInput(field_errors={"q": [FieldError("field.too_long", limit=SEARCH_LIMIT)]})
-    return search
-
-
-def _person_matches(search: str) -> ColumnElement[bool]:
-    """A person whose first or last name holds `search` (any case), or whose identifier it is."""
-    pattern = f"%{search.lower()}%"
-    return or_(
-        Beneficiary.last_name.ilike(pattern),
-        Beneficiary.first_name.ilike(pattern),
-        func.upper(Beneficiary.identifier) == search.upper(),
-    )
-
-
-def _directed(fixed: list[Any], columns: list[Any], descending: bool) -> list[Any]:
-    """`fixed` (empty values last) then `columns` in the asked direction."""
-    return [*fixed, *(c.desc() if descending else c for c in columns)]
-
-
-def caseload_page(
-    session: Session, clock: Clock, account: Account, paging: Paging, route: str, search: str = ""
-) -> Page[PathwayRow]:
-    """One page of my "file active" (the active pathways I am the referent of)."""
-    return pathway_page(
-        session,
-        clock,
-        account,
-        paging,
-        route=route,
-        referent_id=account.id,
-        status=PathwayStatus.ACTIVE,
-        search=search,
-    )
-
-
-def caseload(session: Session, clock: Clock, account: Account, route: str) -> list[PathwayRow]:
-    """The active pathways I am the referent of: my "file active"."""
-    return pathway_list(
-        session, clock, account, route=route, referent_id=account.id, status=PathwayStatus.ACTIVE
-    )
-
-
-def pathways_of(session: Session, account: Account, beneficiary_id: int) -> list[PathwayRow]:
-    """The pathways of a person that `account` may read (the caller read the person, logged)."""
-    where = and_(Pathway.beneficiary_id == beneficiary_id, access.pathway_filter(account))
-    return [PathwayRow(p, b, name) for p, b, name in session.execute(_pathway_query(where))]
-
-
-def _pathway_query(where: ColumnElement[bool]) -> Select[Pathway, Beneficiary, str]:
-    referent = aliased(Account)
-    return (
-        select(Pathway, Beneficiary, referent.display_name)
-        .join(Beneficiary, Pathway.beneficiary_id == Beneficiary.id)
-        .outerjoin(referent, Pathway.referent_id == referent.id)
-        .where(where)
-        .order_by(Pathway.idle_since.is_(None), Pathway.idle_since, Beneficiary.last_name, Pathway.id)
-    )
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One line of a pathway's history: a task (its state) or an event, when and by whom."""
-
-    at: datetime
-    kind: str  # "task", or the event's kind ("started", "timer_fired", "referent_changed"...)
-    element_id: str | None
-    name: str  # the task's name; "" for an event
-    status: str | None  # a task's status; None for an event
-    actor: str | None  # username (web.actors names it)
-    about: str = ""  # whom the event concerns by name: the new referent of a transfer
-
-
-@dataclass(frozen=True)
-class PathwayDetail:
-    items: list[WorkItem]  # every task of the pathway, oldest first
-    events: list[PathwayEvent]
-    referents: list[ReferentAssignment]
-    positions: list[WaitingElement]
-    actors: dict[str, str]  # username -> display name, for who did each task and event
-
-    @property
-    def history(self) -> list[HistoryEntry]:
-        """Tasks and events in one list, oldest first: a task at its completion (or its opening while
-        still open), an event when it happened; the start first among what happened at one moment.
-        A task's completion is its own line, so the event that recorded it is not repeated."""
-        entries = [
-            HistoryEntry(
-                item.completed_at or item.created_at,
-                "task",
-                item.element_id,
-                item.name,
-                item.status,
-                item.completed_by,
-            )
-            for item in self.items
-        ]
-        referents = {a.account_id: a.account.display_name for a in self.referents if a.account is not None}
-        entries += [
-            HistoryEntry(
-                event.at, event.kind, event.element_id, "", None, event.actor, _about(event, referents)
-            )
-            for event in self.events
-            if event.kind != "task_completed"
-        ]
-        rank = {"started": 0, "task": 1}
-        return sorted(entries, key=lambda entry: (entry.at, rank.get(entry.kind, 2)))
-
-
-def _about(event: PathwayEvent, referents: Mapping[int, str]) -> str:
-    """The new referent's name for a transfer (the event keeps ids only), else ""."""
-    if event.kind != "referent_changed":
-        return ""
-    try:
-        target = json.loads(event.detail_json or "{}").get("to")
-    except (ValueError, AttributeError):
-        return ""
-    return referents.get(target, "") if isinstance(target, int) else ""
-
-
-def pathway_detail(session: Session, pathway: Pathway) -> PathwayDetail:
-    """What the pathway page shows besides the pathway itself: five queries, whatever the sizes."""
-    items = session.scalars(
-        select(WorkItem).where(WorkItem.pathway_id == pathway.id).order_by(WorkItem.created_at, WorkItem.id)
-    )
-    events = session.scalars(
-        select(PathwayEvent)
-        .where(PathwayEvent.pathway_id == pathway.id)
-        .order_by(PathwayEvent.at, PathwayEvent.id)
-    )
-    positions = session.scalars(
-        select(WaitingElement).where(WaitingElement.pathway_id == pathway.id).order_by(WaitingElement.since)
-    )
-    done, happened = list(items), list(events)
-    usernames = {item.completed_by for item in done} | {event.actor for event in happened}
-    named = select(Account.username, Account.display_name).where(
-        Account.username.in_(sorted(filter(None, usernames)))
-    )
-    actors = {username: name for username, name in session.execute(named)}
-    return PathwayDetail(done, happened, referents.history(session, pathway.id), list(positions), actors)
-
-
-def search_beneficiaries(
-    session: Session,
-    clock: Clock,
-    account: Account,
-    *,
-    route: str,
-    name: str | None = None,
-    birth_date: date | None = None,
-    identifier: str | None = None,
-    limit: int = 100,
-) -> list[Beneficiary]:
-    """People `account` may find (SEARCH_PEOPLE) matching every criterion given (name matches first or
-    last name); at least one criterion, never a bare list of everyone; the search is logged."""
-    where = _search_where(account, name, birth_date, identifier)
-    query = select(Beneficiary).where(*where)
-    query = query.order_by(Beneficiary.last_name, Beneficiary.first_name, Beneficiary.id).limit(limit)
-    found = list(session.scalars(query))
-    access.log_list(session, clock, account, route, len(found))
-    return found
-
-
-@dataclass(frozen=True)
-class FoundPerson:
-    """A search's row, with what the searcher may open: the person's file, their passport."""
-
-    person: Beneficiary
-    may_read_file: bool
-    may_read_passport: bool
-
-
-def search_page(
-    session: Session,
-    clock: Clock,
-    account: Account,
-    paging: Paging,
-    *,
-    route: str,
-    name: str | None = None,
-    birth_date: date | None = None,
-    identifier: str | None = None,
-) -> Page[FoundPerson]:
-    """One page of `search_beneficiaries`, sorted by `paging.sort` (then by id), each row saying which
-    of the person's pages `account` may open (the permission table's READ_PERSON and READ_PASSPORT):
-    a partner finds the people shared with it and reaches their passport, not their file."""
-    where = _search_where(account, name, birth_date, identifier)
-    total = session.scalar(select(func.count(Beneficiary.id)).where(*where)) or 0
-    paging = last_page(total, paging)
-    sorts: dict[str, list[Any]] = {
-        "nom": [Beneficiary.last_name, Beneficiary.first_name],
-        "naissance": [Beneficiary.birth_date, Beneficiary.last_name],
-        "identifiant": [Beneficiary.identifier],
-    }
-    columns = sorts[paging.sort or "nom"]
-    query = (
-        select(
-            Beneficiary,
-            access.beneficiary_filter(account, Action.READ_PERSON),
-            access.beneficiary_filter(account, Action.READ_PASSPORT),
-        )
-        .where(*where)
-        .order_by(*_directed([], columns, paging.descending), Beneficiary.id)
-        .offset(paging.offset())
-        .limit(paging.size)
-    )
-    rows = [
-        FoundPerson(person, bool(file), bool(passport)) for person, file, passport in session.execute(query)
-    ]
-    access.log_list(session, clock, account, route, len(rows))
-    return Page(rows, total, paging)
-
-
-def _search_where(
-    account: Account, name: str | None, birth_date: date | None, identifier: str | None
-) -> list[ColumnElement[bool]]:
-    access.require(account, Action.SEARCH_PEOPLE)
-    if not (name and name.strip()) and birth_date is None and not (identifier and identifier.strip()):
-        raise InvalidInput(field_errors={"name": [FieldError("search.criterion_required")]})
-    too_long = {
-        field: [FieldError("field.too_long", limit=limit)]
-        for field, value, limit in (("name", name, 120), ("identifier", identifier, 32))
-        if value and len(value.strip()) > limit
-    }
-    if too_long:
-        raise InvalidInput(field_errors=too_long)
-    where = [access.beneficiary_filter(account, Action.SEARCH_PEOPLE), access.not_erased()]
-    if name and name.strip():
-        pattern = f"%{name.strip().lower()}%"
-        where.append(or_(Beneficiary.last_name.ilike(pattern), Beneficiary.first_name.ilike(pattern)))
-    if birth_date is not None:
-        where.append(Beneficiary.birth_date == birth_date)
-    if identifier and identifier.strip():
-        where.append(Beneficiary.identifier == identifier.strip())
-    return where
 
 
 def task(session: Session, clock: Clock, account: Account, item_id: int, route: str) -> WorkItem:
