@@ -82,6 +82,7 @@ bench: deps install
 	$(BIN)/python -m bench.http_load
 	$(BIN)/python -m bench.supervision $(BENCH_SUPERVISION)  # BENCH_SUPERVISION=--large: 1,000,000 pathways
 	$(BIN)/python -m bench.model_check
+	$(BIN)/python -m bench.pages  # every page's server time at 200,000 pathways (issue 16)
 
 ## bench-large: the supervision queries at 1,000,000 pathways (issue 16's scale on PostgreSQL; about
 ## 45 minutes on 2 cores), each goal printed beside its figure and baseline
