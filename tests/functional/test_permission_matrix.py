@@ -23,7 +23,7 @@ from flask import Flask
 from parcours_engine.accounts import accounts, tokens
 from parcours_engine.appointments import appointments, contacts, follow_ups
 from parcours_engine.domain.permissions import Action, Profile, Scope, may_start_for, profile, scopes
-from parcours_engine.passport import consent, passport
+from parcours_engine.passport import consent, passport, references
 from parcours_engine.studio import studio
 from parcours_engine.web.api.openapi import document
 from parcours_engine.web.permissions import BLUEPRINTS, PUBLIC, ROUTES, action_for
@@ -140,7 +140,7 @@ def new_scene(world: World) -> Scene:
             session, world.clock, referent, person_id, world.structures["ml_sud"], date(2026, 1, 5), "/t"
         )
         kind = sorted(passport.referential().codes("document_kinds"))[0]
-        document_id = passport.attach_reference(
+        document_id = references.attach_reference(
             session, world.clock, referent, person_id, kind, date(2026, 1, 4), PDF, "/t"
         ).id
         consent_id = given.id

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from parcours_engine.accounts import accounts
-from parcours_engine.passport import passport, portal
+from parcours_engine.passport import passport, portal, references
 from parcours_engine.persistence.models import AccessLog, Beneficiary
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import World
@@ -64,7 +64,7 @@ def followed(world: World) -> tuple[int, int, str, str]:
             "Boulangerie Santucci", "D", "pmsmp", date(2026, 1, 2), date(2026, 1, 4)
         )
         passport.add_experience(session, world.clock, referent, person.id, stage, "/t")
-        passport.attach_reference(
+        references.attach_reference(
             session, world.clock, referent, person.id, "attestation_immersion", date(2026, 1, 4), PDF, "/t"
         )
         return person.id, pathway_id, person.identifier, code

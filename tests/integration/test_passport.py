@@ -15,7 +15,7 @@ from parcours_engine.accounts import accounts
 from parcours_engine.domain.clock import FrozenClock
 from parcours_engine.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from parcours_engine.engine.loader import read_library_dir
-from parcours_engine.passport import consent, passport
+from parcours_engine.passport import consent, passport, references
 from parcours_engine.passport import referential as passport_referential
 from parcours_engine.passport import tasks as passport_tasks
 from parcours_engine.passport.tasks import CONTRACT_KINDS
@@ -295,31 +295,31 @@ def test_references_are_pdf_png_or_jpeg_by_their_bytes_and_small(
     with unit_of_work(sessions) as session:
         _pathway_with_referent(session, clock, person, ids["referente"])
         me = account(session, "referente")
-        document = passport.attach_reference(
+        document = references.attach_reference(
             session, clock, me, person, "attestation_employeur", date(2026, 1, 3), PDF, "/t"
         )
         assert (document.media_type, document.size) == ("application/pdf", len(PDF))
-        assert passport.download_name(document) == "attestation_employeur_2026-01-03.pdf"
+        assert references.download_name(document) == "attestation_employeur_2026-01-03.pdf"
         for content, code in (
             (b"<html>not a pdf</html>", "passport.file_type"),
             (b"", "field.required"),
-            (b"%PDF-" + b"0" * passport.MAX_DOCUMENT_BYTES, "passport.file_too_large"),
+            (b"%PDF-" + b"0" * references.MAX_DOCUMENT_BYTES, "passport.file_too_large"),
         ):
             with pytest.raises(InvalidInput) as refused:
-                passport.attach_reference(
+                references.attach_reference(
                     session, clock, me, person, "attestation_employeur", date(2026, 1, 3), content, "/t"
                 )
             assert [error.code for error in refused.value.field_errors["file"]] == [code]
         with pytest.raises(InvalidInput):
-            passport.attach_reference(
+            references.attach_reference(
                 session, clock, me, person, "journal_intime", date(2026, 1, 3), PDF, "/t"
             )
         document_id = document.id
     with sessions() as session:
-        stored = passport.reference_document(session, person, document_id)
+        stored = references.reference_document(session, person, document_id)
         assert stored.content == PDF
         with pytest.raises(NotFound):
-            passport.reference_document(session, person + 1, document_id)
+            references.reference_document(session, person + 1, document_id)
 
 
 def test_the_referential_shares_its_codes_with_the_forms_of_the_library() -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from parcours_engine.domain.clock import Clock, FrozenClock
 from parcours_engine.domain.enums import WorkItemStatus
 from parcours_engine.domain.errors import ParcoursError
-from parcours_engine.passport import consent, passport, portal
+from parcours_engine.passport import consent, passport, portal, references
 from parcours_engine.passport.referential import Referential, referential
 from parcours_engine.passport.tasks import OPENING
 from parcours_engine.pathways import beneficiaries, pathways
@@ -336,7 +336,7 @@ def _assess(
 def _attach(session: Session, story: Story, ref: Referential, experience: Experience, kind: str) -> None:
     if kind in ref.codes("document_kinds"):
         content = _attestation(ref.label("document_kinds", kind), experience)
-        passport.attach_reference(
+        references.attach_reference(
             session,
             story.then,
             story.referent,

@@ -8,12 +8,11 @@ overwritten: each update is a new dated row, so the passport shows how each comp
 Writes come from two doors, with the same rules (domain.permissions, access): the referent's pages (an
 `Account`, every read and change logged in `access_log`) and the tasks of the programme library
 (`on_task_completed`, called when a work item completes; see `TASK_FORMS`). There is no free text:
-closed codes, dates, company names and attached documents only.
+closed codes, dates, company names and attached documents only (`references.py`).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from parcours_engine import access
 from parcours_engine.domain.clock import Clock
-from parcours_engine.domain.dates import date_error
 from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput, NotFound
 from parcours_engine.domain.permissions import Action
 from parcours_engine.passport.indicators import indicators as indicators
@@ -36,11 +34,6 @@ from parcours_engine.persistence.models.passport import (
     Passport,
     ReferenceDocument,
 )
-
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-# Media types recognised by their first bytes, never by the name or the type the browser claims.
-MAGIC = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
 @dataclass(frozen=True)
@@ -146,22 +139,6 @@ def read(session: Session, clock: Clock, account: Account, beneficiary_id: int, 
     return view(session, beneficiary_id)
 
 
-def reference_document(session: Session, beneficiary_id: int, reference_id: int) -> ReferenceDocument:
-    """One reference of this person's passport (NotFound for anybody else's)."""
-    document = session.scalar(
-        select(ReferenceDocument)
-        .join(Passport, Passport.id == ReferenceDocument.passport_id)
-        .where(ReferenceDocument.id == reference_id, Passport.beneficiary_id == beneficiary_id)
-    )
-    if document is None:
-        raise NotFound("passport.reference_not_found", id=reference_id)
-    return document
-
-
-def download_name(document: ReferenceDocument) -> str:
-    return f"{document.kind}_{document.issued_on.isoformat()}.{EXTENSIONS[document.media_type]}"
-
-
 # -- writing ---------------------------------------------------------------------------------------
 
 
@@ -244,7 +221,7 @@ def record_levels(
         errors["assessed_on"] = [
             FieldError("passport.assessed_on", opened=passport.opened_on.strftime("%d/%m/%Y"))
         ]
-    if experience_id is not None and _experience_of(session, passport, experience_id) is None:
+    if experience_id is not None and experience_of(session, passport, experience_id) is None:
         errors["experience_id"] = [FieldError("passport.not_a_period")]
     if errors:
         raise InvalidInput(field_errors=errors)
@@ -278,7 +255,7 @@ def update_competences(
     return record_levels(session, clock, passport, levels, assessed_on, writer_of(account), experience_id)
 
 
-def _experience_of(session: Session, passport: Passport, experience_id: int) -> Experience | None:
+def experience_of(session: Session, passport: Passport, experience_id: int) -> Experience | None:
     found = session.get(Experience, experience_id)
     return found if found is not None and found.passport_id == passport.id else None
 
@@ -355,51 +332,3 @@ def add_experience(
     access.beneficiary_for(session, clock, account, beneficiary_id, Action.WRITE_PASSPORT, route)
     passport = ensure_open(session, clock, beneficiary_id, writer_of(account))
     return record_experience(session, clock, passport, given, writer_of(account))
-
-
-def attach_reference(
-    session: Session,
-    clock: Clock,
-    account: Account,
-    beneficiary_id: int,
-    kind: str,
-    issued_on: date,
-    content: bytes,
-    route: str,
-    experience_id: int | None = None,
-) -> ReferenceDocument:
-    """The referent attaches a document (PDF, PNG or JPEG, at most 5 MB) the person can download."""
-    access.beneficiary_for(session, clock, account, beneficiary_id, Action.WRITE_PASSPORT, route)
-    errors: FieldErrors = {}
-    if kind not in referential().codes("document_kinds"):
-        errors["kind"] = [FieldError("field.choice")]
-    if (future := date_error(issued_on, latest=clock.now().date())) is not None:
-        errors["issued_on"] = [future]
-    media_type = next((media for magic, media in MAGIC.items() if content.startswith(magic)), None)
-    if not content:
-        errors["file"] = [FieldError("field.required")]
-    elif len(content) > MAX_DOCUMENT_BYTES:
-        errors["file"] = [FieldError("passport.file_too_large", limit=MAX_DOCUMENT_BYTES // (1024 * 1024))]
-    elif media_type is None:
-        errors["file"] = [FieldError("passport.file_type")]
-    passport = ensure_open(session, clock, beneficiary_id, writer_of(account))
-    if experience_id is not None and _experience_of(session, passport, experience_id) is None:
-        errors["experience_id"] = [FieldError("passport.not_a_period")]
-    if errors or media_type is None:
-        raise InvalidInput(field_errors=errors)
-    document = ReferenceDocument(
-        passport_id=passport.id,
-        experience_id=experience_id,
-        kind=kind,
-        issued_on=issued_on,
-        media_type=media_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
-        recorded_at=clock.now(),
-        recorded_by=account.username,
-        structure_id=account.structure_id,
-    )
-    session.add(document)
-    session.flush()
-    return document

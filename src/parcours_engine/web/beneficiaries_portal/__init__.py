@@ -30,7 +30,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from parcours_engine.passport import passport, portal, portal_export
+from parcours_engine.passport import passport, portal, portal_export, references
 from parcours_engine.passport import pdf as passport_pdf
 from parcours_engine.passport.referential import referential
 from parcours_engine.web import security
@@ -121,8 +121,8 @@ def passport_pdf_download() -> Response:
 
 @bp.get("/references/<int:reference_id>")
 def reference(reference_id: int) -> Response:
-    document = passport.reference_document(db_session(), _person_id(), reference_id)
-    return private_file(document.content, document.media_type, passport.download_name(document))
+    document = references.reference_document(db_session(), _person_id(), reference_id)
+    return private_file(document.content, document.media_type, references.download_name(document))
 
 
 @bp.get("/parcours")

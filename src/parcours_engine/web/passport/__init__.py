@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from parcours_engine import access
 from parcours_engine.domain.dates import parse_date
 from parcours_engine.domain.permissions import Action
-from parcours_engine.passport import consent, passport, portal
+from parcours_engine.passport import consent, passport, portal, references
 from parcours_engine.passport import pdf as passport_pdf
 from parcours_engine.passport.referential import referential
 from parcours_engine.web.app import clock, db_session
@@ -76,8 +76,8 @@ def pdf(person_id: int) -> Response:
 def reference(person_id: int, reference_id: int) -> Response:
     session = db_session()
     passport.read(session, clock(), current_account(), person_id, _route())
-    document = passport.reference_document(session, person_id, reference_id)
-    return private_file(document.content, document.media_type, passport.download_name(document))
+    document = references.reference_document(session, person_id, reference_id)
+    return private_file(document.content, document.media_type, references.download_name(document))
 
 
 @bp.post("/passeport/ouvrir")
@@ -126,8 +126,8 @@ def experiences(person_id: int) -> BaseResponse:
 @bp.post("/passeport/references")
 def add_reference(person_id: int) -> BaseResponse:
     upload = request.files.get("file")
-    content = upload.stream.read(passport.MAX_DOCUMENT_BYTES + 1) if upload is not None else b""
-    passport.attach_reference(
+    content = upload.stream.read(references.MAX_DOCUMENT_BYTES + 1) if upload is not None else b""
+    references.attach_reference(
         db_session(),
         clock(),
         current_account(),
