@@ -12,7 +12,7 @@ import pytest
 from parcours_engine.domain.script_messages import SCRIPT_MESSAGES
 from parcours_engine.engine.loader import check_library
 from tests.functional.conftest import World
-from tests.functional.test_studio import REFERENCE, draft_url, save, start_draft
+from tests.functional.test_studio import NEW_FORM, REFERENCE, draft_url, save, start_draft, with_new_task
 
 SCRIPT = "echeance = iso(add_months(today(), 1))\nratio = 10 / diviseur"
 WHO = "« Calculer l'échéance » (Script_calcul)"
@@ -29,12 +29,14 @@ def _with_script(script: str) -> str:
     return REFERENCE.replace(SCRIPT, script, 1)
 
 
-def _checked(world: World, xml: str, language: str = "fr") -> list[dict[str, str]]:
+def _checked(
+    world: World, xml: str, language: str = "fr", forms: dict[str, str] | None = None
+) -> list[dict[str, str]]:
     """The problems the studio lists for `xml`: saving a draft refuses unsafe code with them (422)."""
     client = world.client("coordination")
     client.post("/langue", {"lang": language, "next": "/studio"})
     draft_id = start_draft(world)
-    body = {"revision": 1, "xml": xml, "forms": {}}
+    body = {"revision": 1, "xml": xml, "forms": forms or {}}
     response = client.raw.post(
         draft_url(draft_id, "enregistrer"), json=body, headers={"X-CSRFToken": client.token()}
     )
@@ -159,3 +161,43 @@ def test_every_script_message_has_french_and_english_with_the_same_parameters() 
     for code, (french, english) in SCRIPT_MESSAGES.items():
         assert french != english, code
         assert sorted(re.findall(r"%\((\w+)\)s", french)) == sorted(re.findall(r"%\((\w+)\)s", english)), code
+
+
+LIBRARY_WORDS = re.compile(
+    r"Opening and ending tag|Expecting|missing\)|unterminated|is not valid under", re.I
+)
+
+
+def test_malformed_xml_is_said_in_french(world: World):
+    (problem,) = _checked(world, REFERENCE.replace("</bpmn:process>", "</bpmn:proces>", 1))
+    assert problem["text"].startswith(
+        "Le fichier : XML mal formé : une balise, un attribut ou un caractère est mal écrit près de cette ligne"
+    ), problem["text"]
+    assert not LIBRARY_WORDS.search(problem["text"])
+    assert "Opening and ending tag mismatch" in problem["cli"]  # lxml's English for the command line
+
+
+@pytest.mark.parametrize(
+    ("schema", "french", "english"),
+    [
+        (
+            '{"type": "object", "properties": {"a": 1,}}',
+            "un nom de propriété s'écrit entre guillemets",
+            "Expecting",
+        ),
+        ('{"type": "object" "properties": {}}', "il manque une virgule", "Expecting ',' delimiter"),
+        (
+            '{"type": "object", "properties": {"c": {"type": "string", "maxLength": 9, "pattern": "(a"}}}',
+            "JSON Schema non valide : le schéma ne respecte pas la norme JSON Schema à cet endroit",
+            "is not a 'regex'",
+        ),
+    ],
+)
+def test_a_form_that_json_or_re_refuses_is_said_in_french(
+    world: World, schema: str, french: str, english: str
+):
+    problems = _checked(world, with_new_task(form=NEW_FORM), forms={NEW_FORM: schema})
+    (problem,) = [p for p in problems if p["file"] == NEW_FORM]
+    assert french in problem["text"], problem["text"]
+    assert not LIBRARY_WORDS.search(problem["text"]), problem["text"]
+    assert english in problem["cli"]

@@ -187,6 +187,47 @@ SCRIPT_MESSAGES: dict[str, tuple[str, str]] = {
         "le minuteur se répète trop souvent : moins de %(limit)s secondes entre deux fois",
         "under the shortest timer period of %(limit)s seconds",
     ),
+    # -- the words of the libraries that read a model (lxml, SpiffWorkflow, json, jsonschema, re) -------
+    "detail.xml": (
+        "une balise, un attribut ou un caractère est mal écrit près de cette ligne",
+        "a tag, an attribute or a character is badly written near this line",
+    ),
+    "detail.xsd": (
+        "un élément ou un attribut n'est pas à sa place selon la norme BPMN 2.0",
+        "an element or an attribute is out of place under the BPMN 2.0 standard",
+    ),
+    "detail.spiff": (
+        "l'élément n'a pas la forme que le moteur attend",
+        "the element has not the shape the engine expects",
+    ),
+    "detail.regex": (
+        "le motif est mal écrit (une parenthèse, un crochet ou un caractère spécial)",
+        "the pattern is badly written (a bracket or a special character)",
+    ),
+    "detail.schema": (
+        "le schéma ne respecte pas la norme JSON Schema à cet endroit",
+        "the schema does not follow the JSON Schema standard here",
+    ),
+    "detail.json": ("le texte n'est pas du JSON valide", "the text is not valid JSON"),
+    "detail.json_value": (
+        "une valeur est attendue (un texte entre guillemets doubles, un nombre, true, false, null, un "
+        "objet ou une liste)",
+        "a value is expected",
+    ),
+    "detail.json_comma": ("il manque une virgule", "a comma is missing"),
+    "detail.json_colon": (
+        "il manque « : » entre un nom et sa valeur",
+        "':' is missing between a name and its value",
+    ),
+    "detail.json_name": (
+        "un nom de propriété s'écrit entre guillemets doubles",
+        "a property name is written between double quotes",
+    ),
+    "detail.json_string": (
+        "un texte entre guillemets n'est pas refermé, ou contient un caractère interdit",
+        "a quoted text is not closed, or holds a character not allowed",
+    ),
+    "detail.json_extra": ("du texte suit la fin de l'objet", "text follows the end of the object"),
     # -- where a run failed (studio simulation) -----------------------------------------------------------
     "script.at_line": ("ligne %(line)s : %(detail)s", "line %(line)s: %(detail)s"),
 }

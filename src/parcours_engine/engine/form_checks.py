@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 from parcours_engine.domain.errors import ModelProblem
 from parcours_engine.domain.messages import render
+from parcours_engine.engine.script_messages import json_error, library_words
 from parcours_engine.engine.xml import DOCUMENT
 
 FREE_TEXT_MAX_LENGTH = 200
@@ -75,7 +76,7 @@ def _pattern_problem(pattern: str) -> Problem | None:
     try:
         parsed = sre_parse.parse(pattern)
     except (re.error, RecursionError, OverflowError) as exc:
-        return Problem("", "check.regex_invalid", {"detail": str(exc)})
+        return Problem("", "check.regex_invalid", {"detail": library_words("regex", str(exc))})
     if _nested_repeat(parsed):
         return Problem("", "check.regex_nested", {"pattern": repr(pattern)})
     return None
@@ -193,11 +194,16 @@ def check_form_file(name: str, data: bytes) -> list[ModelProblem]:
     except json.JSONDecodeError as exc:
         return [
             ModelProblem.coded(
-                name, exc.lineno, DOCUMENT, "check.invalid_json_at", detail=exc.msg, column=exc.colno
+                name,
+                exc.lineno,
+                DOCUMENT,
+                "check.invalid_json_at",
+                detail=json_error(exc.msg),
+                column=exc.colno,
             )
         ]
     except (UnicodeDecodeError, RecursionError, ValueError) as exc:
-        return [ModelProblem.coded(name, None, DOCUMENT, "check.invalid_json", detail=str(exc))]
+        return [ModelProblem.coded(name, None, DOCUMENT, "check.invalid_json", detail=json_error(str(exc)))]
     if not isinstance(content, dict):
         return [ModelProblem.coded(name, 1, DOCUMENT, "check.form_not_object")]
     if name.endswith(".uischema.json"):
@@ -213,7 +219,11 @@ def _schema_problems(name: str, schema: dict[str, Any], text: str) -> list[Model
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         where = "#/" + "/".join(str(part) for part in exc.path)
-        return [ModelProblem.coded(name, None, where, "check.invalid_schema", detail=exc.message)]
+        return [
+            ModelProblem.coded(
+                name, None, where, "check.invalid_schema", detail=library_words("schema", exc.message)
+            )
+        ]
     problems = []
     if schema.get("type") != "object":
         problems.append(ModelProblem.coded(name, None, "#/type", "check.schema_not_object"))

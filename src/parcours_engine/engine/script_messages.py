@@ -70,6 +70,18 @@ _ENGINE: list[tuple[re.Pattern[str], str]] = [
     ),
 ]
 
+# json's decoding errors, by the start of their message.
+_JSON: list[tuple[str, str]] = [
+    ("Expecting value", "detail.json_value"),
+    ("Expecting ',' delimiter", "detail.json_comma"),
+    ("Expecting ':' delimiter", "detail.json_colon"),
+    ("Expecting property name", "detail.json_name"),
+    ("Unterminated string", "detail.json_string"),
+    ("Invalid control character", "detail.json_string"),
+    ("Invalid \\escape", "detail.json_string"),
+    ("Extra data", "detail.json_extra"),
+]
+
 TIMER_EXAMPLES = {
     "timeDate": "2026-01-31T09:00:00+01:00",
     "timeDuration": "P18M, P2W, PT4H",
@@ -164,3 +176,17 @@ def _known(exc: BaseException) -> Said | None:
     if isinstance(exc, SyntaxError):
         return syntax(exc.msg or "")
     return None
+
+
+def library_words(kind: str, english: str) -> Said:
+    """What lxml (`xml`, `xsd`), SpiffWorkflow (`spiff`), re (`regex`) or jsonschema (`schema`) said
+    about a model: one French sentence for each kind, the library's English kept."""
+    return Said.of(f"detail.{kind}", english)
+
+
+def json_error(message: str) -> Said:
+    """A form file that is not JSON, in json's words (JSONDecodeError.msg)."""
+    for start, code in _JSON:
+        if message.startswith(start):
+            return Said.of(code, message)
+    return Said.of("detail.json", message)

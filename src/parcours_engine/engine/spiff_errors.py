@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 
 from parcours_engine.domain.errors import ModelProblem
+from parcours_engine.engine.script_messages import library_words
 from parcours_engine.engine.xml import DOCUMENT, Document
 
 _TOO_DEEP = "maximum recursion depth exceeded"
@@ -42,7 +43,9 @@ def spiff_problem(exc: Exception, doc: Document, element: str, docs: Mapping[str
     if _TOO_DEEP in text or isinstance(exc, RecursionError):
         return doc.problem(getattr(exc, "id", None) or element, "check.chain_too_long")
     if not isinstance(exc, ValidationException):
-        return doc.problem(element, "check.spiff_unreadable", detail=f"{type(exc).__name__}: {text}")
+        return doc.problem(
+            element, "check.spiff_unreadable", detail=library_words("spiff", f"{type(exc).__name__}: {text}")
+        )
     located = docs.get(exc.file_name, doc)
     store = _DATA_STORE.fullmatch(text)
     if store is not None:

@@ -16,6 +16,7 @@ from lxml import etree
 
 from parcours_engine.domain.errors import ModelProblem
 from parcours_engine.domain.messages import known
+from parcours_engine.engine.script_messages import library_words
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -124,9 +125,13 @@ def parse_document(filename: str, data: bytes) -> Document | ModelProblem:
         root = etree.fromstring(data, _hardened_parser())
     except etree.XMLSyntaxError as exc:
         message = _LXML_POSITION.sub("", str(exc.msg or exc))
-        return ModelProblem.coded(filename, exc.lineno or 1, DOCUMENT, "check.malformed", detail=message)
+        return ModelProblem.coded(
+            filename, exc.lineno or 1, DOCUMENT, "check.malformed", detail=library_words("xml", message)
+        )
     except (etree.LxmlError, ValueError) as exc:
-        return ModelProblem.coded(filename, 1, DOCUMENT, "check.malformed", detail=str(exc))
+        return ModelProblem.coded(
+            filename, 1, DOCUMENT, "check.malformed", detail=library_words("xml", str(exc))
+        )
     if root is None:
         return ModelProblem.coded(filename, 1, DOCUMENT, "check.empty_file")
     tree = root.getroottree()
@@ -185,7 +190,11 @@ def xsd_problems(doc: Document) -> list[ModelProblem]:
             by_line.setdefault(element.sourceline, element_id)
     return [
         ModelProblem.coded(
-            doc.filename, line or None, by_line.get(line, DOCUMENT), "check.xsd", detail=shorten(msg)
+            doc.filename,
+            line or None,
+            by_line.get(line, DOCUMENT),
+            "check.xsd",
+            detail=library_words("xsd", shorten(msg)),
         )
         for line, msg in entries
     ]
