@@ -25,6 +25,9 @@ from parcours_engine.persistence.db import make_engine, session_factory
 from parcours_engine.web import create_app
 from tests.functional.conftest import PASSWORD, World, build_world
 
+# The portal's light code hashing, for the tests that issue portal codes (requested by name).
+from tests.functional.conftest import cheap_code_hashing as cheap_code_hashing
+
 # Re-exported so that its autouse applies here too (light argon2 for the test accounts).
 from tests.functional.conftest import cheap_password_hashing as cheap_password_hashing
 

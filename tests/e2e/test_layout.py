@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from argon2 import PasswordHasher
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
@@ -135,13 +134,6 @@ def test_the_dashboard_fits_the_window_with_readable_charts(
             assert chart["ticks"] == chart["labels"] and chart["rotation"] == 0, (name, chart)
         assert _overflow(page) <= 0, name
         page.close()
-
-
-@pytest.fixture
-def cheap_code_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(portal, "_hasher", light)
-    monkeypatch.setattr(portal, "_DUMMY_HASH", light.hash("AAAAAAAA"))
 
 
 def test_the_portal_experiences_read_as_cards_on_a_phone(

@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
@@ -23,14 +22,7 @@ from parcours_engine.persistence.uow import unit_of_work
 # The workspace's live server (waitress on 127.0.0.1, production cookie and CSRF settings).
 from tests.e2e.conftest import Live
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def cheap_code_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(portal, "_hasher", light)
-    monkeypatch.setattr(portal, "_DUMMY_HASH", light.hash("AAAAAAAA"))
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("cheap_code_hashing")]
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from parcours_engine.accounts import accounts, tokens
 from parcours_engine.domain.clock import FrozenClock
+from parcours_engine.passport import portal
 from parcours_engine.pathways import beneficiaries, pathways
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.web import create_app
@@ -135,6 +136,14 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(accounts, "_hasher", light)
     monkeypatch.setattr(accounts, "_DUMMY_HASH", light.hash("not-a-password"))
+
+
+@pytest.fixture
+def cheap_code_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The portal's access codes hashed with a light argon2 too (a module that issues codes uses it)."""
+    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(portal, "_hasher", light)
+    monkeypatch.setattr(portal, "_DUMMY_HASH", light.hash("AAAAAAAA"))
 
 
 ACCUEIL = {"date_accueil": "2026-01-05", "orientation": "interne"}

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -48,11 +47,7 @@ TABLES: tuple[Any, ...] = (
 )
 
 
-@pytest.fixture(autouse=True)
-def cheap_code_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(portal, "_hasher", light)
-    monkeypatch.setattr(portal, "_DUMMY_HASH", light.hash("AAAAAAAA"))
+pytestmark = pytest.mark.usefixtures("cheap_code_hashing")  # tests.functional.conftest
 
 
 def demo_world(database_url: str, sessions: Any, clock: Any) -> World:

@@ -12,12 +12,11 @@ from html import unescape
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from parcours_engine.accounts import accounts
 from parcours_engine.demo.workspace import DEMO_PASSWORD, load_demo
-from parcours_engine.passport import consent, portal
+from parcours_engine.passport import consent
 from parcours_engine.persistence.models import Beneficiary
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import Client, World
@@ -117,10 +116,7 @@ def test_no_link_on_a_page_the_partner_reaches_answers_403(world: World) -> None
 
 
 @pytest.fixture
-def demo(database_url: str, sessions: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> World:
-    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # the portal codes' hashing
-    monkeypatch.setattr(portal, "_hasher", light)
-    monkeypatch.setattr(portal, "_DUMMY_HASH", light.hash("AAAAAAAA"))
+def demo(database_url: str, sessions: Any, clock: Any, cheap_code_hashing: None) -> World:
     world = demo_world(database_url, sessions, clock)
     with unit_of_work(world.sessions) as session:
         load_demo(session, world.clock, people=20)

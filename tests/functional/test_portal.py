@@ -10,7 +10,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -24,11 +23,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def cheap_code_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(portal, "_hasher", light)
-    monkeypatch.setattr(portal, "_DUMMY_HASH", light.hash("AAAAAAAA"))
+pytestmark = pytest.mark.usefixtures("cheap_code_hashing")  # tests.functional.conftest
 
 
 class Person:

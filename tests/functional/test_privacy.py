@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -19,9 +20,9 @@ from tests.functional.conftest import World
 from tests.functional.test_permissions import person_of
 from tests.functional.test_security_pdf import _hostile_person, _shown_text
 
-# The PDF tests' fixtures: a real image file on the server, and the portal's cheap code hashing.
+# The PDF tests' fixture: a real image file on the server; and the portal's cheap code hashing.
 server_image = pdf_tests.server_image
-cheap_code_hashing = pdf_tests.cheap_code_hashing
+pytestmark = pytest.mark.usefixtures("cheap_code_hashing")  # tests.functional.conftest
 
 MARKUP = {"first_name": "<b>x</b><img src=x>", "last_name": '<img src="/etc/passwd"/>'}
 

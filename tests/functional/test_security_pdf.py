@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from parcours_engine.accounts import accounts
@@ -27,11 +26,7 @@ from tests.functional.conftest import World
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def cheap_code_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(portal, "_hasher", light)
-    monkeypatch.setattr(portal, "_DUMMY_HASH", light.hash("AAAAAAAA"))
+pytestmark = pytest.mark.usefixtures("cheap_code_hashing")  # tests.functional.conftest
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from parcours_engine.accounts import accounts, tokens
@@ -30,11 +29,7 @@ PORTAL_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ADMIN = "administrateur"
 
 
-@pytest.fixture(autouse=True)
-def cheap_code_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(portal, "_hasher", light)
-    monkeypatch.setattr(portal, "_DUMMY_HASH", light.hash("AAAAAAAA"))
+pytestmark = pytest.mark.usefixtures("cheap_code_hashing")  # tests.functional.conftest
 
 
 def copy_of(world: World, client: Client) -> Client:
