@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from parcours_engine import access
 from parcours_engine.domain.clock import Clock
@@ -86,8 +86,7 @@ def pathway_page(
         where.append(Pathway.status == status)
     if search:
         where.append(_person_matches(search))
-    joined = select(Pathway.id).join(Beneficiary, Pathway.beneficiary_id == Beneficiary.id).where(*where)
-    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+    total = _count(session, where, joined=bool(search))
     paging = last_page(total, paging)
     # Empty values (no idle date, no referent) come last in both directions.
     sorts: dict[str, tuple[list[Any], list[Any]]] = {
@@ -102,14 +101,62 @@ def pathway_page(
         select(Pathway, Beneficiary, referent.display_name)
         .join(Beneficiary, Pathway.beneficiary_id == Beneficiary.id)
         .outerjoin(referent, Pathway.referent_id == referent.id)
-        .where(*where)
         .order_by(*directed(*columns, paging.descending), Pathway.id)
-        .offset(paging.offset())
-        .limit(paging.size)
+        .options(lazyload(Pathway.process_version))  # a list shows no version: no BPMN read
     )
+    if (paging.sort or "sans_mesure") == "sans_mesure":
+        query = query.where(Pathway.id.in_(_idle_first_ids(session, where, paging, joined=bool(search))))
+    else:
+        query = query.where(*where).offset(paging.offset()).limit(paging.size)
     rows = [PathwayRow(p, b, name) for p, b, name in session.execute(query)]
     access.log_list(session, clock, account, route, len(rows))
     return Page(rows, total, paging)
+
+
+def _ids(where: list[ColumnElement[bool]], joined: bool) -> Select[int]:
+    """The ids of the pathways matching `where`, joined to the person when `where` reads them."""
+    query = select(Pathway.id)
+    if joined:
+        query = query.join(Beneficiary, Pathway.beneficiary_id == Beneficiary.id)
+    return query.where(*where)
+
+
+def _count(session: Session, where: list[ColumnElement[bool]], joined: bool) -> int:
+    return session.scalar(select(func.count()).select_from(_ids(where, joined).subquery())) or 0
+
+
+def _idle_first_ids(
+    session: Session, where: list[ColumnElement[bool]], paging: Paging, joined: bool
+) -> list[int]:
+    """The page's ids in the default order (idle pathways first by idle date, then the others; then by
+    the person's name and id), read in two parts instead of one sort of every pathway: the idle ones
+    walking an index by date (ix_pathway_structure_idle_since, or ix_pathway_idle_since for every
+    structure), then, past them, the others by name (a deep page: these are sorted)."""
+    person = Pathway.beneficiary_id == Beneficiary.id
+    idle = [*where, Pathway.idle_since.is_not(None)]
+    idle_count = _count(session, idle, joined)
+    found: list[int] = []
+    if paging.offset() < idle_count:
+        found += session.scalars(
+            select(Pathway.id)
+            .join(Beneficiary, person)
+            .where(*idle)
+            .order_by(
+                *directed([], [Pathway.idle_since, Beneficiary.last_name], paging.descending), Pathway.id
+            )
+            .offset(paging.offset())
+            .limit(paging.size)
+        )
+    if len(found) < paging.size:
+        found += session.scalars(
+            select(Pathway.id)
+            .join(Beneficiary, person)
+            .where(*where, Pathway.idle_since.is_(None))
+            .order_by(*directed([], [Beneficiary.last_name], paging.descending), Pathway.id)
+            .offset(max(paging.offset() - idle_count, 0))
+            .limit(paging.size - len(found))
+        )
+    return found
 
 
 def _bounded_search(search: str | None) -> str:

@@ -35,6 +35,10 @@ class Pathway(Base):
         Index("ix_pathway_programme_status", "programme", "status"),
         Index("ix_pathway_referent_status", "referent_id", "status"),
         Index("ix_pathway_status_idle_since", "status", "idle_since"),
+        # The pathway lists' default order (idle first, by idle date): for one structure (counsellors,
+        # supervisors), for every structure (admins).
+        Index("ix_pathway_structure_idle_since", "structure_id", "idle_since"),
+        Index("ix_pathway_idle_since", "idle_since"),
         Index("ix_pathway_idle_stall_at", "idle_stall_at"),
         # Partial: the stalled list reads only stalled rows (sorted, counted index-only, filtered by
         # programme or referent); and the sweep's "not stalled yet" must not pick these over the

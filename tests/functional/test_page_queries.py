@@ -1,0 +1,89 @@
+"""Issue 16, "every page's server time under 100 ms at 200,000 pathways" (bench/pages.py measures it):
+what made the slowest pages slow, each checked on the statements a page runs.
+
+- *Parcours* read every listed pathway's model (its BPMN and forms, eagerly joined) though the list
+  shows no version: at 200,000 pathways the sort carried the blobs, 2.3 s for a supervisor.
+- Its default order (idle first, by idle date) sorted every pathway the reader may see; it now walks
+  an index (the idle ones by date, then the others): no full sort, on SQLite's query plan.
+- A counsellor's pathways (own caseload, or an open task of the team's lane) tested the lane's
+  tasks once per pathway of the structure (a correlated EXISTS): read as IN, by index.
+The order itself is unchanged: the same rows on the same pages as one sort of everything. The query
+plans are read in test_page_query_plans.py (SQLite's EXPLAIN QUERY PLAN).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, update
+
+from parcours_engine.persistence.models import Pathway
+from parcours_engine.persistence.uow import unit_of_work
+from tests.functional.conftest import World
+
+ROW = re.compile(r'<tr><td><a href="/parcours/(\d+)">')
+NAMES = ["Bernard", "Aubert", "Dupont", "Carré", "Fabre", "Étienne", "Garnier", "Hamel", "Imbert", "Joly"]
+
+
+@contextmanager
+def statements(world: World) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements (with their parameters) the app runs inside the block."""
+    engine = world.app.extensions["parcours.sessions"].kw["bind"]
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def ten_pathways(world: World) -> list[int]:
+    """Ten pathways of the counsellor, four of them idle since different days, the others not idle."""
+    started = [
+        world.start(last_name=name, first_name="Test", birth_date=date(2000, 1, 1 + i))
+        for i, name in enumerate(NAMES)
+    ]
+    with unit_of_work(world.sessions) as session:
+        session.execute(update(Pathway).values(idle_since=None).execution_options(synchronize_session=False))
+        for days, pathway_id in zip((3, 9, 1, 5), started[2:6], strict=True):
+            session.execute(
+                update(Pathway)
+                .where(Pathway.id == pathway_id)
+                .values(idle_since=world.clock.now() - timedelta(days=days))
+                .execution_options(synchronize_session=False)
+            )
+    return started
+
+
+def test_the_pathway_list_reads_no_model_of_the_pathways(world: World) -> None:
+    ten_pathways(world)
+    client = world.client("superviseur")
+    with statements(world) as seen:
+        assert client.get("/parcours").status_code == 200
+    assert seen
+    assert not [s for s, _p in seen if "files_json" in s or "forms_json" in s]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_default_order_is_one_sort_of_everything_on_every_page(world: World, descending: bool) -> None:
+    started = ten_pathways(world)
+    client = world.client("superviseur")
+    order = "&ordre=desc" if descending else ""
+    seen = []
+    for number in (1, 2, 3, 4):
+        page = client.get(f"/parcours?par_page=3&page={number}{order}").get_data(as_text=True)
+        seen += [int(i) for i in ROW.findall(page)]
+    # idle first, by idle date (longest idle first ascending), then the others by name; id last
+    idle = [started[3], started[5], started[2], started[4]]  # idle 9, 5, 3 and 1 days
+    others = sorted((p for p in started if p not in idle), key=lambda p: NAMES[started.index(p)])
+    expected = idle + others if not descending else idle[::-1] + others[::-1]
+    assert seen == expected
