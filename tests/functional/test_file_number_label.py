@@ -44,6 +44,9 @@ def test_the_pathway_and_person_pages_label_the_file_number_as_such(
     listed = client.get("/personnes", query_string={"nom": "Dossier"}).get_data(as_text=True)
     assert identifier in listed and f'<label for="identifiant">{label}</label>' in listed
     assert f">{username}<" not in listed
+    search = "Nom, prénom ou n° de dossier" if language == "fr" else "Last name, first name or file number"
+    for url in ("/parcours", "/file-active"):
+        assert f'<label for="q">{search}</label>' in client.get(url).get_data(as_text=True), url
     # an account's username keeps its own word on the sign-in page
     signed_out = world.client()
     signed_out.post("/langue", {"lang": language})
