@@ -74,6 +74,7 @@ CATEGORIES: dict[str, _Declared] = {
             "work_item",
             "waiting_element",
             "idle_period",
+            "programme_person",
             "referent_assignment",
             "incident",
             "notification",
