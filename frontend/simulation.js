@@ -111,8 +111,12 @@ class SimulationPanel {
       outcome.className = 'outcome error';
     }
     this.element('sim-unmet').replaceChildren(...unmet.map((text) => listItem(text, 'error')));
-    const incidents = simulation.incidents.map((incident) =>
-      listItem(`${day(incident.at)} · ${incident.element || '-'} : ${incident.message}`, 'error'));
+    // A script's failure names its element itself (« name » (id)): the id is not repeated before it.
+    const incidents = simulation.incidents.map((incident) => {
+      const named = incident.element && incident.message.includes(`(${incident.element})`);
+      const where = named ? '' : `${incident.element || '-'} : `;
+      return listItem(`${day(incident.at)} · ${where}${incident.message}`, 'error');
+    });
     this.element('sim-incidents').replaceChildren(
       ...(incidents.length ? incidents : [listItem(this.msg.msgNoIncident)]));
     this.element('sim-path').replaceChildren(...simulation.steps.map((step) => {

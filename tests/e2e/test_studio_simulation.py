@@ -58,7 +58,7 @@ def test_a_coordinator_simulates_a_draft_then_finds_the_incident_of_a_scenario(
     page.click("#simulate")
     expect(page.locator("#sim-incidents li")).to_have_count(1)
     expect(page.locator("#sim-incidents")).to_contain_text(
-        "Script_calcul : Le modèle a échoué : ZeroDivisionError"
+        "Le modèle a échoué à « Calculer l'échéance » (Script_calcul) : ligne 2 : division par zéro"
     )
     expect(page.locator("#sim-outcome")).to_contain_text("Le parcours n'a pas atteint de fin (Diagnostic)")
     expect(page.locator(_element("Script_calcul"))).to_have_class(re.compile(r"\bparcours-error\b"))
