@@ -1,10 +1,12 @@
-"""Issue 16: the query plans of *Parcours* on SQLite (EXPLAIN QUERY PLAN of each statement the page
+"""Issue 16: the query plans of *Parcours* and the studio on SQLite (EXPLAIN QUERY PLAN of each statement the page
 runs): its default order walks an index instead of sorting every pathway the reader may see, and a
-counsellor's pathways read the team lane's tasks once (IN), not once per pathway (a correlated EXISTS).
+counsellor's pathways read the team lane's tasks once (IN), not once per pathway (a correlated EXISTS);
+and the studio counts each version's active pathways on an index, not by reading every active one.
 The pages' rows and order: test_page_queries.py, on both databases."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,14 @@ def test_a_counsellors_pathways_read_the_lanes_tasks_once_not_per_pathway(world:
     plans = _plans(world, "conseiller", "/parcours")
     assert plans
     assert [p for p in plans if "CORRELATED" in p] == []
+
+
+def test_the_studio_counts_each_versions_active_pathways_by_index(world: World) -> None:
+    ten_pathways(world)
+    for url in ("/studio", "/studio/reference", "/studio/reference/versions"):
+        plans = _plans(world, "coordination", url)
+        assert plans, url
+        reads = [line for p in plans for line in p.splitlines() if re.match(r"(SEARCH|SCAN) pathway\b", line)]
+        assert reads, url
+        # per listed version, its entries only (not every active pathway, grouped), without the rows
+        assert [r for r in reads if "COVERING INDEX" not in r or "process_version_id=?" not in r] == [], url

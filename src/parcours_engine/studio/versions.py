@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from parcours_engine.domain.enums import PathwayStatus
 from parcours_engine.domain.errors import InvalidInput, NotFound
@@ -128,15 +128,17 @@ def histories(session: Session) -> dict[str, list[VersionInfo]]:
 
 
 def _history_query() -> Select[ProcessVersion, int]:
+    """Versions with their active pathways, counted per version on ix_pathway_version_status (only the
+    listed versions' entries: one programme's history reads its own); the models' files not read."""
     running = (
-        select(Pathway.process_version_id, func.count(Pathway.id).label("n"))
-        .where(Pathway.status == PathwayStatus.ACTIVE)
-        .group_by(Pathway.process_version_id)
-        .subquery()
+        select(func.count())
+        .where(Pathway.process_version_id == ProcessVersion.id, Pathway.status == PathwayStatus.ACTIVE)
+        .correlate(ProcessVersion)
+        .scalar_subquery()
     )
     return (
-        select(ProcessVersion, func.coalesce(running.c.n, 0).label("active"))
-        .outerjoin(running, running.c.process_version_id == ProcessVersion.id)
+        select(ProcessVersion, running.label("active"))
+        .options(defer(ProcessVersion.files_json), defer(ProcessVersion.forms_json))
         .order_by(ProcessVersion.programme, ProcessVersion.version)
     )
 

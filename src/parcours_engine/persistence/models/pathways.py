@@ -39,6 +39,8 @@ class Pathway(Base):
         # supervisors), for every structure (admins).
         Index("ix_pathway_structure_idle_since", "structure_id", "idle_since"),
         Index("ix_pathway_idle_since", "idle_since"),
+        # The studio's versions with their active pathways, counted per version.
+        Index("ix_pathway_version_status", "process_version_id", "status"),
         Index("ix_pathway_idle_stall_at", "idle_stall_at"),
         # Partial: the stalled list reads only stalled rows (sorted, counted index-only, filtered by
         # programme or referent); and the sweep's "not stalled yet" must not pick these over the
