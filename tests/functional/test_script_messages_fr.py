@@ -201,3 +201,30 @@ def test_a_form_that_json_or_re_refuses_is_said_in_french(
     assert french in problem["text"], problem["text"]
     assert not LIBRARY_WORDS.search(problem["text"]), problem["text"]
     assert english in problem["cli"]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "french", "english"),
+    [
+        ("answers:\n  Diagnostic: {diviseur: 1\n  x: [", "mal placée près de la ligne", "flow mapping"),
+        ("a: &x [1]\nb: *x\n", "les ancres YAML (&, *) ne sont pas admises", "YAML anchors (&, *)"),
+    ],
+)
+def test_a_pasted_scenario_that_yaml_refuses_is_said_in_french(
+    world: World, scenario: str, french: str, english: str
+):
+    draft_id = start_draft(world)
+    for language in ("fr", "en"):
+        client = world.client("coordination")
+        client.post("/langue", {"lang": language, "next": "/studio"})
+        response = client.raw.post(
+            draft_url(draft_id, "simuler"),
+            json={"scenario": scenario},
+            headers={"X-CSRFToken": client.token()},
+        )
+        assert response.status_code == 400, response.get_data(as_text=True)
+        message = response.get_json()["message"]
+        if language == "fr":
+            assert french in message and english not in message, message
+        else:
+            assert english in message, message

@@ -227,6 +227,11 @@ SCRIPT_MESSAGES: dict[str, tuple[str, str]] = {
         "un texte entre guillemets n'est pas refermé, ou contient un caractère interdit",
         "a quoted text is not closed, or holds a character not allowed",
     ),
+    "detail.yaml": (
+        "l'indentation ou la ponctuation (« : », « - », guillemets) est mal placée près de la ligne %(line)s",
+        "indentation or punctuation (':', '-', quotes) out of place near line %(line)s",
+    ),
+    "detail.yaml_anchors": ("les ancres YAML (&, *) ne sont pas admises", "YAML anchors (&, *)"),
     "detail.json_extra": ("du texte suit la fin de l'objet", "text follows the end of the object"),
     # -- where a run failed (studio simulation) -----------------------------------------------------------
     "script.at_line": ("ligne %(line)s : %(detail)s", "line %(line)s: %(detail)s"),

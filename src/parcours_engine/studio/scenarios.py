@@ -33,6 +33,8 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.script_messages import Said
+from parcours_engine.engine.script_messages import json_error
 
 # The person's data a model receives at start (pathways.beneficiary_data, processes/README.md "Data").
 PERSON_FIELDS: dict[str, Any] = {
@@ -167,9 +169,13 @@ def _load(data: bytes | str, name: str) -> Any:
             return json.loads(text)
         except (ValueError, RecursionError) as exc:
             if name.endswith(".json"):
-                raise InvalidInput(
-                    "simulation.scenario_unreadable", name=name, detail=str(exc)[:200]
-                ) from None
+                english = str(exc)[:200]
+                detail = (
+                    json_error(exc.msg)
+                    if isinstance(exc, json.JSONDecodeError)
+                    else Said.of("detail.json", english)
+                )
+                raise InvalidInput("simulation.scenario_unreadable", name=name, detail=detail) from None
     return _load_yaml(text, name)
 
 
@@ -180,10 +186,14 @@ def _load_yaml(text: str, name: str) -> Any:
         # No anchors or aliases: a few lines of them expand to gigabytes ("billion laughs").
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
             if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
-                raise InvalidInput("simulation.scenario_unreadable", name=name, detail="YAML anchors (&, *)")
+                anchors = Said.of("detail.yaml_anchors", "YAML anchors (&, *)")
+                raise InvalidInput("simulation.scenario_unreadable", name=name, detail=anchors)
         return _plain(yaml.safe_load(text))
     except (yaml.YAMLError, RecursionError) as exc:
-        raise InvalidInput("simulation.scenario_unreadable", name=name, detail=str(exc)[:200]) from None
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else "?"
+        detail = Said.of("detail.yaml", str(exc)[:200], line=line)
+        raise InvalidInput("simulation.scenario_unreadable", name=name, detail=detail) from None
 
 
 def _plain(value: Any) -> Any:
