@@ -37,6 +37,7 @@ __all__ = [
     "planned_until",
     "refresh_planned",
     "save",
+    "save_new",
     "stall_conditions",
 ]
 
@@ -99,6 +100,41 @@ def save(
             outcome = Runtime.data_value(workflow, "issue")
             pathway.outcome = str(outcome) if outcome is not None else None
         pathway.updated_at = now
+
+
+def save_new(
+    session: Session, pathway: Pathway, workflow: Workflow, model: ProcessModel, now: datetime, actor: str
+) -> None:
+    """Add a new pathway with its state and projection, flushed: the pathway row is complete when the
+    ORM inserts it (with its state), then its work items and waiting elements go in one INSERT each."""
+    state, serializer_version = Runtime.dump(workflow)
+    pathway.state = PathwayState(state_json=state, serializer_version=serializer_version)
+    current, kinds = _positions(workflow, model)
+    pathway.current_elements = ",".join(sorted(current))[:4000]
+    finished = Runtime.is_finished(workflow)
+    pathway.next_timer_due = None if finished else Runtime.next_due(workflow)
+    idleness.project_idle(session, pathway, workflow, model, now, finished or any(current.values()), finished)
+    if finished and pathway.status == PathwayStatus.ACTIVE:
+        pathway.status = PathwayStatus.COMPLETED
+        pathway.ended_at = now
+        outcome = Runtime.data_value(workflow, "issue")
+        pathway.outcome = str(outcome) if outcome is not None else None
+    pathway.updated_at = now
+    session.add(pathway)
+    session.flush()
+    connection = session.connection()
+    waiting = _waiting_rows(pathway, model, current, kinds, sorted(current), now)
+    if waiting:
+        connection.execute(_INSERT_WAITING, waiting)
+    items = [
+        _work_item_row(pathway, task, model, now) | {"status": WorkItemStatus.OPEN.value}
+        for task in Runtime.ready_tasks(workflow)
+    ]
+    if items:
+        connection.execute(_INSERT_WORK_ITEMS, items)
+
+
+_INSERT_WORK_ITEMS = insert(_WORK_ITEMS)
 
 
 def _save_changes(
@@ -224,28 +260,9 @@ def _write_positions(
     session: Session, pathway: Pathway, workflow: Workflow, model: ProcessModel, now: datetime, was: Before
 ) -> bool:
     """Delete the waiting elements left (one DELETE), add the new ones (one INSERT); a measure runs?"""
-    current: dict[str, bool] = {}
-    kinds: dict[str, str] = {}
-    for position in Runtime.positions(workflow):
-        meta = model.elements.get(position.element_id)
-        current[position.element_id] = current.get(position.element_id, False) or bool(meta and meta.measure)
-        kinds.setdefault(position.element_id, position.kind)
+    current, kinds = _positions(workflow, model)
     gone = sorted(was.positions - current.keys())
-    rows = []
-    for element_id in sorted(current.keys() - was.positions):
-        meta = model.elements.get(element_id)
-        rows.append(
-            {
-                "pathway_id": pathway.id,
-                "process_version_id": pathway.process_version_id,
-                "structure_id": pathway.structure_id,
-                "element_id": element_id,
-                "kind": kinds[element_id],
-                "measure": current[element_id],
-                "since": now,
-                "stall_at": now + timedelta(days=meta.max_wait_days) if meta and meta.max_wait_days else None,
-            }
-        )
+    rows = _waiting_rows(pathway, model, current, kinds, sorted(current.keys() - was.positions), now)
     # A token moving on turns a row into another (one UPDATE, executemany) rather than DELETE + INSERT:
     # nothing refers to a waiting element's id. Constant statements through the connection: compiled
     # once, and no autoflush (nothing pending is about these rows).
@@ -262,6 +279,43 @@ def _write_positions(
         connection.execute(_INSERT_WAITING, rows[len(moves) :])
     pathway.current_elements = ",".join(sorted(current))[:4000]
     return any(current.values())
+
+
+def _positions(workflow: Workflow, model: ProcessModel) -> tuple[dict[str, bool], dict[str, str]]:
+    """Where the workflow waits: {element: a measure runs there}, {element: its kind}."""
+    current: dict[str, bool] = {}
+    kinds: dict[str, str] = {}
+    for position in Runtime.positions(workflow):
+        meta = model.elements.get(position.element_id)
+        current[position.element_id] = current.get(position.element_id, False) or bool(meta and meta.measure)
+        kinds.setdefault(position.element_id, position.kind)
+    return current, kinds
+
+
+def _waiting_rows(
+    pathway: Pathway,
+    model: ProcessModel,
+    current: dict[str, bool],
+    kinds: dict[str, str],
+    element_ids: list[str],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    rows = []
+    for element_id in element_ids:
+        meta = model.elements.get(element_id)
+        rows.append(
+            {
+                "pathway_id": pathway.id,
+                "process_version_id": pathway.process_version_id,
+                "structure_id": pathway.structure_id,
+                "element_id": element_id,
+                "kind": kinds[element_id],
+                "measure": current[element_id],
+                "since": now,
+                "stall_at": now + timedelta(days=meta.max_wait_days) if meta and meta.max_wait_days else None,
+            }
+        )
+    return rows
 
 
 _MOVED = ("element_id", "kind", "measure", "since", "stall_at")

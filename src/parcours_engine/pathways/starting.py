@@ -80,9 +80,7 @@ def start_pathway(
     except EngineFailure as failure:
         # No pathway row exists yet to hang an incident on: refuse the start with the reason.
         raise TransitionFailed(f"{programme}: {failure.element_id or 'start'}: {failure}") from failure
-    session.add(pathway)
-    projection.save(session, pathway, workflow, model, now, actor)
-    session.flush()
+    projection.save_new(session, pathway, workflow, model, now, actor)
     saved = pathway.state
     live.WORKFLOWS.keep(pathway.id, model, saved.state_json, saved.serializer_version, workflow)
     log(session, pathway, clock, actor, "started", None, {"version": version.version})
