@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -203,6 +204,20 @@ def test_modeler_lints_with_the_recommended_rules(page: Page, site: str) -> None
     assert {"start-event-required", "end-event-required"} <= rules
     assert all(issue["message"] and issue["category"] for issue in issues)
     expect(page.locator(".bjsl-button")).to_contain_text("erreur")
+    assert errors == []
+
+
+def test_modeler_says_the_lint_rules_messages_in_french(page: Page, site: str) -> None:
+    errors = open_page(page, f"{site}/modeler.html")
+    create_editor(page, site)
+    page.evaluate("(xml) => editor.importXML(xml)", UNLINTED)
+    page.evaluate("editor.lint()")
+    messages = page.locator(".bjsl-overlay .message, .bjsl-issues .message")
+    expect(messages.first).to_be_attached()
+    said = messages.all_text_contents()
+    assert "L'élément n'est relié à rien" in said, said
+    english = re.compile(r"\b(is|missing|Element|Process|must)\b")
+    assert [text for text in said if english.search(text)] == [], said
     assert errors == []
 
 
