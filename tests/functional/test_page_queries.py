@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, update
 
+from parcours_engine.pathways import worklist
 from parcours_engine.persistence.models import Pathway
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import World
@@ -87,3 +88,24 @@ def test_the_default_order_is_one_sort_of_everything_on_every_page(world: World,
     others = sorted((p for p in started if p not in idle), key=lambda p: NAMES[started.index(p)])
     expected = idle + others if not descending else idle[::-1] + others[::-1]
     assert seen == expected
+
+
+def test_the_inbox_shows_the_first_tasks_of_each_list_and_counts_them_all(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team of a large structure has thousands of unclaimed tasks: the page showed every one (3,731
+    rows, 870 ms at 200,000 pathways); it shows the first ones, overdue first, and says how many."""
+    monkeypatch.setattr(worklist, "INBOX_ROWS", 2)
+    for name in ("Alpha", "Beta", "Gamma"):
+        world.start(last_name=name)
+        world.clock.advance(days=1)
+    world.clock.advance(days=1)  # Alpha's and Beta's accueil tasks (due in 2 days) are overdue
+    client = world.client("accueil")
+    page = client.get("/taches").get_data(as_text=True)
+    team = page[page.index('id="tasks-team"') :]
+    assert "ALPHA" in team and "BETA" in team and "GAMMA" not in team
+    assert re.search(r'id="count-team">[^<]*<strong>3</strong>', page)
+    assert re.search(r'id="count-overdue">[^<]*<strong>2</strong>', page)
+    assert 'id="more-team"' in page and "Les 2 premières tâches sur 3" in page
+    every = world.api("accueil").get("/work-items").get_json()  # the API lists every task
+    assert len(every["team"]) == 3 and every["counts"] == {"mine": 0, "team": 3, "overdue": 2}

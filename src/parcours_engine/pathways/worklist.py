@@ -1,8 +1,8 @@
 """What a counsellor works from: the inbox, claiming, releasing and completing tasks.
 
 Each function takes the acting account, checks the permission table (access) and logs the
-access once. The inbox is one query whatever its length (no N+1), and its counters are computed
-from the very rows it shows, so they always match. Lists of pathways: pathway_lists; a pathway's
+access once. The inbox is three queries whatever its length (no N+1): its counters, then the first
+rows of my tasks and of my team's. Lists of pathways: pathway_lists; a pathway's
 history: pathway_detail; finding people: people_search (re-exported here for their callers).
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from parcours_engine import access
@@ -43,6 +43,7 @@ from parcours_engine.persistence.models import Account, Beneficiary, Pathway, Wo
 
 __all__ = [
     "DUE_FILTERS",
+    "INBOX_ROWS",
     "PATHWAY_SORTS",
     "PEOPLE_SORTS",
     "STATUSES",
@@ -86,15 +87,11 @@ class InboxRow:
 class Inbox:
     mine: list[InboxRow] = field(default_factory=list)
     team: list[InboxRow] = field(default_factory=list)
+    # Every task of each list, shown or not ("mine", "team", "overdue"): a list shows its first rows.
+    counts: dict[str, int] = field(default_factory=lambda: {"mine": 0, "team": 0, "overdue": 0})
 
-    @property
-    def counts(self) -> dict[str, int]:
-        rows = self.mine + self.team
-        return {
-            "mine": len(self.mine),
-            "team": len(self.team),
-            "overdue": sum(1 for row in rows if row.overdue),
-        }
+
+INBOX_ROWS = 100  # the first rows of each list a page shows; the counters count every task
 
 
 def inbox(
@@ -105,27 +102,39 @@ def inbox(
     due: str | None = None,
     *,
     route: str,
+    rows: int | None = None,
 ) -> Inbox:
-    """My open tasks and my team's unclaimed ones, overdue first then by due date (READ_TASKS)."""
+    """My open tasks and my team's unclaimed ones, overdue first then by due date (READ_TASKS): the
+    first `rows` of each (all when None), and how many there are in all (one count query)."""
     access.require(account, Action.READ_TASKS)
     now = clock.now()
+    where = [access.lane_work(account)]
+    if programme:
+        where.append(Pathway.programme == programme)
+    if due in DUE_FILTERS:
+        where.append(_due_clause(due, now))
+    mine, overdue = WorkItem.assignee_id == account.id, WorkItem.due_at < now
+    counted = session.execute(
+        select(func.count(), func.count(case((mine, 1))), func.count(case((overdue, 1))))
+        .select_from(WorkItem)
+        .join(Pathway, WorkItem.pathway_id == Pathway.id)
+        .where(*where)
+    ).one()
+    result = Inbox(counts={"mine": counted[1], "team": counted[0] - counted[1], "overdue": counted[2]})
     assignee = aliased(Account)
     query = (
         select(WorkItem, Pathway.programme, Beneficiary, assignee.display_name)
         .join(Pathway, WorkItem.pathway_id == Pathway.id)
         .join(Beneficiary, Pathway.beneficiary_id == Beneficiary.id)
         .outerjoin(assignee, WorkItem.assignee_id == assignee.id)
-        .where(access.lane_work(account))
+        .where(*where)
         .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.created_at, WorkItem.id)
+        .limit(rows)
     )
-    if programme:
-        query = query.where(Pathway.programme == programme)
-    if due in DUE_FILTERS:
-        query = query.where(_due_clause(due, now))
-    result = Inbox()
-    for item, prog, person, assignee_name in session.execute(query):
-        row = InboxRow(item, prog, person, assignee_name, item.due_at is not None and item.due_at < now)
-        (result.mine if item.assignee_id == account.id else result.team).append(row)
+    for section, which in ((result.mine, mine), (result.team, WorkItem.assignee_id.is_(None))):
+        for item, prog, person, assignee_name in session.execute(query.where(which)):
+            overdue_now = item.due_at is not None and item.due_at < now
+            section.append(InboxRow(item, prog, person, assignee_name, overdue_now))
     access.log_list(session, clock, account, route, len(result.mine) + len(result.team))
     return result
 

@@ -48,7 +48,9 @@ def inbox() -> Any:
     account = current_account()
     programme = request.args.get("programme") or None
     due = request.args.get("echeance") or None
-    box = worklist.inbox(db_session(), clock(), account, programme=programme, due=due, route=route_name())
+    box = worklist.inbox(
+        db_session(), clock(), account, programme, due, route=route_name(), rows=worklist.INBOX_ROWS
+    )
     if request.headers.get("HX-Request"):  # the filtered list only: the banner stays as it was
         template, stalled, to_call = "counsellors/_inbox.html", 0, []
     else:
