@@ -228,3 +228,20 @@ def test_a_pasted_scenario_that_yaml_refuses_is_said_in_french(
             assert french in message and english not in message, message
         else:
             assert english in message, message
+
+
+def test_the_runtimes_own_failures_are_said_in_french_and_an_unknown_one_claims_nothing() -> None:
+    from parcours_engine.engine import script_messages
+    from parcours_engine.engine.runtime import EngineFailure
+
+    ended = EngineFailure(
+        "the programme reached its end without an outcome: set 'issue' before its end event", "End_ref"
+    )
+    said, line = script_messages.failure(ended)
+    assert line is None and said.text("en") == str(ended)
+    assert said.text("fr") == (
+        "le programme est arrivé à sa fin sans issue : donnez une valeur à issue avant son événement de fin"
+    )
+    unknown, _line = script_messages.failure(EngineFailure("something new", None))
+    assert unknown.text("fr") == "une erreur inattendue est survenue à cette étape"
+    assert unknown.text("en") == "something new"

@@ -129,7 +129,15 @@ SCRIPT_MESSAGES: dict[str, tuple[str, str]] = {
         "le nombre d'instances calculé (%(value)s) n'est pas un nombre entier",
         "the loop cardinality gave %(value)s, which is not a whole number of instances",
     ),
-    "script.failed": ("le code a échoué", "the code failed"),
+    "script.failed": ("une erreur inattendue est survenue à cette étape", "an unexpected error at this step"),
+    "script.no_outcome": (
+        "le programme est arrivé à sa fin sans issue : donnez une valeur à %(key)s avant son événement de fin",
+        "the programme reached its end without an outcome: set %(key)s before its end event",
+    ),
+    "script.no_end": (
+        "le parcours s'est arrêté sans atteindre d'événement de fin : une boucle qui n'attend personne ?",
+        "the pathway stopped without reaching an end event",
+    ),
     # -- a budget gone over (engine/budgets.py) ----------------------------------------------------------
     "script.budget.script_ms": (
         "trop long à calculer : au-delà de %(limit)s ms par évaluation",

@@ -68,6 +68,12 @@ _ENGINE: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^the loop cardinality gave (?P<value>.+), which is not a whole number"),
         "script.cardinality",
     ),
+    # the runtime's own failures between two steps (engine.runtime)
+    (
+        re.compile(r"^the programme reached its end without an outcome: set '?(?P<key>[^'\s]+)"),
+        "script.no_outcome",
+    ),
+    (re.compile(r"^the pathway stopped without reaching an end event"), "script.no_end"),
 ]
 
 # json's decoding errors, by the start of their message.
@@ -143,7 +149,15 @@ def failure(exc: BaseException) -> tuple[Said, int | None]:
         if not isinstance(inner, BaseException):  # SpiffWorkflow raises its own inside `except`
             inner = current_exc.__cause__ or current_exc.__context__
         current_exc = inner
-    return Said.of("script.failed", str(exc)), line
+    return _engine_words(str(exc)) or Said.of("script.failed", str(exc)), line
+
+
+def _engine_words(english: str) -> Said | None:
+    for pattern, code in _ENGINE:
+        found = pattern.search(english)
+        if found:
+            return Said.of(code, english, **found.groupdict())
+    return None
 
 
 def _known(exc: BaseException) -> Said | None:
@@ -154,11 +168,7 @@ def _known(exc: BaseException) -> Said | None:
         detail = exc.params.get("detail")
         if isinstance(detail, Refusal):
             return Said(detail.said.code, detail.said.params, english)
-        for pattern, code in _ENGINE:
-            found = pattern.search(english)
-            if found:
-                return Said.of(code, english, **found.groupdict())
-        return None
+        return _engine_words(english)
     if isinstance(exc, ZeroDivisionError):
         return Said.of("script.division_by_zero", english)
     if isinstance(exc, NameError) and getattr(exc, "name", None):
