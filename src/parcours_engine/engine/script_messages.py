@@ -24,10 +24,15 @@ class Refusal(str):
     said: Said
     line: int | None
 
-    def __new__(cls, text: str, said: Said, line: int | None = None) -> Refusal:
+    def __new__(cls, text: str, said: Said | None = None, line: int | None = None) -> Refusal:
         made = super().__new__(cls, text)
-        made.said, made.line = said, line
+        made.said, made.line = said or Said.of("script.not_allowed", text), line
         return made
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[Refusal], tuple[str, Said, int | None]]:  # copy and pickle keep it whole
+        return (Refusal, (str(self), self.said, self.line))
 
 
 # RestrictedPython's own refusals (its transformer's wording), beside the host policy's.
