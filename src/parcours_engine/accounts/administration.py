@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from parcours_engine.accounts import accounts, second_factor, tokens
@@ -36,6 +36,7 @@ from parcours_engine.accounts.admin_journal import record, require_admin
 from parcours_engine.domain.clock import Clock
 from parcours_engine.domain.enums import AccountRole, PathwayStatus
 from parcours_engine.domain.errors import FieldError, FieldErrors, InvalidInput, NotFound
+from parcours_engine.domain.paging import Page, Paging, last_page
 from parcours_engine.domain.roles import LANE_ROLES
 from parcours_engine.persistence import throttles
 from parcours_engine.persistence.models import Account, Pathway, Structure
@@ -81,7 +82,25 @@ def list_accounts(
     session: Session, *, structure: str | None = None, role: str | None = None
 ) -> list[Account]:
     """Accounts by username, of one structure (its code, or NO_STRUCTURE) and one role when given."""
-    query = select(Account).order_by(Account.username)
+    return list(session.scalars(_accounts(session, structure, role).order_by(Account.username)))
+
+
+def account_page(
+    session: Session, paging: Paging, *, structure: str | None = None, role: str | None = None
+) -> Page[Account]:
+    """One page of `list_accounts` (by username, then id) with how many there are in all: two queries
+    (a département's structures have thousands of accounts)."""
+    query = _accounts(session, structure, role)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    paging = last_page(total, paging)
+    rows = session.scalars(
+        query.order_by(Account.username, Account.id).offset(paging.offset()).limit(paging.size)
+    )
+    return Page(list(rows), total, paging)
+
+
+def _accounts(session: Session, structure: str | None, role: str | None) -> Select[Account]:
+    query = select(Account)
     errors: FieldErrors = {}
     if role:
         if role not in accounts.STAFF_ROLES:
@@ -96,7 +115,7 @@ def list_accounts(
         query = query.where(Account.structure_id == found)
     if errors:
         raise InvalidInput(field_errors=errors)
-    return list(session.scalars(query))
+    return query
 
 
 def create_account(

@@ -20,6 +20,7 @@ from parcours_engine.accounts import (
     tokens,
 )
 from parcours_engine.domain.errors import InvalidInput
+from parcours_engine.domain.paging import paging_from
 from parcours_engine.persistence.models import Account
 from parcours_engine.web.admin import bp
 from parcours_engine.web.app import clock, db_session
@@ -34,13 +35,18 @@ def account_list() -> ResponseReturnValue:
     filters = {key: request.args.get(key, "").strip() for key in ("structure", "role")}
     session = db_session()
     errors: dict[str, list[str]] = {}
+    paging = paging_from(request.args, ("identifiant",), "identifiant")
+    page = None
     try:
-        found = administration.list_accounts(session, structure=filters["structure"], role=filters["role"])
+        page = administration.account_page(
+            session, paging, structure=filters["structure"], role=filters["role"]
+        )
     except InvalidInput as error:
-        found, errors = [], field_messages(error.field_errors)
+        errors = field_messages(error.field_errors)
     body = render_template(
         "admin/accounts.html",
-        accounts=found,
+        page=page,
+        accounts=page.rows if page else [],
         filters=filters,
         errors=errors,
         no_structure=administration.NO_STRUCTURE,
