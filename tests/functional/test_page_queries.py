@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, update
 
-from parcours_engine.pathways import worklist
+from parcours_engine.pathways import pathway_lists, worklist
 from parcours_engine.persistence.models import Pathway
 from parcours_engine.persistence.uow import unit_of_work
 from tests.functional.conftest import ACCOUNTS, World
@@ -75,7 +75,10 @@ def test_the_pathway_list_reads_no_model_of_the_pathways(world: World) -> None:
 
 
 @pytest.mark.parametrize("descending", [False, True])
-def test_the_default_order_is_one_sort_of_everything_on_every_page(world: World, descending: bool) -> None:
+def test_the_default_order_is_one_sort_of_everything_on_every_page(
+    world: World, descending: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pathway_lists, "SORTED_AT_ONCE", 0)  # read in two parts, as a long list
     started = ten_pathways(world)
     client = world.client("superviseur")
     order = "&ordre=desc" if descending else ""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from parcours_engine.pathways import pathway_lists
 from tests.functional.conftest import World
 from tests.functional.test_page_queries import statements, ten_pathways
 
@@ -38,7 +39,10 @@ def _plans(world: World, username: str, url: str) -> list[str]:
     return plans
 
 
-def test_the_default_order_walks_an_index_instead_of_sorting_every_pathway(world: World) -> None:
+def test_the_default_order_walks_an_index_instead_of_sorting_every_pathway(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pathway_lists, "SORTED_AT_ONCE", 0)  # as a list of more than a thousand
     ten_pathways(world)
     # A first page of idle pathways (4 idle, pages of 3): what every reader opens first. The rows
     # read for the page (by id) are then sorted: a page's worth.

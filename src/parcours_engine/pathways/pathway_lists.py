@@ -57,6 +57,9 @@ def pathway_list(
 
 PATHWAY_SORTS = ("sans_mesure", "personne", "programme", "debut", "referent")
 SEARCH_LIMIT = 120
+# Up to this many pathways, a list's default order is one sort of them all (read through the filter's
+# own indexes); past it, two parts that walk the idle date's index (_idle_first_ids).
+SORTED_AT_ONCE = 1000
 
 
 def pathway_page(
@@ -104,7 +107,7 @@ def pathway_page(
         .order_by(*directed(*columns, paging.descending), Pathway.id)
         .options(lazyload(Pathway.process_version))  # a list shows no version: no BPMN read
     )
-    if (paging.sort or "sans_mesure") == "sans_mesure":
+    if (paging.sort or "sans_mesure") == "sans_mesure" and total > SORTED_AT_ONCE:
         query = query.where(Pathway.id.in_(_idle_first_ids(session, where, paging, joined=bool(search))))
     else:
         query = query.where(*where).offset(paging.offset()).limit(paging.size)
