@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from parcours_engine.domain.enums import WorkItemStatus
 from parcours_engine.domain.errors import TransitionFailed
 from parcours_engine.engine import live
 from parcours_engine.engine.runtime import Runtime
-from parcours_engine.persistence.models import Pathway
+from parcours_engine.persistence.models import Pathway, WaitingElement, WorkItem
 from tests.support.library import complete_open, publish_fixture, snapshot, start
 
 ACCUEIL = {"date_accueil": "2026-01-06", "orientation": "interne"}
@@ -31,8 +33,19 @@ def loads(monkeypatch):
 
 
 def current(sessions, pathway_id):
+    """Where the pathway waits, once its projection rows are checked against it: the waiting elements
+    and the open work items (written from what the previous transition's save left, engine.live)."""
     with sessions() as session:
-        return session.get(Pathway, pathway_id).current_elements
+        elements = session.get(Pathway, pathway_id).current_elements
+        waits = session.scalars(
+            select(WaitingElement.element_id).where(WaitingElement.pathway_id == pathway_id)
+        )
+        assert ",".join(sorted(waits)) == elements
+        open_items = select(WorkItem.element_id).where(
+            WorkItem.pathway_id == pathway_id, WorkItem.status == WorkItemStatus.OPEN
+        )
+        assert set(session.scalars(open_items)) == set(elements.split(",")) - {"Call_formation"}
+        return elements
 
 
 def test_transitions_of_one_process_do_not_rebuild_the_workflow(sessions, clock, loads):
@@ -41,6 +54,8 @@ def test_transitions_of_one_process_do_not_rebuild_the_workflow(sessions, clock,
     complete_open(sessions, clock, pathway_id, ACCUEIL)
     complete_open(sessions, clock, pathway_id, DIAGNOSTIC)
     assert current(sessions, pathway_id) == "Call_formation,Task_suivre_formation"
+    complete_open(sessions, clock, pathway_id, FORMATION)
+    assert current(sessions, pathway_id) == "Task_bilan"
     assert loads == []
 
 

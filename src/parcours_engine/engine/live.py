@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from parcours_engine.engine.loader import ProcessModel
 
-_Entry = tuple[ProcessModel, str, str, BpmnWorkflow]
+_Entry = tuple[ProcessModel, str, str, BpmnWorkflow, object]
 
 
 class LiveWorkflows:
@@ -33,24 +33,31 @@ class LiveWorkflows:
 
     def take(
         self, key: Hashable, model: ProcessModel, state: str, serializer_version: str
-    ) -> BpmnWorkflow | None:
-        """The workflow kept under `key` if it was saved as `state` for `model`, else None; either
-        way nothing stays kept under `key`."""
+    ) -> tuple[BpmnWorkflow, object] | None:
+        """The workflow kept under `key` and what was kept with it, if it was saved as `state` for
+        `model`, else None; either way nothing stays kept under `key`."""
         with self._lock:
             entry = self._entries.pop(key, None)
         if entry is None:
             return None
-        kept_model, kept_state, kept_version, workflow = entry
+        kept_model, kept_state, kept_version, workflow, extra = entry
         if kept_model is not model or kept_version != serializer_version or kept_state != state:
             return None
-        return workflow
+        return workflow, extra
 
     def keep(
-        self, key: Hashable, model: ProcessModel, state: str, serializer_version: str, workflow: BpmnWorkflow
+        self,
+        key: Hashable,
+        model: ProcessModel,
+        state: str,
+        serializer_version: str,
+        workflow: BpmnWorkflow,
+        extra: object = None,
     ) -> None:
-        """Keep `workflow`, just saved as `state`, for the next transition under `key`."""
+        """Keep `workflow`, just saved as `state`, for the next transition under `key`, with `extra`
+        (what the host derived from it, given back with it)."""
         with self._lock:
-            self._entries[key] = (model, state, serializer_version, workflow)
+            self._entries[key] = (model, state, serializer_version, workflow, extra)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
@@ -263,16 +263,21 @@ def _transition(
     saved = pathway.state
     # The workflow this process saved last for the pathway, if the database still holds that state
     # (engine.live); else loaded from the state.
-    workflow = live.WORKFLOWS.take(pathway.id, model, saved.state_json, saved.serializer_version)
-    if workflow is None:
+    taken = live.WORKFLOWS.take(pathway.id, model, saved.state_json, saved.serializer_version)
+    if taken is None:
         workflow = models_cache.runtime().load(model, saved.state_json, saved.serializer_version)
-    was = projection.before(workflow)
+        was = projection.before(workflow)
+    else:  # with what its save wrote: the projection as it is
+        workflow, kept = taken
+        was = cast(projection.Before, kept)
     try:
         run(workflow)
         with conflicts_reported():
-            projection.save(session, pathway, workflow, model, clock.now(), actor, completed_task_id, was)
+            shown = projection.save(
+                session, pathway, workflow, model, clock.now(), actor, completed_task_id, was
+            )
         # `saved` now holds the state just written: the workflow is kept as that state.
-        live.WORKFLOWS.keep(pathway.id, model, saved.state_json, saved.serializer_version, workflow)
+        live.WORKFLOWS.keep(pathway.id, model, saved.state_json, saved.serializer_version, workflow, shown)
     except EngineFailure as failure:
         incident = _incident(pathway, clock, failure.element_id, operation, operation_data, str(failure))
         raise TransitionFailed(str(failure), incident={**incident, "retry_of": retry_of}) from failure

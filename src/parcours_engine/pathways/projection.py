@@ -71,16 +71,16 @@ def save(
     actor: str,
     completed_task_id: str | None = None,
     was: Before | None = None,
-) -> None:
-    """Store the state and refresh every projection of `pathway` (flushed once, by the caller).
+) -> Before:
+    """Store the state and refresh every projection of `pathway` (flushed once, by the caller); what
+    the projection shows now (the `was` of the next transition on this workflow).
 
     Given what the projection was (`was`, from the workflow as loaded), only the rows that changed are
     written, each kind in one statement, without reading them first (issue 16). A stalled pathway
     still reads its rows: clearing a stall looks at them.
     """
     if was is not None and pathway.id is not None and pathway.stalled_since is None:
-        _save_changes(session, pathway, workflow, model, now, actor, completed_task_id, was)
-        return
+        return _save_changes(session, pathway, workflow, model, now, actor, completed_task_id, was)
     with session.no_autoflush:  # one flush at the end instead of one per query in between
         state, serializer_version = Runtime.dump(workflow)
         if pathway.state is None:
@@ -100,11 +100,12 @@ def save(
             outcome = Runtime.data_value(workflow, "issue")
             pathway.outcome = str(outcome) if outcome is not None else None
         pathway.updated_at = now
+    return before(workflow)
 
 
 def save_new(
     session: Session, pathway: Pathway, workflow: Workflow, model: ProcessModel, now: datetime, actor: str
-) -> None:
+) -> Before:
     """Add a new pathway with its state and projection, flushed: the pathway row is complete when the
     ORM inserts it (with its state), then its work items and waiting elements go in one INSERT each."""
     state, serializer_version = Runtime.dump(workflow)
@@ -126,12 +127,13 @@ def save_new(
     waiting = _waiting_rows(pathway, model, current, kinds, sorted(current), now)
     if waiting:
         connection.execute(_INSERT_WAITING, waiting)
+    ready = Runtime.ready_tasks(workflow)
     items = [
-        _work_item_row(pathway, task, model, now) | {"status": WorkItemStatus.OPEN.value}
-        for task in Runtime.ready_tasks(workflow)
+        _work_item_row(pathway, task, model, now) | {"status": WorkItemStatus.OPEN.value} for task in ready
     ]
     if items:
         connection.execute(_INSERT_WORK_ITEMS, items)
+    return Before({task.task_id: task for task in ready}, frozenset(current))
 
 
 _INSERT_WORK_ITEMS = insert(_WORK_ITEMS)
@@ -146,7 +148,7 @@ def _save_changes(
     actor: str,
     completed_task_id: str | None,
     was: Before,
-) -> None:
+) -> Before:
     """`save` for an existing, unstalled pathway: write the state and the rows that changed."""
     state, serializer_version = Runtime.dump(workflow)
     # The state row through the connection, like the projection rows: no unit-of-work bookkeeping
@@ -157,8 +159,8 @@ def _save_changes(
     )
     set_committed_value(pathway.state, "state_json", state)
     set_committed_value(pathway.state, "serializer_version", serializer_version)
-    _write_work_items(session, pathway, workflow, model, now, actor, completed_task_id, was)
-    measure_running = _write_positions(session, pathway, workflow, model, now, was)
+    ready = _write_work_items(session, pathway, workflow, model, now, actor, completed_task_id, was)
+    measure_running, current = _write_positions(session, pathway, workflow, model, now, was)
     finished = Runtime.is_finished(workflow)
     pathway.next_timer_due = None if finished else Runtime.next_due(workflow)
     idleness.project_idle(session, pathway, workflow, model, now, finished or measure_running, finished)
@@ -168,6 +170,7 @@ def _save_changes(
         outcome = Runtime.data_value(workflow, "issue")
         pathway.outcome = str(outcome) if outcome is not None else None
     pathway.updated_at = now
+    return Before({task.task_id: task for task in ready}, current)
 
 
 def _write_work_items(
@@ -179,8 +182,9 @@ def _write_work_items(
     actor: str,
     completed_task_id: str | None,
     was: Before,
-) -> None:
-    """Close the work items whose task is no longer ready and open the new ones, in one statement.
+) -> list[ReadyTask]:
+    """Close the work items whose task is no longer ready and open the new ones, in one statement;
+    the tasks ready now.
 
     An upsert on (pathway, task): a new task's row is inserted; a closed task's row exists, so only
     its status and completion change, and only while it is open (a row someone else closed first
@@ -203,7 +207,7 @@ def _write_work_items(
             | {"status": status.value, "completed_at": now, "completed_by": actor if finished_by else None}
         )
     if not rows:
-        return
+        return ready
     session.connection().execute(_upsert(session), rows)
     for item in _loaded_items(session, pathway.id, frozenset(closed)):  # keep loaded objects true
         finished_by = item.task_uuid == completed_task_id
@@ -212,6 +216,7 @@ def _write_work_items(
         )
         set_committed_value(item, "completed_at", now)
         set_committed_value(item, "completed_by", actor if finished_by else None)
+    return ready
 
 
 def _upsert(session: Session) -> Any:
@@ -258,8 +263,9 @@ def _work_item_row(pathway: Pathway, task: Any, model: ProcessModel, now: dateti
 
 def _write_positions(
     session: Session, pathway: Pathway, workflow: Workflow, model: ProcessModel, now: datetime, was: Before
-) -> bool:
-    """Delete the waiting elements left (one DELETE), add the new ones (one INSERT); a measure runs?"""
+) -> tuple[bool, frozenset[str]]:
+    """Delete the waiting elements left (one DELETE), add the new ones (one INSERT); (a measure runs,
+    the elements waited at now)."""
     current, kinds = _positions(workflow, model)
     gone = sorted(was.positions - current.keys())
     rows = _waiting_rows(pathway, model, current, kinds, sorted(current.keys() - was.positions), now)
@@ -278,7 +284,7 @@ def _write_positions(
     if len(rows) > len(moves):
         connection.execute(_INSERT_WAITING, rows[len(moves) :])
     pathway.current_elements = ",".join(sorted(current))[:4000]
-    return any(current.values())
+    return any(current.values()), frozenset(current)
 
 
 def _positions(workflow: Workflow, model: ProcessModel) -> tuple[dict[str, bool], dict[str, str]]:

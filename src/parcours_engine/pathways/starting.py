@@ -80,9 +80,9 @@ def start_pathway(
     except EngineFailure as failure:
         # No pathway row exists yet to hang an incident on: refuse the start with the reason.
         raise TransitionFailed(f"{programme}: {failure.element_id or 'start'}: {failure}") from failure
-    projection.save_new(session, pathway, workflow, model, now, actor)
+    shown = projection.save_new(session, pathway, workflow, model, now, actor)
     saved = pathway.state
-    live.WORKFLOWS.keep(pathway.id, model, saved.state_json, saved.serializer_version, workflow)
+    live.WORKFLOWS.keep(pathway.id, model, saved.state_json, saved.serializer_version, workflow, shown)
     log(session, pathway, clock, actor, "started", None, {"version": version.version})
     if referent_id is not None and pathway.status == PathwayStatus.ACTIVE:
         referents.transfer(session, clock, pathway, referent_id, actor)
