@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
@@ -51,16 +51,30 @@ def candidates(session: Session, pathway: Pathway) -> list[Account]:
     return referent_accounts(session, pathway.structure_id)
 
 
+_Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
+
+
 def referent_accounts(session: Session, structure_id: int | None) -> list[Account]:
     """Active counsellors (reception apart) and partners of a structure (None: of every one), by name."""
-    query = select(Account).where(
+    return list(session.scalars(_referents(select(Account), structure_id)))
+
+
+def candidate_names(session: Session, pathway: Pathway) -> list[Row[int, str]]:
+    """`candidates` as (id, display_name) rows, for a choice: no account loaded (a structure of a
+    département's size has thousands of counsellors: 30-90 ms as accounts, 5 ms as rows)."""
+    query = _referents(select(Account.id, Account.display_name), pathway.structure_id)
+    return list(session.execute(query))
+
+
+def _referents(query: _Q, structure_id: int | None) -> _Q:
+    query = query.where(
         Account.active.is_(True),
         Account.role.in_(sorted(REFERENT_ROLES)),
         or_(Account.team.is_(None), Account.team != Lane.ACCUEIL),
     )
     if structure_id is not None:
         query = query.where(Account.structure_id == structure_id)
-    return list(session.scalars(query.order_by(Account.display_name, Account.id)))
+    return query.order_by(Account.display_name, Account.id)
 
 
 def transfer(

@@ -126,7 +126,7 @@ def _pathway_page(found: Pathway, **form_state: Any) -> str:
         detail=detail,
         names=names,
         current=[e for e in found.current_elements.split(",") if e],
-        candidates=referents.candidates(session, found),
+        candidates=referents.candidate_names(session, found),
         may_transfer=access.may(session, account, found.id, Action.TRANSFER_REFERENT),
         may_exit=access.may(session, account, found.id, Action.EXIT_PATHWAY),
         may_correct=access.may(session, account, found.id, Action.CORRECT_EXIT),
