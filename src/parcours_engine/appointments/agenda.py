@@ -145,11 +145,12 @@ def to_follow_up(session: Session, counsellor_id: int) -> list[FollowUp]:
     return found
 
 
-def agenda_counsellors(session: Session, account: Account) -> list[Account]:
-    """Whose agenda `account` may open: its own, and for reception its structure's counsellors."""
+def agenda_counsellors(session: Session, account: Account) -> list[referents.Named]:
+    """Whose agenda `account` may open: its own, and for reception its structure's counsellors (their
+    ids and names, for the agenda's choice: no account loaded)."""
     if Scope.STRUCTURE in access.scopes_of(account, Action.READ_AGENDA) and account.structure_id:
-        return referents.referent_accounts(session, account.structure_id)
-    return [account]
+        return referents.referent_names(session, account.structure_id)
+    return [referents.Named(account.id, account.display_name)]
 
 
 def _rows(session: Session, where: object, newest_first: bool = False) -> list[AgendaRow]:

@@ -71,6 +71,11 @@ def bookable_counsellors(session: Session, person: Beneficiary) -> list[Account]
     return referents.referent_accounts(session, person.structure_id)
 
 
+def bookable_names(session: Session, person: Beneficiary) -> list[referents.Named]:
+    """`bookable_counsellors` as (id, display_name), for the booking form: no account loaded."""
+    return referents.referent_names(session, person.structure_id)
+
+
 def book(
     session: Session,
     clock: Clock,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Row, Select, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from parcours_engine.domain.clock import Clock
@@ -59,11 +59,23 @@ def referent_accounts(session: Session, structure_id: int | None) -> list[Accoun
     return list(session.scalars(_referents(select(Account), structure_id)))
 
 
-def candidate_names(session: Session, pathway: Pathway) -> list[Row[int, str]]:
-    """`candidates` as (id, display_name) rows, for a choice: no account loaded (a structure of a
+class Named(NamedTuple):
+    """An account to choose in a list: its id and its name."""
+
+    id: int
+    display_name: str
+
+
+def candidate_names(session: Session, pathway: Pathway) -> list[Named]:
+    """`candidates` as (id, display_name), for a choice: no account loaded (a structure of a
     département's size has thousands of counsellors: 30-90 ms as accounts, 5 ms as rows)."""
-    query = _referents(select(Account.id, Account.display_name), pathway.structure_id)
-    return list(session.execute(query))
+    return referent_names(session, pathway.structure_id)
+
+
+def referent_names(session: Session, structure_id: int | None) -> list[Named]:
+    """`referent_accounts` as (id, display_name), for a choice: no account loaded."""
+    query = _referents(select(Account.id, Account.display_name), structure_id)
+    return [Named(account_id, name) for account_id, name in session.execute(query)]
 
 
 def _referents(query: _Q, structure_id: int | None) -> _Q:

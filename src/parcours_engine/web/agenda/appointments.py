@@ -53,7 +53,7 @@ def _list_page(
         person=person,
         rows=rows,
         may_book=access.may_person(session, account, person_id, Action.BOOK_APPOINTMENT),
-        counsellors=appointments.bookable_counsellors(session, person),
+        counsellors=appointments.bookable_names(session, person),
         pathways=active,
         programmes=versions.catalogue(session),
         values=values or {},
