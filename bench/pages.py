@@ -294,27 +294,34 @@ def run(url: str, runs: int, roles: list[Role], only_pages: list[str]) -> list[t
 
 
 def report(rows: list[tuple[Any, ...]], count: int, runs: int) -> None:
+    """Per page: wall time p50/p95 (Server-Timing `app`), CPU time p50/p95 (`cpu`: the request thread's
+    own work, which barely grows when other processes share the cores), the p50's ratio to the
+    baseline's, and the goal judged on the wall p95 and, for a shared machine, on the CPU p95."""
     base = statistics.median(rows[0][4])
     print(
         f"\nPages at {count:,} pathways (SQLite), server time from Server-Timing over {runs} runs, "
-        f"goal < {GOAL_MS:.0f} ms (p95 of wall time); baseline {BASELINE} p50 {base:.1f} ms"
+        f"goal < {GOAL_MS:.0f} ms at p95; baseline {BASELINE} p50 {base:.1f} ms"
     )
-    print(f"{'role':<12} {'page':<46} {'HTTP':>4} {'p50':>7} {'p95':>7} {'cpu50':>7} {'x base':>7}  goal")
-    met = total = 0
+    print(
+        f"{'role':<12} {'page':<46} {'HTTP':>4} {'p50':>7} {'p95':>7} {'cpu50':>7} {'cpu95':>7} "
+        f"{'x base':>7}  goal (wall / cpu)"
+    )
+    met = met_cpu = total = 0
     for role, key, url, status, walls, cpus in rows:
         if not walls:
-            print(f"{role:<12} {key:<46} {'':>4} {'':>7} {'':>7} {'':>7} {'':>7}  {url}")
+            print(f"{role:<12} {key:<46} {'':>4} {'':>7} {'':>7} {'':>7} {'':>7} {'':>7}  {url}")
             continue
-        p50, high, cpu = statistics.median(walls), p95(walls), statistics.median(cpus)
-        ok = high < GOAL_MS and status < 500
+        p50, high, cpu, cpu_high = statistics.median(walls), p95(walls), statistics.median(cpus), p95(cpus)
+        ok, ok_cpu = high < GOAL_MS and status < 500, cpu_high < GOAL_MS and status < 500
         if role != "baseline":
             total += 1
             met += ok
+            met_cpu += ok_cpu
         print(
-            f"{role:<12} {key:<46} {status:>4} {p50:7.1f} {high:7.1f} {cpu:7.1f} {p50 / base:7.1f}  "
-            f"{'met' if ok else 'NOT MET'}"
+            f"{role:<12} {key:<46} {status:>4} {p50:7.1f} {high:7.1f} {cpu:7.1f} {cpu_high:7.1f} "
+            f"{p50 / base:7.1f}  {'met' if ok else 'NOT MET'} / {'met' if ok_cpu else 'NOT MET'}"
         )
-    print(f"goal met by {met} of {total} pages")
+    print(f"goal met by {met} of {total} pages on wall time, {met_cpu} of {total} on CPU time")
 
 
 def light_hashing() -> None:
