@@ -119,7 +119,7 @@ def test_a_coordinator_adds_a_task_fixes_its_form_publishes_and_migrates(page: P
     page.goto(f"{live.url}/studio/reference/migration")
     page.check(f"#p-{old_pathway}")
     page.click("#preview-button")
-    expect(page.locator(f"#preview-{old_pathway}")).to_contain_text("Task_accueil → Task_accueil")
+    expect(page.locator(f"#preview-{old_pathway}")).to_contain_text("Accueil → Accueil")
     page.click("#migrate-form button[type=submit]")
     expect(page.locator(f"#results #preview-{old_pathway}")).to_contain_text("migré vers la version 2")
     expect(page.locator("#no-pathways")).to_be_visible()

@@ -52,6 +52,7 @@ def _page(
         "studio/migration.html",
         programme=programme,
         programme_name=history[-1].name or programme,  # people read the name; the code is for URLs
+        names=versions.element_names(db_session(), programme),  # steps by name, never by id
         versions=history,
         target=target,
         pathways=_older_pathways(history, target),
