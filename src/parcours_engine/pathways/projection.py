@@ -94,13 +94,18 @@ def save(
         pathway.next_timer_due = None if finished else Runtime.next_due(workflow)
         idleness.project_idle(session, pathway, workflow, model, now, finished or measure_running, finished)
         idleness.clear_resolved_stall(pathway, open_items, waits, now, finished)
-        if finished and pathway.status == PathwayStatus.ACTIVE:
-            pathway.status = PathwayStatus.COMPLETED
-            pathway.ended_at = now
-            outcome = Runtime.data_value(workflow, "issue")
-            pathway.outcome = str(outcome) if outcome is not None else None
-        pathway.updated_at = now
+        _close_if_finished(pathway, workflow, now, finished)
     return before(workflow)
+
+
+def _close_if_finished(pathway: Pathway, workflow: Workflow, now: datetime, finished: bool) -> None:
+    """An active pathway whose workflow reached its end is completed with the model's `issue`."""
+    if finished and pathway.status == PathwayStatus.ACTIVE:
+        pathway.status = PathwayStatus.COMPLETED
+        pathway.ended_at = now
+        outcome = Runtime.data_value(workflow, "issue")
+        pathway.outcome = str(outcome) if outcome is not None else None
+    pathway.updated_at = now
 
 
 def save_new(
@@ -115,12 +120,7 @@ def save_new(
     finished = Runtime.is_finished(workflow)
     pathway.next_timer_due = None if finished else Runtime.next_due(workflow)
     idleness.project_idle(session, pathway, workflow, model, now, finished or any(current.values()), finished)
-    if finished and pathway.status == PathwayStatus.ACTIVE:
-        pathway.status = PathwayStatus.COMPLETED
-        pathway.ended_at = now
-        outcome = Runtime.data_value(workflow, "issue")
-        pathway.outcome = str(outcome) if outcome is not None else None
-    pathway.updated_at = now
+    _close_if_finished(pathway, workflow, now, finished)
     session.add(pathway)
     session.flush()
     connection = session.connection()
@@ -164,12 +164,7 @@ def _save_changes(
     finished = Runtime.is_finished(workflow)
     pathway.next_timer_due = None if finished else Runtime.next_due(workflow)
     idleness.project_idle(session, pathway, workflow, model, now, finished or measure_running, finished)
-    if finished and pathway.status == PathwayStatus.ACTIVE:
-        pathway.status = PathwayStatus.COMPLETED
-        pathway.ended_at = now
-        outcome = Runtime.data_value(workflow, "issue")
-        pathway.outcome = str(outcome) if outcome is not None else None
-    pathway.updated_at = now
+    _close_if_finished(pathway, workflow, now, finished)
     return Before({task.task_id: task for task in ready}, current)
 
 
