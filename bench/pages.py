@@ -66,6 +66,7 @@ from parcours_engine.persistence.models import (
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.studio.publishing import publish_library
 from parcours_engine.web import create_app
+from parcours_engine.web.warm import warm_up
 
 REPO = Path(__file__).resolve().parent.parent
 GOAL_MS = 100.0  # issue 16: every page's server time under 100 ms at 200,000 pathways
@@ -270,7 +271,10 @@ def p95(samples: list[float]) -> float:
 
 
 def app_for(url: str) -> Flask:
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-pages", "CLOCK": CLOCK})
+    """The app as `parcours-engine serve` runs it: built, then warmed up (web.warm)."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-pages", "CLOCK": CLOCK})
+    warm_up(app)
+    return app
 
 
 def run(url: str, runs: int, roles: list[Role], only_pages: list[str]) -> list[tuple[Any, ...]]:

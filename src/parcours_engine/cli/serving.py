@@ -25,8 +25,10 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, scheduler: boo
 
     from parcours_engine.scheduler.jobs import start_scheduler
     from parcours_engine.web import create_app
+    from parcours_engine.web.warm import warm_up
 
     app = create_app({"DATABASE_URL": url(ctx)})
+    warm_up(app)
     running = start_scheduler(sessions(ctx), SystemClock()) if scheduler else None
     click.echo(f"parcours-engine on http://{host}:{port}" + (" with its scheduler" if running else ""))
     try:

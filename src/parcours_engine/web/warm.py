@@ -1,0 +1,34 @@
+"""Before a long-running process serves: parse the published models, then hide what was built so far
+from the garbage collector.
+
+After start-up a serving process holds some 200,000 objects that live as long as it does (modules,
+SQLAlchemy's mappers, SpiffWorkflow's parsed specs, Jinja's templates). CPython's full collection
+walks all of them each time enough objects have survived the younger generations, which the ORM's
+reference cycles make happen every few requests: a pause of about 100 ms in the request that triggers
+it (bench.pages measured /parcours/<id> at p50 28 ms, p95 140 ms at 200,000 pathways). `gc.freeze()`
+moves the objects alive at that point to a permanent generation that collections skip (the recipe
+CPython documents for pre-fork servers); the pause falls under 1 ms. Frozen objects are never
+collected, which is what objects that live as long as the process want.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from flask import Flask
+
+from parcours_engine.pathways import models_cache
+from parcours_engine.studio import versions
+
+
+def warm_up(app: Flask) -> int:
+    """Parse the newest version of every published programme, then freeze the heap; returns how many
+    models were parsed. Call once, after the app is built and before it serves."""
+    with app.extensions["parcours.sessions"]() as session:
+        codes = list(versions.catalogue(session))
+        newest = [v for v in (versions.find_latest(session, code) for code in codes) if v is not None]
+        parsed = models_cache.preload(newest)
+        session.rollback()
+    gc.collect()
+    gc.freeze()
+    return parsed
