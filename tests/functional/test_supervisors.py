@@ -260,3 +260,39 @@ def test_supervisors_set_their_structures_objective_on_the_dashboard(world, data
     )
     with world.sessions() as session:
         assert indicators.objective(session, sv.PROGRAMME, 2026, world.structures["ml_sud"]) == 4
+
+
+def test_the_page_shows_the_largest_caseloads_and_the_csv_every_referent(world, dataset, monkeypatch):
+    """A service with hundreds of referents: the page shows each programme's largest caseloads and says
+    so; the CSV export still lists every referent (bench.pages: 28,861 rows took 1 s to render)."""
+    from parcours_engine.web.supervisors import tables
+
+    monkeypatch.setattr(tables, "CASELOADS_ON_PAGE", 1)
+    person = world.person("ml_nord")
+    with unit_of_work(world.sessions) as session:  # Conseiller's caseload becomes the larger one
+        pathways.start_pathway(session, world.clock, sv.PROGRAMME, person, "accueil", world.ids["conseiller"])
+    client = world.client("superviseur")
+    html = client.get(f"/supervision/?programme={sv.PROGRAMME}").get_data(as_text=True)
+    shown = html.split('id="table-caseloads"', 1)[1].split("</table>", 1)[0]
+    assert "Conseiller" in shown and "Collegue" not in shown
+    assert "Les 1 plus grandes files actives de chaque programme (1 lignes sur 2)" in unescape(html)
+    caseloads = _csv(client.get(f"/supervision/?programme={sv.PROGRAMME}&format=csv&table=caseloads"))
+    assert sorted(row[1:] for row in caseloads[1:]) == [["Collegue", "1"], ["Conseiller", "2"]]
+
+
+def test_the_passport_counts_the_same_people_as_the_dashboard_in_french_days(world, dataset):
+    """A pathway that ended at 00:30 on 1 January in Paris (23:30 UTC the day before) was followed on
+    1 January: the passport's people and the dashboard's people present agree on it."""
+    from datetime import UTC, date, datetime
+
+    from parcours_engine.passport import indicators as passport_indicators
+
+    world.clock.set(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))  # 1 January 2027, 00:30 in Paris
+    sv.exit_with(world.sessions, world.clock, dataset["first"], "abandon")
+    period = indicators.Period(date(2027, 1, 1), date(2027, 12, 31))
+    with world.sessions() as session:
+        present = indicators.indicators(session, sv.PROGRAMME, period, world.structures["ml_nord"]).present
+        passport = passport_indicators.indicators(
+            session, sv.PROGRAMME, period.start, period.end, world.structures["ml_nord"]
+        )
+    assert present.people == passport["people"] == 2  # "first", and "second" still followed

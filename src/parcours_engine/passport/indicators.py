@@ -14,12 +14,14 @@ period's end and their pathway's end), from the dated history of each competence
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from parcours_engine.engine.timers import PARIS
 from parcours_engine.passport.referential import Referential, referential
 from parcours_engine.persistence.models import Pathway, Structure
 from parcours_engine.persistence.models.passport import (
@@ -32,17 +34,36 @@ from parcours_engine.persistence.models.passport import (
 
 
 def indicators(
-    session: Session, programme: str | None, start: date, end: date, structure_id: int | None = None
+    session: Session,
+    programme: str | None,
+    start: date,
+    end: date,
+    structure_id: int | None = None,
+    *,
+    people: int | None = None,
 ) -> dict[str, Any]:
     """Company periods, competence levels at start and end, partners involved, employment situations.
 
     JSON-ready (codes with their French labels), for the supervisors' dashboard and the API. With a
-    `structure_id`, only the people that structure follows in the programme are counted.
+    `structure_id`, only the people that structure follows in the programme are counted. `people`, when
+    the caller has counted them already (the dashboard: supervision.indicators' people present, the
+    same definition), saves counting them again. Days are French days, as everywhere in the figures.
+
+    Counted in the database: who was followed is a condition on the pathway rows (index-only over
+    ix_pathway_programme_people), never a list of ids sent back, so that a structure with 200,000
+    pathways costs a few aggregate queries; only the competence histories of the people followed who
+    have one come to Python.
     """
     ref = referential()
-    spans = _follow_up_spans(session, programme, start, end, structure_id)
-    people = set(spans)
-    experiences = _experiences(session, people, start, end)
+    followed = _followed(programme, start, end, structure_id)
+    if people is None:
+        people = (
+            session.scalar(select(func.count(func.distinct(Pathway.beneficiary_id))).where(*followed)) or 0
+        )
+    passports = select(Passport.id).where(
+        exists().where(Pathway.beneficiary_id == Passport.beneficiary_id, *followed)
+    )
+    experiences = _experiences(session, passports, start, end)
     periods = _counted(ref, experiences)
     employment_kinds = {kind.code for kind in ref.period_kinds if kind.employment}
     employment = _counted(ref, [e for e in experiences if e.kind in employment_kinds])
@@ -50,48 +71,66 @@ def indicators(
         "programme": programme,
         "start": start.isoformat(),
         "end": end.isoformat(),
-        "people": len(people),
+        "people": int(people),
         "company_periods": periods,
         "employment_situations": employment,
-        "competences": _levels(session, ref, spans),
-        "partners": _partners(session, people, start, end),
+        "competences": _levels(session, ref, passports, _follow_up_spans(session, followed, start, end)),
+        "partners": _partners(session, followed, passports, start, end),
     }
 
 
-def _follow_up_spans(
-    session: Session, programme: str | None, start: date, end: date, structure_id: int | None
-) -> dict[int, tuple[date, date]]:
-    """Per person: from when to when they were followed within the period."""
+def _followed(
+    programme: str | None, start: date, end: date, structure_id: int | None
+) -> list[ColumnElement[bool]]:
+    """The conditions on a pathway row open at some time in the period (of the programme, structure)."""
     begin, finish = _at(start), _at(end + timedelta(days=1))
-    query = select(Pathway.beneficiary_id, Pathway.started_at, Pathway.ended_at).where(
-        Pathway.started_at < finish, or_(Pathway.ended_at.is_(None), Pathway.ended_at >= begin)
-    )
+    conditions = [Pathway.started_at < finish, or_(Pathway.ended_at.is_(None), Pathway.ended_at >= begin)]
     if programme is not None:
-        query = query.where(Pathway.programme == programme)
+        conditions.append(Pathway.programme == programme)
     if structure_id is not None:
-        query = query.where(Pathway.structure_id == structure_id)
+        conditions.append(Pathway.structure_id == structure_id)
+    return conditions
+
+
+def _follow_up_spans(
+    session: Session, followed: list[ColumnElement[bool]], start: date, end: date
+) -> dict[int, tuple[date, date]]:
+    """Per person followed who has an assessed competence: from when to when they were followed within
+    the period (their earliest start and latest end, an open pathway running to the period's end)."""
+    assessed = select(Passport.beneficiary_id).join(
+        CompetenceAssessment, CompetenceAssessment.passport_id == Passport.id
+    )
+    query = (
+        select(
+            Pathway.beneficiary_id,
+            func.min(Pathway.started_at),
+            func.max(Pathway.ended_at),
+            func.count() > func.count(Pathway.ended_at),  # one of them still open
+        )
+        .where(*followed, Pathway.beneficiary_id.in_(assessed))
+        .group_by(Pathway.beneficiary_id)
+    )
     spans: dict[int, tuple[date, date]] = {}
-    for person, started_at, ended_at in session.execute(query):
-        first = max(start, started_at.date())
-        last = min(end, ended_at.date()) if ended_at is not None else end
-        if person in spans:
-            first, last = min(first, spans[person][0]), max(last, spans[person][1])
-        spans[person] = (first, last)
+    for person, started_at, ended_at, still_open in session.execute(query):
+        last = end if still_open or ended_at is None else min(end, _day(ended_at))
+        spans[person] = (max(start, _day(started_at)), last)
     return spans
 
 
-def _experiences(session: Session, people: set[int], start: date, end: date) -> list[Experience]:
-    if not people:
-        return []
-    query = (
-        select(Experience)
-        .join(Passport, Passport.id == Experience.passport_id)
-        .where(Passport.beneficiary_id.in_(people), Experience.started_on.between(start, end))
+@dataclass(frozen=True)
+class _Experience:
+    kind: str
+    sector: str
+
+
+def _experiences(session: Session, passports: Select[Any], start: date, end: date) -> list[_Experience]:
+    query = select(Experience.kind, Experience.sector).where(
+        Experience.passport_id.in_(passports), Experience.started_on.between(start, end)
     )
-    return list(session.scalars(query))
+    return [_Experience(kind, sector) for kind, sector in session.execute(query)]
 
 
-def _counted(ref: Referential, experiences: list[Experience]) -> dict[str, Any]:
+def _counted(ref: Referential, experiences: list[_Experience]) -> dict[str, Any]:
     by_kind = Counter(e.kind for e in experiences)
     by_sector = Counter(e.sector for e in experiences)
     return {
@@ -107,13 +146,15 @@ def _counted(ref: Referential, experiences: list[Experience]) -> dict[str, Any]:
     }
 
 
-def _levels(session: Session, ref: Referential, spans: dict[int, tuple[date, date]]) -> dict[str, Any]:
+def _levels(
+    session: Session, ref: Referential, passports: Select[Any], spans: dict[int, tuple[date, date]]
+) -> dict[str, Any]:
     """Per competence, how many people stood at each level at the start and at the end."""
     rows = (
         session.execute(
             select(Passport.beneficiary_id, CompetenceAssessment)
             .join(CompetenceAssessment, CompetenceAssessment.passport_id == Passport.id)
-            .where(Passport.beneficiary_id.in_(spans))
+            .where(Passport.id.in_(passports))
             .order_by(CompetenceAssessment.assessed_on, CompetenceAssessment.id)
         ).all()
         if spans
@@ -168,33 +209,39 @@ def _by_level(ref: Referential, counts: Counter[str]) -> list[dict[str, Any]]:
     ]
 
 
-def _partners(session: Session, people: set[int], start: date, end: date) -> dict[str, Any]:
+def _partners(
+    session: Session,
+    followed: list[ColumnElement[bool]],
+    passports: Select[Any],
+    start: date,
+    end: date,
+) -> dict[str, Any]:
     """The structures that wrote to these people's passports in the period, or were trusted with them."""
-    if not people:
-        return {"total": 0, "by_kind": [], "structures": []}
     begin, finish = _at(start), _at(end + timedelta(days=1))
     contributions: Counter[int] = Counter()
     for table in (Experience, CompetenceAssessment, ReferenceDocument):
         query = (
-            select(table.structure_id)
-            .join(Passport, Passport.id == table.passport_id)
+            select(table.structure_id, func.count())
             .where(
-                Passport.beneficiary_id.in_(people),
+                table.passport_id.in_(passports),
                 table.structure_id.is_not(None),
                 and_(table.recorded_at >= begin, table.recorded_at < finish),
             )
+            .group_by(table.structure_id)
         )
         if table is CompetenceAssessment:
             query = query.where(CompetenceAssessment.source != "ouverture")
-        contributions.update(session.scalars(query))
-    consents = session.scalars(
-        select(SharingConsent.structure_id).where(
-            SharingConsent.beneficiary_id.in_(people),
+        contributions.update({sid: n for sid, n in session.execute(query) if sid is not None})
+    consents = (
+        select(SharingConsent.structure_id, func.count())
+        .where(
+            exists().where(Pathway.beneficiary_id == SharingConsent.beneficiary_id, *followed),
             SharingConsent.recorded_at < finish,
             or_(SharingConsent.withdrawn_at.is_(None), SharingConsent.withdrawn_at >= begin),
         )
+        .group_by(SharingConsent.structure_id)
     )
-    trusted = Counter(consents)
+    trusted: Counter[int] = Counter({sid: n for sid, n in session.execute(consents)})
     ids = set(contributions) | set(trusted)
     structures = session.scalars(select(Structure).where(Structure.id.in_(ids))).all() if ids else []
     listed = [
@@ -216,4 +263,9 @@ def _partners(session: Session, people: set[int], start: date, end: date) -> dic
 
 
 def _at(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    """The start of a French day, in UTC (what the columns hold)."""
+    return datetime.combine(day, time.min, tzinfo=PARIS).astimezone(UTC)
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(PARIS).date()

@@ -90,15 +90,14 @@ def read(
     session: Session, programmes: dict[str, str], period: Period, structure: Structure | None
 ) -> list[ProgrammeFigures]:
     scope = None if structure is None else structure.id
-    return [
-        ProgrammeFigures(
-            code,
-            name,
-            indicators.indicators(session, code, period, scope),
-            passport_indicators.indicators(session, code, period.start, period.end, scope),
+    found = []
+    for code, name in programmes.items():
+        figures = indicators.indicators(session, code, period, scope)
+        passport = passport_indicators.indicators(
+            session, code, period.start, period.end, scope, people=figures.present.people
         )
-        for code, name in programmes.items()
-    ]
+        found.append(ProgrammeFigures(code, name, figures, passport))
+    return found
 
 
 # --- JSON ------------------------------------------------------------------------------------------

@@ -24,12 +24,25 @@ from parcours_engine.web.supervisors.figures import ProgrammeFigures
 Cell = str | int | float | None
 
 
+# Caseloads shown on the page per programme, the largest first (the overloaded counsellors a
+# supervisor looks for); the CSV export has every referent. A département's RSA service may have
+# hundreds of referents: thousands of rows would make the page slow to build and useless to read.
+CASELOADS_ON_PAGE = 15
+
+
 @dataclass(frozen=True)
 class Table:
     key: str
     title: str
     headers: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
+    # The rows the page shows when it shows fewer than the CSV (None: all of them), and what they are.
+    page_rows: list[list[Cell]] | None = None
+    page_note: str = ""
+
+    @property
+    def on_page(self) -> list[list[Cell]]:
+        return self.rows if self.page_rows is None else self.page_rows
 
 
 def outcome_label(code: str) -> str:
@@ -123,13 +136,26 @@ def _breakdowns(found: list[ProgrammeFigures]) -> Table:
 
 
 def _caseloads(found: list[ProgrammeFigures]) -> Table:
-    rows: list[list[Cell]] = [
-        [item.name, name or _("Sans référent"), count]
-        for item in found
-        for _referent, name, count in item.figures.caseloads
-    ]
+    rows: list[list[Cell]] = []
+    page_rows: list[list[Cell]] = []
+    for item in found:
+        mine = [
+            [item.name, name or _("Sans référent"), count]
+            for _referent, name, count in item.figures.caseloads
+        ]
+        rows += mine
+        page_rows += mine[:CASELOADS_ON_PAGE]  # caseloads come the largest first
     headers = [_("Programme"), _("Référent"), _("Parcours actifs")]
-    return Table("caseloads", _("File active par référent"), headers, rows)
+    if len(page_rows) == len(rows):
+        return Table("caseloads", _("File active par référent"), headers, rows)
+    note = _(
+        "Les %(shown)s plus grandes files actives de chaque programme (%(count)s lignes sur %(total)s) : "
+        "l'export CSV contient tous les référents.",
+        shown=CASELOADS_ON_PAGE,
+        count=len(page_rows),
+        total=len(rows),
+    )
+    return Table("caseloads", _("File active par référent"), headers, rows, page_rows, note)
 
 
 def _passport(found: list[ProgrammeFigures]) -> Table:
