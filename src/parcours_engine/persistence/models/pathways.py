@@ -51,6 +51,7 @@ class Pathway(Base):
                 ("since", ("stalled_since",)),
                 ("programme", ("programme", "stalled_since")),
                 ("referent", ("referent_id", "stalled_since")),
+                ("structure", ("structure_id", "stalled_since")),  # a supervisor's list and count
             )
         ),
         # The dashboard, index-only, for one structure or all: people present (per person, and per

@@ -60,7 +60,7 @@ def stalled_list() -> ResponseReturnValue:
         now=clock().now(),
         programmes=versions.catalogue(session),
         reasons=rules.STALL_REASONS,
-        referents=[(a.id, a.display_name) for a in referents.referent_accounts(session, where.structure_id)],
+        referents=referents.referent_names(session, where.structure_id),
     )
 
 
