@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: deps deps-run install assets run serve test lint typecheck contracts migrations pytest bench bench-large bench-http clean
+.PHONY: deps deps-run install assets run serve test lint typecheck contracts migrations pytest bench bench-large bench-http bench-spiffarena clean
 
 ## deps: the Debian packages (tools/install-deps.sh installs what is missing when it may, else says
 ## the one command to run; a no-op when all is there). `deps-run` is the part `make run` needs.
@@ -93,6 +93,14 @@ bench-large: deps install
 ## and on PostgreSQL (two serve, one scheduler): transitions/s, p50/p95, answers by kind
 bench-http: deps install
 	$(BIN)/python -m bench.http_load $(BENCH_HTTP)
+
+## bench-spiffarena (optional): SpiffArena's backend over HTTP, one client completing user tasks, on
+## SQLite. Needs SPIFFARENA_SRC=<a spiff-arena checkout>/spiffworkflow-backend (never copied here);
+## installs it once into SPIFFARENA_VENV (default /tmp/spiffarena-venv) from PyPI. With SPIFFARENA_SRC
+## set, `make bench-http` measures it too and compares with that figure instead of the pinned one.
+bench-spiffarena: install
+	@test -n "$(SPIFFARENA_SRC)" || { echo "set SPIFFARENA_SRC to a spiffworkflow-backend checkout"; exit 1; }
+	$(BIN)/python -m bench.spiffarena --source "$(SPIFFARENA_SRC)" $(BENCH_SPIFFARENA)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
