@@ -275,7 +275,7 @@ def test_the_page_shows_the_largest_caseloads_and_the_csv_every_referent(world, 
     html = client.get(f"/supervision/?programme={sv.PROGRAMME}").get_data(as_text=True)
     shown = html.split('id="table-caseloads"', 1)[1].split("</table>", 1)[0]
     assert "Conseiller" in shown and "Collegue" not in shown
-    assert "Les 1 plus grandes files actives de chaque programme (1 lignes sur 2)" in unescape(html)
+    assert "Les 1 plus grandes files actives de chaque programme : l'export CSV" in unescape(html)
     caseloads = _csv(client.get(f"/supervision/?programme={sv.PROGRAMME}&format=csv&table=caseloads"))
     assert sorted(row[1:] for row in caseloads[1:]) == [["Collegue", "1"], ["Conseiller", "2"]]
 

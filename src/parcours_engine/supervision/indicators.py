@@ -115,10 +115,15 @@ class Indicators:
 
 
 def indicators(
-    session: Session, programme: str, period: Period, structure_id: int | None = None
+    session: Session,
+    programme: str,
+    period: Period,
+    structure_id: int | None = None,
+    caseload_limit: int | None = None,
 ) -> Indicators:
     """Every figure of the dashboard for one programme and period (a handful of queries), for one
-    structure's pathways or, with `structure_id` None, every structure's."""
+    structure's pathways or, with `structure_id` None, every structure's; with `caseload_limit`, only
+    that many of the largest caseloads (a page shows a few, an export all of them)."""
     present, entries = breakdowns(session, programme, period, structure_id)
     return Indicators(
         programme=programme,
@@ -128,7 +133,7 @@ def indicators(
         objective=objective(session, programme, period.start.year, structure_id),
         exits_by_outcome=exits_by_outcome(session, programme, period, structure_id),
         idle_between_measures=idle_spread(session, programme, period, structure_id),
-        caseloads=caseloads(session, programme, structure_id),
+        caseloads=caseloads(session, programme, structure_id, caseload_limit),
     )
 
 
@@ -224,9 +229,9 @@ def exits_by_outcome(
 
 
 def caseloads(
-    session: Session, programme: str | None = None, structure_id: int | None = None
+    session: Session, programme: str | None = None, structure_id: int | None = None, limit: int | None = None
 ) -> list[tuple[int | None, str | None, int]]:
-    """Active pathways per referent (None: not assigned yet), the largest first.
+    """Active pathways per referent (None: not assigned yet), the largest first (the `limit` largest).
 
     Counted per referent first (index-only over the programme's active rows), then named: joining the
     accounts before grouping would make the database hash every pathway with its referent's name.
@@ -243,6 +248,7 @@ def caseloads(
         select(per_referent.c.referent_id, Account.display_name, per_referent.c.n)
         .outerjoin(Account, Account.id == per_referent.c.referent_id)
         .order_by(per_referent.c.n.desc(), Account.display_name)
+        .limit(limit)
     )
     return [(referent, name, int(count)) for referent, name, count in session.execute(query)]
 

@@ -34,9 +34,12 @@ def dashboard() -> ResponseReturnValue:
         return _refused_period(refused)
     structure = figures.structure_from(session, request.args, account)
     chosen = figures.programmes_from(session, request.args)
-    found = figures.read(session, chosen, period, structure)
+    export = request.args.get("format") == "csv"
+    # The page shows a few caseloads per programme (one more read tells whether there are others).
+    limit = None if export else tables.CASELOADS_ON_PAGE + 1
+    found = figures.read(session, chosen, period, structure, caseload_limit=limit)
     built = tables.dashboard_tables(found)
-    if request.args.get("format") == "csv":
+    if export:
         return tables.csv_response(tables.pick(built, request.args.get("table")), "indicateurs")
     return render_template(
         "supervisors/dashboard.html",

@@ -87,12 +87,16 @@ def structures(session: Session, account: Account) -> list[Structure]:
 
 
 def read(
-    session: Session, programmes: dict[str, str], period: Period, structure: Structure | None
+    session: Session,
+    programmes: dict[str, str],
+    period: Period,
+    structure: Structure | None,
+    caseload_limit: int | None = None,
 ) -> list[ProgrammeFigures]:
     scope = None if structure is None else structure.id
     found = []
     for code, name in programmes.items():
-        figures = indicators.indicators(session, code, period, scope)
+        figures = indicators.indicators(session, code, period, scope, caseload_limit)
         passport = passport_indicators.indicators(
             session, code, period.start, period.end, scope, people=figures.present.people
         )

@@ -149,11 +149,9 @@ def _caseloads(found: list[ProgrammeFigures]) -> Table:
     if len(page_rows) == len(rows):
         return Table("caseloads", _("File active par référent"), headers, rows)
     note = _(
-        "Les %(shown)s plus grandes files actives de chaque programme (%(count)s lignes sur %(total)s) : "
-        "l'export CSV contient tous les référents.",
+        "Les %(shown)s plus grandes files actives de chaque programme : l'export CSV contient tous les "
+        "référents.",
         shown=CASELOADS_ON_PAGE,
-        count=len(page_rows),
-        total=len(rows),
     )
     return Table("caseloads", _("File active par référent"), headers, rows, page_rows, note)
 
