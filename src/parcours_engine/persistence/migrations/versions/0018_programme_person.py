@@ -31,6 +31,12 @@ def upgrade() -> None:
         sa.Column("pathways", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("programme", "beneficiary_id", name=op.f("pk_programme_person")),
     )
+    # The triggers first: on PostgreSQL, creating them waits for the writers of `pathway` and holds
+    # new ones off until the migration commits, so each pathway is counted once, by the fill below
+    # (committed before it) or by a trigger (written after). Filled first, a pathway committed in
+    # between was counted by neither.
+    for statement in PATHWAY_COUNT_TRIGGERS[op.get_bind().dialect.name][0]:
+        op.execute(statement)
     op.execute(
         "INSERT INTO programme_person (programme, beneficiary_id, pathways) "
         "SELECT programme, beneficiary_id, count(*) FROM pathway GROUP BY programme, beneficiary_id"
@@ -38,8 +44,6 @@ def upgrade() -> None:
     op.create_index(
         "ix_programme_person_repeat", "programme_person", ["programme", "pathways", "beneficiary_id"]
     )
-    for statement in PATHWAY_COUNT_TRIGGERS[op.get_bind().dialect.name][0]:
-        op.execute(statement)
 
 
 def downgrade() -> None:
