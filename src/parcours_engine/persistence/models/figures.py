@@ -75,7 +75,9 @@ class ProgrammePerson(Base):
     __table_args__ = (Index("ix_programme_person_repeat", "programme", "pathways", "beneficiary_id"),)
 
     programme: Mapped[str] = mapped_column(String(64), primary_key=True)
-    beneficiary_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # no FK: erasure deletes both
+    # No foreign key: a count kept by triggers. Erasure anonymises the person and keeps their
+    # pathways, so this count stays too (nothing here names anyone).
+    beneficiary_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pathways: Mapped[int] = mapped_column(Integer)
 
 
