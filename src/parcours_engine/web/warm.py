@@ -18,17 +18,17 @@ import gc
 from flask import Flask
 
 from parcours_engine.pathways import models_cache
+from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.studio import versions
 
 
 def warm_up(app: Flask) -> int:
     """Parse the newest version of every published programme, then freeze the heap; returns how many
     models were parsed. Call once, after the app is built and before it serves."""
-    with app.extensions["parcours.sessions"]() as session:
+    with unit_of_work(app.extensions["parcours.sessions"], write=False) as session:
         codes = list(versions.catalogue(session))
         newest = [v for v in (versions.find_latest(session, code) for code in codes) if v is not None]
         parsed = models_cache.preload(newest)
-        session.rollback()
     gc.collect()
     gc.freeze()
     return parsed
