@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -230,10 +230,15 @@ def _configure(
     leadership: Leadership | None = None,
 ) -> BaseScheduler:
     for job, every in _jobs():
+        # The sweep's first run (a full one) at start: a scheduler that has been down, or a new
+        # installation with its demo, shows its stalled pathways now, not after the first interval.
+        # (APScheduler plans on the wall clock; the job itself reads the injected one.)
+        first = {"next_run_time": datetime.now(UTC)} if job is sweep_stalled else {}
         scheduler.add_job(
             _led(job, leadership) if leadership is not None else job,
             "interval",
             **every,
+            **first,
             args=(sessions, clock),
             id=job.__name__,
             max_instances=1,
