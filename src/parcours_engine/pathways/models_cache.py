@@ -49,11 +49,3 @@ def remember(version: ProcessVersion, model: ProcessModel) -> None:
     """Seed the cache with a model just parsed for publishing."""
     with _lock:
         _cache[version.content_hash] = model
-
-
-def preload(versions: list[ProcessVersion]) -> int:
-    """Parse `versions` now (a process about to serve: the newest version of each programme), so that
-    the first request on each does not pay for it; returns how many were parsed."""
-    for version in versions:
-        model_for(version)
-    return len(versions)

@@ -14,6 +14,7 @@ collected, which is what objects that live as long as the process want.
 from __future__ import annotations
 
 import gc
+import logging
 
 from flask import Flask
 
@@ -21,14 +22,34 @@ from parcours_engine.pathways import models_cache
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.studio import versions
 
+log = logging.getLogger(__name__)
+
 
 def warm_up(app: Flask) -> int:
     """Parse the newest version of every published programme, then freeze the heap; returns how many
-    models were parsed. Call once, after the app is built and before it serves."""
-    with unit_of_work(app.extensions["parcours.sessions"], write=False) as session:
-        codes = list(versions.catalogue(session))
-        newest = [v for v in (versions.find_latest(session, code) for code in codes) if v is not None]
-        parsed = models_cache.preload(newest)
+    models were parsed. Call once, after the app is built and before it serves.
+
+    The warm-up only saves the first requests some time: it never keeps `serve` from starting. A
+    database that cannot be read yet (down, not migrated) or a version that no longer parses is
+    logged and skipped; the request that needs that model then fails as it would have without it.
+    """
+    parsed = 0
+    try:
+        with unit_of_work(app.extensions["parcours.sessions"], write=False) as session:
+            codes = list(versions.catalogue(session))
+            newest = [v for v in (versions.find_latest(session, code) for code in codes) if v is not None]
+            for version in newest:
+                try:
+                    models_cache.model_for(version)
+                    parsed += 1
+                except Exception:  # whatever a model does, serve starts
+                    log.warning(
+                        "warm-up: %s v%s not parsed", version.programme, version.version, exc_info=True
+                    )
+    except Exception:  # the database down or not migrated: serve starts all the same
+        log.warning("warm-up skipped: the published programmes could not be read", exc_info=True)
+    # Frozen objects are never collected: a parsed model later dropped from the bounded cache (256
+    # versions) stays in memory, a bounded cost next to the pauses this saves.
     gc.collect()
     gc.freeze()
     return parsed
