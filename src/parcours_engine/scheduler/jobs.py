@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -178,10 +179,17 @@ class Leadership:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.connection: Connection | None = None
+        # Jobs run in the scheduler's thread pool, several at the same second (the timers and the
+        # appointment messages, each every minute): one connection is not for two threads at once.
+        self._lock = threading.Lock()
 
     def held(self) -> bool:
         if self.engine.dialect.name != "postgresql":
             return True
+        with self._lock:
+            return self._held()
+
+    def _held(self) -> bool:
         if self.connection is not None:
             try:
                 self.connection.execute(text("SELECT 1"))
@@ -233,7 +241,10 @@ def _configure(
         # The sweep's first run (a full one) at start: a scheduler that has been down, or a new
         # installation with its demo, shows its stalled pathways now, not after the first interval.
         # (APScheduler plans on the wall clock; the job itself reads the injected one.)
-        first = {"next_run_time": datetime.now(UTC)} if job is sweep_stalled else {}
+        # misfire_grace_time=None: run even when the scheduler starts more than a second late.
+        first = (
+            {"next_run_time": datetime.now(UTC), "misfire_grace_time": None} if job is sweep_stalled else {}
+        )
         scheduler.add_job(
             _led(job, leadership) if leadership is not None else job,
             "interval",

@@ -247,7 +247,7 @@ def caseloads(
     query = (
         select(per_referent.c.referent_id, Account.display_name, per_referent.c.n)
         .outerjoin(Account, Account.id == per_referent.c.referent_id)
-        .order_by(per_referent.c.n.desc(), Account.display_name)
+        .order_by(per_referent.c.n.desc(), Account.display_name, per_referent.c.referent_id)
         .limit(limit)
     )
     return [(referent, name, int(count)) for referent, name, count in session.execute(query)]
