@@ -24,6 +24,7 @@ from parcours_engine.persistence.models import (
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.supervision import indicators
 from tests.support import supervision as sv
+from tests.support.rows import version_row
 
 
 def test_idle_time_between_measures_median_and_90th_percentile(sessions, clock):
@@ -152,7 +153,7 @@ def test_breakdowns_count_each_present_person_once_with_their_profile(sessions, 
             insert(Structure),
             [{"id": n, "code": f"s{n}", "name": f"s{n}", "kind": "mission_locale"} for n in (1, 2)],
         )
-        session.execute(insert(ProcessVersion), [_version_row(clock)])
+        session.execute(insert(ProcessVersion), [version_row(clock)])
         session.execute(
             insert(Beneficiary),
             [
@@ -199,21 +200,6 @@ def test_breakdowns_count_each_present_person_once_with_their_profile(sessions, 
             got = indicators.breakdowns(session, "civis", period, structure)
             assert got == _by_hand(people, rows, period, structure)
         session.rollback()
-
-
-def _version_row(clock) -> dict:
-    return {
-        "id": 1,
-        "programme": "civis",
-        "version": 1,
-        "content_hash": "0" * 64,
-        "name": "CIVIS",
-        "filename": "civis.bpmn",
-        "files_json": "{}",
-        "forms_json": "{}",
-        "idle_threshold_days": 30,
-        "published_at": clock.now(),
-    }
 
 
 def _by_hand(people, rows, period, structure):

@@ -13,6 +13,7 @@ from parcours_engine.persistence.models import Beneficiary, Pathway, ProcessVers
 from parcours_engine.persistence.models.figures import ProgrammePerson
 from parcours_engine.persistence.uow import unit_of_work
 from tests.support import supervision as sv
+from tests.support.rows import pathway_row, person_rows, version_row
 
 
 def _counts(sessions) -> dict[tuple[str, int], int]:
@@ -23,62 +24,17 @@ def _counts(sessions) -> dict[tuple[str, int], int]:
         return {(programme, person): count for programme, person, count in rows}
 
 
-def _row(n: int, person: int, programme: str, clock) -> dict:
-    return {
-        "id": n,
-        "programme": programme,
-        "process_version_id": 1,
-        "beneficiary_id": person,
-        "status": "active",
-        "current_elements": "",
-        "started_at": clock.now(),
-        "updated_at": clock.now(),
-        "version": 1,
-    }
-
-
 def test_the_count_follows_bulk_inserts_deletions_and_moves(sessions, clock):
     with unit_of_work(sessions) as session:
-        session.execute(
-            insert(ProcessVersion),
-            [
-                {
-                    "id": 1,
-                    "programme": "civis",
-                    "version": 1,
-                    "content_hash": "0" * 64,
-                    "name": "CIVIS",
-                    "filename": "civis.bpmn",
-                    "files_json": "{}",
-                    "forms_json": "{}",
-                    "idle_threshold_days": 30,
-                    "published_at": clock.now(),
-                }
-            ],
-        )
-        session.execute(
-            insert(Beneficiary),
-            [
-                {
-                    "id": n,
-                    "identifier": f"PE-{n}",
-                    "last_name": "Nom",
-                    "first_name": "Prénom",
-                    "sex": "F",
-                    "qualification_level": "IV",
-                    "birth_date": clock.now().date().replace(year=2000),
-                    "created_at": clock.now(),
-                }
-                for n in (1, 2)
-            ],
-        )
+        session.execute(insert(ProcessVersion), [version_row(clock)])
+        session.execute(insert(Beneficiary), person_rows(clock, 2))
         session.execute(
             insert(Pathway),
             [
-                _row(1, 1, "civis", clock),
-                _row(2, 1, "civis", clock),
-                _row(3, 2, "civis", clock),
-                _row(4, 1, "csj", clock),
+                pathway_row(1, 1, "civis", clock),
+                pathway_row(2, 1, "civis", clock),
+                pathway_row(3, 2, "civis", clock),
+                pathway_row(4, 1, "csj", clock),
             ],
         )
     assert _counts(sessions) == {("civis", 1): 2, ("civis", 2): 1, ("csj", 1): 1}

@@ -7,8 +7,6 @@ and `breakdowns` must count each present person once.
 
 from __future__ import annotations
 
-from datetime import date
-
 from alembic import command
 from sqlalchemy import case, delete, func, insert, select, update
 
@@ -18,6 +16,7 @@ from parcours_engine.persistence.models import Beneficiary, Pathway, ProcessVers
 from parcours_engine.persistence.models.figures import ProgrammePerson
 from parcours_engine.persistence.uow import unit_of_work
 from parcours_engine.supervision import indicators
+from tests.support.rows import pathway_row, person_rows, version_row
 
 PROGRAMMES = ("civis", "csj")
 PERIOD = indicators.Period.year(2026)
@@ -25,58 +24,13 @@ PERIOD = indicators.Period.year(2026)
 
 def _setup(sessions, clock, people: int = 4) -> None:
     with unit_of_work(sessions) as session:
-        session.execute(
-            insert(ProcessVersion),
-            [
-                {
-                    "id": 1,
-                    "programme": "civis",
-                    "version": 1,
-                    "content_hash": "0" * 64,
-                    "name": "CIVIS",
-                    "filename": "civis.bpmn",
-                    "files_json": "{}",
-                    "forms_json": "{}",
-                    "idle_threshold_days": 30,
-                    "published_at": clock.now(),
-                }
-            ],
-        )
-        session.execute(
-            insert(Beneficiary),
-            [
-                {
-                    "id": n,
-                    "identifier": f"PE-{n}",
-                    "last_name": "Nom",
-                    "first_name": "Prénom",
-                    "sex": "F",
-                    "qualification_level": "IV",
-                    "birth_date": date(2000, 3, 4),
-                    "created_at": clock.now(),
-                }
-                for n in range(1, people + 1)
-            ],
-        )
+        session.execute(insert(ProcessVersion), [version_row(clock)])
+        session.execute(insert(Beneficiary), person_rows(clock, people))
 
 
 def _pathways(clock, *rows: tuple[int, int, str]) -> list[dict]:
     """(id, person, programme) -> pathway rows, all present in PERIOD."""
-    return [
-        {
-            "id": n,
-            "programme": programme,
-            "process_version_id": 1,
-            "beneficiary_id": person,
-            "entry_sex": "F",
-            "status": "active",
-            "current_elements": "",
-            "started_at": clock.now(),
-            "updated_at": clock.now(),
-            "version": 1,
-        }
-        for n, person, programme in rows
-    ]
+    return [pathway_row(n, person, programme, clock, entry_sex="F") for n, person, programme in rows]
 
 
 def _check(sessions) -> dict[tuple[str, int], int]:
