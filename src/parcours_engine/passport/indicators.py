@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
@@ -31,6 +31,7 @@ from parcours_engine.persistence.models.passport import (
     ReferenceDocument,
     SharingConsent,
 )
+from parcours_engine.supervision.indicators import Period
 
 
 def indicators(
@@ -83,8 +84,11 @@ def _followed(
     programme: str | None, start: date, end: date, structure_id: int | None
 ) -> list[ColumnElement[bool]]:
     """The conditions on a pathway row open at some time in the period (of the programme, structure)."""
-    begin, finish = _at(start), _at(end + timedelta(days=1))
-    conditions = [Pathway.started_at < finish, or_(Pathway.ended_at.is_(None), Pathway.ended_at >= begin)]
+    period = Period(start, end)
+    conditions = [
+        Pathway.started_at < period.until,
+        or_(Pathway.ended_at.is_(None), Pathway.ended_at >= period.since),
+    ]
     if programme is not None:
         conditions.append(Pathway.programme == programme)
     if structure_id is not None:
@@ -219,7 +223,8 @@ def _partners(
     end: date,
 ) -> dict[str, Any]:
     """The structures that wrote to these people's passports in the period, or were trusted with them."""
-    begin, finish = _at(start), _at(end + timedelta(days=1))
+    period = Period(start, end)
+    begin, finish = period.since, period.until
     contributions: Counter[int] = Counter()
     for table in (Experience, CompetenceAssessment, ReferenceDocument):
         query = (
@@ -262,11 +267,6 @@ def _partners(
         "by_kind": [{"kind": kind, "count": n} for kind, n in sorted(kinds.items())],
         "structures": listed,
     }
-
-
-def _at(day: date) -> datetime:
-    """The start of a French day, in UTC (what the columns hold)."""
-    return datetime.combine(day, time.min, tzinfo=PARIS).astimezone(UTC)
 
 
 def _day(moment: datetime) -> date:
