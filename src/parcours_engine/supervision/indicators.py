@@ -300,7 +300,10 @@ def _has_percentile_disc(session: Session) -> bool:
 
 
 def _percentile_disc(inner: Any, pcts: tuple[int, ...]) -> list[Any]:
-    return [func.percentile_disc(pct / 100).within_group(inner.c.value) for pct in pcts]
+    # PostgreSQL takes row ceil(fraction * n) in double precision: 0.28 * 25 is 7.000000000000001
+    # there, row 8 where the nearest rank is 7. A fraction a hair below p/100 gives the exact rank:
+    # p * n / 100 is either a whole number (the hair is dropped by ceil) or at least 0.01 above one.
+    return [func.percentile_disc(pct / 100 - 1e-12).within_group(inner.c.value) for pct in pcts]
 
 
 def _ranked(
