@@ -97,3 +97,6 @@ def sign_in(page: Page, live: Live, username: str, password: str = PASSWORD) -> 
     page.fill("#password", password)
     page.click("button[type=submit] >> text=Se connecter")
     expect(page).not_to_have_url(re.compile(r"/connexion"))
+    # The URL changes when the next page's navigation commits, before its stylesheet has loaded:
+    # a layout measured then is the unstyled page's (CI once saw the header 100 px high at x=8).
+    page.wait_for_load_state("load")
