@@ -126,6 +126,7 @@ def test_the_persons_portal_keeps_its_layout_under_the_policy(page: Page, live: 
     page.fill("#identifier", identifier)
     page.fill("#code", code)
     page.click("#portal-sign-in button[type=submit]")
+    page.wait_for_load_state("load")  # styles applied before anything is measured (see sign_in)
     expect(page.locator("h1")).to_have_text("Maria Costa")
     assert violations(page) == []
     display = page.evaluate("getComputedStyle(document.querySelector('.portal .actions')).display")

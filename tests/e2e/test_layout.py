@@ -159,6 +159,7 @@ def test_the_portal_experiences_read_as_cards_on_a_phone(
     phone.fill("#identifier", identifier)
     phone.fill("#code", code)
     phone.click("#portal-sign-in button[type=submit]")
+    phone.wait_for_load_state("load")  # styles applied before anything is measured (see sign_in)
     expect(phone.locator("#experiences")).to_contain_text("Bénévolat, volontariat")
     cells = [cell.bounding_box() for cell in phone.locator("#experiences td").all()]
     assert cells and all(box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] for box in cells)

@@ -60,6 +60,7 @@ def test_the_person_reads_their_passport_on_a_phone_and_downloads_the_pdf(
     phone.fill("#identifier", identifier.lower())
     phone.fill("#code", code)
     phone.click("#portal-sign-in button[type=submit]")
+    phone.wait_for_load_state("load")  # styles applied before anything is measured (see sign_in)
 
     expect(phone.locator("h1")).to_have_text("Maria Costa")
     expect(phone.locator("#competences li[data-competence=ponctualite] .level")).to_have_text("À vérifier")
